@@ -1,0 +1,47 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { NAMESPACE } from "../config/load";
+import { SECRET_KEYS, SecretKey } from "../config/schema";
+import { AUTH_SECRET_NAME, OWNER_LABELS, SECRET_ENV } from "../lib";
+
+export interface JitsiSecretsArgs {
+    namespace: pulumi.Input<string>;
+}
+
+/**
+ * The XMPP credentials prosody, jicofo and the JVBs share. Each one is read from the stack's
+ * encrypted config when set there (`pulumi config set --secret jitsi:jvbAuthPassword ...`) and
+ * otherwise generated once and kept in the stack state. Either way it stays a Pulumi secret and
+ * reaches the pods only through this Kubernetes Secret.
+ */
+export class JitsiSecrets extends pulumi.ComponentResource {
+    readonly secretName: pulumi.Output<string>;
+    /** The values, for tests and for components that need to hand them on; all are Pulumi secrets. */
+    readonly values: Record<SecretKey, pulumi.Output<string>>;
+
+    constructor(name: string, args: JitsiSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("jitsi:secrets:JitsiSecrets", name, {}, opts);
+        const config = new pulumi.Config(NAMESPACE);
+
+        const values = {} as Record<SecretKey, pulumi.Output<string>>;
+        for (const key of SECRET_KEYS) {
+            values[key] =
+                config.getSecret(key) ??
+                pulumi.secret(new random.RandomPassword(`${name}-${key}`, { length: 32, special: false }, { parent: this }).result);
+        }
+        this.values = values;
+
+        const secret = new k8s.core.v1.Secret(
+            name,
+            {
+                metadata: { name: AUTH_SECRET_NAME, namespace: args.namespace, labels: { ...OWNER_LABELS } },
+                type: "Opaque",
+                stringData: Object.fromEntries(SECRET_KEYS.map((key) => [SECRET_ENV[key], values[key]])),
+            },
+            { parent: this },
+        );
+        this.secretName = secret.metadata.name;
+        this.registerOutputs({ secretName: this.secretName });
+    }
+}

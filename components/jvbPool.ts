@@ -1,0 +1,247 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { JvbSettings, ResourceSettings } from "../config/schema";
+import {
+    javaHeap,
+    jitsiImage,
+    JITSI_UID,
+    JVB_BREWERY_MUC,
+    JVB_HTTP_PORT,
+    JVB_STRESS_METRIC,
+    labels,
+    probes,
+    httpProbe,
+    resourceRequirements,
+    restrictedSecurityContext,
+    secretEnv,
+    selectorLabels,
+    shardPortBase,
+    shardPorts,
+    writableDirs,
+    xmppEnv,
+    zoneAffinity,
+} from "../lib";
+
+export interface JvbPoolArgs {
+    namespace: pulumi.Input<string>;
+    shard: { name: string; index: number; zone?: string };
+    publicUrl: string;
+    timezone: string;
+    imageTag: string;
+    jvb: JvbSettings;
+    resources: ResourceSettings;
+    /** With monitoring the pool scales on the bridges' own stress metric, without it on CPU. */
+    scaleOnStress: boolean;
+}
+
+/** Name of pod `ordinal` of a shard's JVB StatefulSet, and of the NodePort Service that exposes it. */
+export function jvbPodName(shard: string, ordinal: number): string {
+    return `${shard}-jvb-${ordinal}`;
+}
+
+/**
+ * Asks the bridge to shut down gracefully, then waits until it has exited: it does so by itself a
+ * minute after its last participant left. Health is not the test, since a draining bridge may report
+ * unhealthy while it still carries meetings; any HTTP answer means the process still runs.
+ */
+export const JVB_PRE_STOP = [
+    `curl -s -X POST -H 'Content-Type: application/json' -d '{"graceful-shutdown": true}' http://127.0.0.1:${JVB_HTTP_PORT}/colibri/shutdown || exit 0`,
+    `while curl -s -o /dev/null --max-time 5 http://127.0.0.1:${JVB_HTTP_PORT}/about/version; do sleep 10; done`,
+].join("\n");
+
+/**
+ * The pod's UDP port is the shard's base plus its StatefulSet ordinal (the suffix of its host name),
+ * so each pod matches the one NodePort Service declared for it.
+ */
+export const JVB_START = 'export JVB_PORT=$((JVB_PORT_BASE + ${HOSTNAME##*-})); exec /init';
+
+/**
+ * A shard's video bridges: a StatefulSet whose pod k listens on UDP port `base + k`, one NodePort
+ * Service per possible pod (up to the autoscaler's maximum) that forwards exactly that port to
+ * exactly that pod on the node it runs on, an autoscaler, and a disruption budget. Bridges drain
+ * before they stop, so scaling down never cuts a meeting.
+ */
+export class JvbPool extends pulumi.ComponentResource {
+    readonly statefulSetName: pulumi.Output<string>;
+    readonly udpPorts: number[];
+
+    constructor(name: string, args: JvbPoolArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("jitsi:shard:JvbPool", name, {}, opts);
+        const { shard, jvb, namespace } = args;
+        const stsName = `${shard.name}-jvb`;
+        const podLabels = labels("jvb", shard.name);
+        const selector = selectorLabels("jvb", shard.name);
+        const dirs = writableDirs();
+        this.udpPorts = shardPorts(jvb, shard.index);
+
+        // Headless Service: the StatefulSet's network identity, and the scrape target for /metrics.
+        const headless = new k8s.core.v1.Service(
+            `${name}-headless`,
+            {
+                metadata: { name: stsName, namespace, labels: podLabels },
+                spec: {
+                    clusterIP: "None",
+                    selector,
+                    ports: [{ name: "metrics", port: JVB_HTTP_PORT, targetPort: JVB_HTTP_PORT, protocol: "TCP" }],
+                },
+            },
+            { parent: this },
+        );
+
+        const statefulSet = new k8s.apps.v1.StatefulSet(
+            name,
+            {
+                metadata: {
+                    name: stsName,
+                    namespace,
+                    labels: podLabels,
+                    // A rolling update drains one bridge at a time, which takes as long as its longest
+                    // meeting; `pulumi up` must not wait for that.
+                    annotations: { "pulumi.com/skipAwait": "true" },
+                },
+                spec: {
+                    serviceName: headless.metadata.name,
+                    replicas: jvb.minReplicas,
+                    // Bridges are independent: any of them may start or stop at any time.
+                    podManagementPolicy: "Parallel",
+                    updateStrategy: { type: "RollingUpdate" },
+                    selector: { matchLabels: selector },
+                    template: {
+                        metadata: { labels: podLabels },
+                        spec: {
+                            automountServiceAccountToken: false,
+                            terminationGracePeriodSeconds: jvb.drainGracePeriodSeconds,
+                            securityContext: { fsGroup: JITSI_UID },
+                            affinity: {
+                                ...zoneAffinity(shard.zone),
+                                // Two bridges on one node compete for its CPU and its uplink.
+                                podAntiAffinity: {
+                                    preferredDuringSchedulingIgnoredDuringExecution: [
+                                        {
+                                            weight: 100,
+                                            podAffinityTerm: {
+                                                labelSelector: { matchLabels: selector },
+                                                topologyKey: "kubernetes.io/hostname",
+                                            },
+                                        },
+                                    ],
+                                },
+                            },
+                            volumes: dirs.volumes,
+                            containers: [
+                                {
+                                    name: "jvb",
+                                    image: jitsiImage("jvb", args.imageTag),
+                                    command: ["/bin/bash", "-c", JVB_START],
+                                    env: jvbEnv(args),
+                                    ports: [{ name: "metrics", containerPort: JVB_HTTP_PORT, protocol: "TCP" }],
+                                    resources: resourceRequirements(args.resources),
+                                    securityContext: restrictedSecurityContext(JITSI_UID),
+                                    volumeMounts: dirs.volumeMounts,
+                                    ...probes(httpProbe("/about/health", JVB_HTTP_PORT)),
+                                    lifecycle: { preStop: { exec: { command: ["/bin/bash", "-c", JVB_PRE_STOP] } } },
+                                },
+                            ],
+                        },
+                    },
+                },
+            },
+            // The autoscaler owns the replica count once the pool exists.
+            { parent: this, ignoreChanges: ["spec.replicas"] },
+        );
+        this.statefulSetName = statefulSet.metadata.name;
+
+        this.udpPorts.forEach((port, ordinal) => {
+            const podName = jvbPodName(shard.name, ordinal);
+            new k8s.core.v1.Service(
+                `${name}-udp-${ordinal}`,
+                {
+                    metadata: { name: podName, namespace, labels: podLabels },
+                    spec: {
+                        type: "NodePort",
+                        // Only the node that runs the pod answers, and the client's address is kept.
+                        externalTrafficPolicy: "Local",
+                        selector: { ...selector, "statefulset.kubernetes.io/pod-name": podName },
+                        ports: [{ name: "media", protocol: "UDP", port, targetPort: port, nodePort: port }],
+                    },
+                },
+                { parent: this },
+            );
+        });
+
+        new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            name,
+            {
+                metadata: { name: stsName, namespace, labels: podLabels },
+                spec: {
+                    scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: statefulSet.metadata.name },
+                    minReplicas: jvb.minReplicas,
+                    maxReplicas: jvb.maxReplicas,
+                    metrics: [autoscalingMetric(jvb, args.scaleOnStress)],
+                    behavior: {
+                        scaleUp: {
+                            stabilizationWindowSeconds: jvb.autoscaling.scaleUpStabilizationSeconds,
+                            policies: [{ type: "Pods", value: 2, periodSeconds: 60 }],
+                        },
+                        // One bridge at a time, and only after load stayed low for the whole window.
+                        scaleDown: {
+                            stabilizationWindowSeconds: jvb.autoscaling.scaleDownStabilizationSeconds,
+                            policies: [{ type: "Pods", value: 1, periodSeconds: 600 }],
+                        },
+                    },
+                },
+            },
+            { parent: this },
+        );
+
+        // Node drains evict one bridge at a time; each eviction drains its meetings first.
+        new k8s.policy.v1.PodDisruptionBudget(
+            name,
+            {
+                metadata: { name: stsName, namespace, labels: podLabels },
+                spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+            },
+            { parent: this },
+        );
+
+        this.registerOutputs({ statefulSetName: this.statefulSetName, udpPorts: this.udpPorts });
+    }
+}
+
+export function jvbEnv(args: Pick<JvbPoolArgs, "shard" | "publicUrl" | "timezone" | "jvb" | "resources">) {
+    const { jvb } = args;
+    return [
+        ...xmppEnv({ shard: args.shard.name, publicUrl: args.publicUrl, timezone: args.timezone }),
+        { name: "JVB_AUTH_USER", value: "jvb" },
+        ...secretEnv("JVB_AUTH_PASSWORD"),
+        { name: "JVB_BREWERY_MUC", value: JVB_BREWERY_MUC },
+        { name: "JVB_PORT_BASE", value: String(shardPortBase(jvb, args.shard.index)) },
+        jvb.publicIps.length > 0
+            ? { name: "JVB_ADVERTISE_IPS", value: jvb.publicIps.join(",") }
+            : { name: "JVB_ADVERTISE_IPS", valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } },
+        jvb.stunServers.length > 0
+            ? { name: "JVB_STUN_SERVERS", value: jvb.stunServers.join(",") }
+            : { name: "JVB_DISABLE_STUN", value: "1" },
+        // Needed by the graceful shutdown in preStop.
+        { name: "COLIBRI_REST_ENABLED", value: "true" },
+        { name: "SHUTDOWN_REST_ENABLED", value: "true" },
+        { name: "VIDEOBRIDGE_MAX_MEMORY", value: javaHeap(args.resources.limits.memory) },
+    ];
+}
+
+export function autoscalingMetric(jvb: JvbSettings, scaleOnStress: boolean): k8s.types.input.autoscaling.v2.MetricSpec {
+    if (!scaleOnStress) {
+        return {
+            type: "Resource",
+            resource: { name: "cpu", target: { type: "Utilization", averageUtilization: jvb.autoscaling.cpuUtilizationFallback } },
+        };
+    }
+    return {
+        type: "Pods",
+        pods: {
+            metric: { name: JVB_STRESS_METRIC },
+            // Quantities are strings; stress is a fraction, so express it in milli-units.
+            target: { type: "AverageValue", averageValue: `${Math.round(jvb.autoscaling.targetStress * 1000)}m` },
+        },
+    };
+}

@@ -1,0 +1,215 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import { ResourceSettings } from "../config/schema";
+import {
+    haproxyConfig,
+    httpProbe,
+    labels,
+    probes,
+    resourceRequirements,
+    restrictedSecurityContext,
+    ROUTER_ENTRYPOINT,
+    ROUTER_PORTS,
+    RouterBackend,
+    selectorLabels,
+} from "../lib";
+
+/** uid of the `haproxy` user in the official image; set explicitly so `runAsNonRoot` can be verified. */
+export const HAPROXY_UID = 99;
+export const ROUTER_NAME = "router";
+export const ROUTER_PEERS_SERVICE = "router-peers";
+export const INGRESS_CLASS = "nginx";
+
+export interface RoomRouterArgs {
+    namespace: pulumi.Input<string>;
+    /** The shards' web Services, in stack-file order. */
+    shards: { name: string; index: number; webServiceName: string }[];
+    hosts: string[];
+    tlsSecretName: string;
+    clusterIssuer: string;
+    clusterDomain: string;
+    namespaceName: string;
+    replicas: number;
+    image: string;
+    resources: ResourceSettings;
+    /** Created before the router, so that it resolves every backend when it starts. */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * The public entry: an Ingress (TLS from cert-manager) in front of an HAProxy pair that sends all
+ * participants of a room to the same shard. The replicas share their room table through HAProxy's
+ * peers protocol and roll one at a time, so a configuration change (a new shard) keeps every live
+ * room on its shard.
+ */
+export class RoomRouter extends pulumi.ComponentResource {
+    readonly serviceName: pulumi.Output<string>;
+    readonly config: string;
+
+    constructor(name: string, args: RoomRouterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("jitsi:routing:RoomRouter", name, {}, opts);
+        const { namespace } = args;
+        const podLabels = labels("router");
+        const selector = selectorLabels("router");
+
+        const backends: RouterBackend[] = args.shards.map((s) => ({
+            name: s.name,
+            index: s.index,
+            address: `${s.webServiceName}.${args.namespaceName}.svc.${args.clusterDomain}`,
+            port: 80,
+        }));
+        this.config = haproxyConfig(backends);
+
+        const configMap = new k8s.core.v1.ConfigMap(
+            name,
+            {
+                metadata: { name: `${ROUTER_NAME}-config`, namespace, labels: podLabels },
+                data: { "haproxy.cfg": this.config, "entrypoint.sh": ROUTER_ENTRYPOINT },
+            },
+            { parent: this },
+        );
+
+        const peers = new k8s.core.v1.Service(
+            `${name}-peers`,
+            {
+                metadata: { name: ROUTER_PEERS_SERVICE, namespace, labels: podLabels },
+                spec: {
+                    clusterIP: "None",
+                    // Peers must find each other before they are ready: readiness needs the table.
+                    publishNotReadyAddresses: true,
+                    selector,
+                    ports: [{ name: "peers", port: ROUTER_PORTS.peers, targetPort: ROUTER_PORTS.peers, protocol: "TCP" }],
+                },
+            },
+            { parent: this },
+        );
+
+        new k8s.apps.v1.StatefulSet(
+            name,
+            {
+                metadata: { name: ROUTER_NAME, namespace, labels: podLabels },
+                spec: {
+                    serviceName: peers.metadata.name,
+                    replicas: args.replicas,
+                    podManagementPolicy: "Parallel",
+                    // One pod at a time: the other keeps the room table and teaches it to the new one.
+                    updateStrategy: { type: "RollingUpdate" },
+                    selector: { matchLabels: selector },
+                    template: {
+                        metadata: {
+                            labels: podLabels,
+                            // HAProxy reads its configuration at start; a new one must restart the pods.
+                            annotations: { "jitsi-pulumi/config-sha256": sha256(this.config + ROUTER_ENTRYPOINT) },
+                        },
+                        spec: {
+                            automountServiceAccountToken: false,
+                            affinity: {
+                                podAntiAffinity: {
+                                    preferredDuringSchedulingIgnoredDuringExecution: [
+                                        { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" } },
+                                        { weight: 50, podAffinityTerm: { labelSelector: { matchLabels: selector }, topologyKey: "topology.kubernetes.io/zone" } },
+                                    ],
+                                },
+                            },
+                            volumes: [
+                                { name: "config", configMap: { name: configMap.metadata.name, defaultMode: 0o555 } },
+                                { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
+                            ],
+                            containers: [
+                                {
+                                    name: "haproxy",
+                                    image: args.image,
+                                    command: ["/bin/sh", "/usr/local/etc/haproxy/entrypoint.sh"],
+                                    env: [
+                                        { name: "ROUTER_NAME", value: ROUTER_NAME },
+                                        { name: "ROUTER_REPLICAS", value: String(args.replicas) },
+                                        { name: "ROUTER_PEERS_SERVICE", value: ROUTER_PEERS_SERVICE },
+                                        { name: "CLUSTER_DOMAIN", value: args.clusterDomain },
+                                        { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+                                    ],
+                                    ports: [
+                                        { name: "http", containerPort: ROUTER_PORTS.http, protocol: "TCP" },
+                                        { name: "metrics", containerPort: ROUTER_PORTS.stats, protocol: "TCP" },
+                                        { name: "peers", containerPort: ROUTER_PORTS.peers, protocol: "TCP" },
+                                    ],
+                                    resources: resourceRequirements(args.resources),
+                                    securityContext: restrictedSecurityContext(HAPROXY_UID),
+                                    volumeMounts: [
+                                        { name: "config", mountPath: "/usr/local/etc/haproxy", readOnly: true },
+                                        { name: "tmp", mountPath: "/tmp" },
+                                    ],
+                                    ...probes(httpProbe("/healthz", ROUTER_PORTS.stats)),
+                                },
+                            ],
+                        },
+                    },
+                },
+            },
+            { parent: this, dependsOn: args.dependsOn },
+        );
+
+        const service = new k8s.core.v1.Service(
+            name,
+            {
+                metadata: { name: ROUTER_NAME, namespace, labels: podLabels },
+                spec: {
+                    type: "ClusterIP",
+                    selector,
+                    ports: [{ name: "http", port: 80, targetPort: ROUTER_PORTS.http, protocol: "TCP" }],
+                },
+            },
+            { parent: this },
+        );
+        this.serviceName = service.metadata.name;
+
+        new k8s.policy.v1.PodDisruptionBudget(
+            name,
+            {
+                metadata: { name: ROUTER_NAME, namespace, labels: podLabels },
+                spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+            },
+            { parent: this },
+        );
+
+        new k8s.networking.v1.Ingress(
+            name,
+            {
+                metadata: {
+                    name: "jitsi",
+                    namespace,
+                    labels: podLabels,
+                    annotations: {
+                        "cert-manager.io/cluster-issuer": args.clusterIssuer,
+                        // XMPP over WebSocket stays open for the whole meeting.
+                        "nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
+                        "nginx.ingress.kubernetes.io/proxy-send-timeout": "3600",
+                    },
+                },
+                spec: {
+                    ingressClassName: INGRESS_CLASS,
+                    tls: [{ hosts: args.hosts, secretName: args.tlsSecretName }],
+                    rules: args.hosts.map((host) => ({
+                        host,
+                        http: {
+                            paths: [
+                                {
+                                    path: "/",
+                                    pathType: "Prefix",
+                                    backend: { service: { name: service.metadata.name, port: { name: "http" } } },
+                                },
+                            ],
+                        },
+                    })),
+                },
+            },
+            { parent: this },
+        );
+
+        this.registerOutputs({ serviceName: this.serviceName });
+    }
+}
+
+function sha256(text: string): string {
+    return createHash("sha256").update(text).digest("hex");
+}

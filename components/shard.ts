@@ -1,0 +1,192 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { JvbSettings, ResourceSettings, ShardSpec, StackConfig } from "../config/schema";
+import {
+    Component,
+    httpProbe,
+    jitsiImage,
+    JITSI_UID,
+    JICOFO_REST_PORT,
+    JVB_BREWERY_MUC,
+    labels,
+    probes,
+    PROSODY_PORTS,
+    prosodyServiceName,
+    resourceRequirements,
+    restrictedSecurityContext,
+    secretEnv,
+    selectorLabels,
+    WEB_HTTP_PORT,
+    webServiceName,
+    writableDirs,
+    xmppEnv,
+    zoneAffinity,
+} from "../lib";
+import { JvbPool } from "./jvbPool";
+
+type Container = k8s.types.input.core.v1.Container;
+
+export interface ShardArgs {
+    namespace: pulumi.Input<string>;
+    shard: ShardSpec;
+    publicUrl: string;
+    timezone: string;
+    imageTag: string;
+    resources: Pick<StackConfig["resources"], "web" | "prosody" | "jicofo" | "jvb">;
+    jvb: JvbSettings;
+    scaleOnStress: boolean;
+}
+
+/**
+ * One shard: a prosody, a jicofo and a web frontend, each a Deployment of its own, the Services
+ * the others reach them by, and the shard's JvbPool. Prosody and jicofo hold the state of every
+ * conference on the shard and cannot run twice, so they are replaced, never rolled.
+ */
+export class Shard extends pulumi.ComponentResource {
+    /** Name of the web Service the room router sends this shard's rooms to. */
+    readonly webServiceName: string;
+    readonly webService: k8s.core.v1.Service;
+    readonly jvbPool: JvbPool;
+
+    constructor(name: string, args: ShardArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("jitsi:shard:Shard", name, {}, opts);
+        const { shard, namespace } = args;
+        const common = xmppEnv({ shard: shard.name, publicUrl: args.publicUrl, timezone: args.timezone });
+
+        this.deployment("prosody", args, args.resources.prosody, {
+            env: [
+                ...common,
+                ...secretEnv("JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD", "JICOFO_COMPONENT_SECRET"),
+                { name: "JVB_AUTH_USER", value: "jvb" },
+            ],
+            ports: [
+                { name: "xmpp-c2s", containerPort: PROSODY_PORTS.c2s },
+                { name: "http", containerPort: PROSODY_PORTS.http },
+                { name: "xmpp-component", containerPort: PROSODY_PORTS.component },
+            ],
+            ...probes(httpProbe("/health", PROSODY_PORTS.http)),
+        }, { data: "/var/lib/prosody", plugins: "/prosody-plugins-custom" });
+
+        this.service("prosody", prosodyServiceName(shard.name), args, [
+            { name: "xmpp-c2s", port: PROSODY_PORTS.c2s, targetPort: PROSODY_PORTS.c2s },
+            { name: "http", port: PROSODY_PORTS.http, targetPort: PROSODY_PORTS.http },
+            { name: "xmpp-component", port: PROSODY_PORTS.component, targetPort: PROSODY_PORTS.component },
+        ]);
+
+        this.deployment("jicofo", args, args.resources.jicofo, {
+            env: [
+                ...common,
+                ...secretEnv("JICOFO_AUTH_PASSWORD", "JICOFO_COMPONENT_SECRET"),
+                { name: "JVB_BREWERY_MUC", value: JVB_BREWERY_MUC },
+                // Serves /about/health on 8888.
+                { name: "JICOFO_ENABLE_REST", value: "1" },
+            ],
+            ports: [{ name: "http", containerPort: JICOFO_REST_PORT }],
+            // Jicofo's health check fails while no bridge is registered; that is not a reason to restart it.
+            livenessProbe: { tcpSocket: { port: JICOFO_REST_PORT }, initialDelaySeconds: 60, periodSeconds: 10, failureThreshold: 6 },
+            readinessProbe: { ...httpProbe("/about/health", JICOFO_REST_PORT), initialDelaySeconds: 5 },
+        });
+
+        this.deployment("web", args, args.resources.web, {
+            env: [
+                ...common,
+                { name: "XMPP_BOSH_URL_BASE", value: `http://${prosodyServiceName(shard.name)}:${PROSODY_PORTS.http}` },
+                // TLS ends at the ingress.
+                { name: "DISABLE_HTTPS", value: "1" },
+                { name: "ENABLE_HTTP_REDIRECT", value: "0" },
+            ],
+            ports: [{ name: "http", containerPort: WEB_HTTP_PORT }],
+            ...probes(httpProbe("/", WEB_HTTP_PORT)),
+        }, { transcripts: "/usr/share/jitsi-meet/transcripts" });
+
+        this.webServiceName = webServiceName(shard.name);
+        this.webService = this.service("web", this.webServiceName, args, [
+            { name: "http", port: 80, targetPort: WEB_HTTP_PORT },
+        ]);
+
+        this.jvbPool = new JvbPool(`${name}-jvb`, {
+            namespace,
+            shard,
+            publicUrl: args.publicUrl,
+            timezone: args.timezone,
+            imageTag: args.imageTag,
+            jvb: args.jvb,
+            resources: args.resources.jvb,
+            scaleOnStress: args.scaleOnStress,
+        }, { parent: this });
+
+        this.registerOutputs({ webServiceName: this.webServiceName, jvbUdpPorts: this.jvbPool.udpPorts });
+    }
+
+    private deployment(
+        component: Exclude<Component, "jvb" | "router">,
+        args: ShardArgs,
+        resources: ResourceSettings,
+        container: Omit<Container, "name" | "image">,
+        extraDirs: Record<string, string> = {},
+    ): k8s.apps.v1.Deployment {
+        const shard = args.shard.name;
+        const dirs = writableDirs(extraDirs);
+        return new k8s.apps.v1.Deployment(
+            `${shard}-${component}`,
+            {
+                metadata: { name: `${shard}-${component}`, namespace: args.namespace, labels: labels(component, shard) },
+                spec: {
+                    replicas: 1,
+                    strategy: updateStrategy(component),
+                    selector: { matchLabels: selectorLabels(component, shard) },
+                    template: {
+                        metadata: { labels: labels(component, shard) },
+                        spec: {
+                            automountServiceAccountToken: false,
+                            securityContext: { fsGroup: JITSI_UID },
+                            affinity: zoneAffinity(args.shard.zone),
+                            volumes: dirs.volumes,
+                            containers: [
+                                {
+                                    name: component,
+                                    image: jitsiImage(component, args.imageTag),
+                                    resources: resourceRequirements(resources),
+                                    securityContext: restrictedSecurityContext(JITSI_UID),
+                                    volumeMounts: dirs.volumeMounts,
+                                    ...container,
+                                },
+                            ],
+                        },
+                    },
+                },
+            },
+            { parent: this },
+        );
+    }
+
+    private service(
+        component: Component,
+        serviceName: string,
+        args: ShardArgs,
+        ports: k8s.types.input.core.v1.ServicePort[],
+    ): k8s.core.v1.Service {
+        return new k8s.core.v1.Service(
+            serviceName,
+            {
+                metadata: { name: serviceName, namespace: args.namespace, labels: labels(component, args.shard.name) },
+                spec: {
+                    type: "ClusterIP",
+                    selector: selectorLabels(component, args.shard.name),
+                    ports: ports.map((p) => ({ protocol: "TCP", ...p })),
+                },
+            },
+            { parent: this },
+        );
+    }
+}
+
+/**
+ * Prosody and jicofo hold every conference of the shard in memory and must never run twice, so the
+ * old pod stops before the new one starts. Web is stateless and rolls without a gap.
+ */
+export function updateStrategy(component: "prosody" | "jicofo" | "web"): k8s.types.input.apps.v1.DeploymentStrategy {
+    return component === "web"
+        ? { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }
+        : { type: "Recreate" };
+}

@@ -1,0 +1,144 @@
+/**
+ * Reads the `jitsi:` settings of the current stack, validates them against the schema and
+ * either returns the typed configuration or throws one error that lists every problem.
+ * It runs before any resource is declared, so a bad stack file changes nothing on the cluster.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { configSchema, normalizeShards, SECRET_KEYS, StackConfig } from "./schema";
+
+export const NAMESPACE = "jitsi";
+
+export class ConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(
+            `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+/** Loads and validates this stack's configuration. Throws ConfigError. */
+export function loadConfig(): StackConfig {
+    const raw: Record<string, unknown> = {};
+    const problems: string[] = [];
+    const secretKeys: readonly string[] = SECRET_KEYS;
+    for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+        const [ns, key] = splitKey(fullKey);
+        if (ns !== NAMESPACE) continue;
+        if (secretKeys.includes(key)) {
+            if (!isConfigSecret(fullKey)) {
+                problems.push(
+                    `${NAMESPACE}:${key} is stored in plain text; store it encrypted with ` +
+                        `'pulumi config set --secret ${NAMESPACE}:${key} <value>'`,
+                );
+            }
+            continue;
+        }
+        raw[key] = parseValue(value);
+    }
+    const result = parseConfig(raw);
+    problems.push(...result.problems);
+    if (problems.length > 0 || !result.config) throw new ConfigError(problems);
+    return result.config;
+}
+
+/** Validates settings given as plain values (as the stack file holds them). */
+export function parseConfig(raw: Record<string, unknown>): { config?: StackConfig; problems: string[] } {
+    const parsed = configSchema.safeParse(raw, { reportInput: true });
+    if (!parsed.success) {
+        return { problems: parsed.error.issues.flatMap((issue) => describe(issue, [], raw)) };
+    }
+    return { config: { ...parsed.data, shards: normalizeShards(parsed.data.shards) }, problems: [] };
+}
+
+/** Pulumi hands structured values (lists, maps, numbers, booleans) to the program as JSON text. */
+function parseValue(value: string): unknown {
+    try {
+        return JSON.parse(value);
+    } catch {
+        return value;
+    }
+}
+
+function splitKey(fullKey: string): [string, string] {
+    const i = fullKey.indexOf(":");
+    const key = fullKey.slice(i + 1);
+    // Older language hosts send "ns:config:key".
+    return [fullKey.slice(0, i), key.startsWith("config:") ? key.slice("config:".length) : key];
+}
+
+function isConfigSecret(fullKey: string): boolean {
+    // Exported by the SDK's runtime but missing from its type declarations.
+    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(k: string): boolean };
+    return runtimeConfig.isConfigSecret(fullKey);
+}
+
+type Issue = z.core.$ZodIssue;
+type Path = PropertyKey[];
+
+function describe(issue: Issue, prefix: Path, raw: unknown): string[] {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === "invalid_union") {
+        // Report the branch whose type matched (a count that is too small, a list with a bad entry).
+        const branch = issue.errors.find((b) => !b.some((i) => i.code === "invalid_type" && i.path.length === 0));
+        if (branch) return branch.flatMap((i) => describe(i, path, raw));
+        return [`${keyPath(path)} = ${show(valueAt(raw, path))}: must be a whole number of shards (at least 1) or a list of {name, zone}`];
+    }
+    if (issue.code === "unrecognized_keys") {
+        const allowed = allowedKeys(path);
+        return issue.keys.map(
+            (k) =>
+                `${keyPath([...path, k])} = ${show(valueAt(raw, [...path, k]))}: unknown setting` +
+                (allowed.length ? `; allowed here: ${allowed.join(", ")}` : ""),
+        );
+    }
+    const input = "input" in issue && issue.input !== undefined ? issue.input : valueAt(raw, path);
+    return [`${keyPath(path)} = ${show(input)}: ${issue.message}`];
+}
+
+/** `jitsi:jvb.minReplicas`, `jitsi:shards[1].name`: the form users type after `pulumi config set --path`. */
+export function keyPath(path: Path): string {
+    if (path.length === 0) return `${NAMESPACE}:<stack config>`;
+    const [head, ...rest] = path;
+    return `${NAMESPACE}:${String(head)}` + rest.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+}
+
+function show(value: unknown): string {
+    if (value === undefined) return "(missing)";
+    return JSON.stringify(value);
+}
+
+function valueAt(raw: unknown, path: Path): unknown {
+    let v: unknown = raw;
+    for (const p of path) {
+        if (v === null || typeof v !== "object") return undefined;
+        v = (v as Record<PropertyKey, unknown>)[p];
+    }
+    return v;
+}
+
+/** The settings the schema accepts at `path`, to suggest the right spelling of a typo. */
+function allowedKeys(path: Path): string[] {
+    let schema: unknown = configSchema;
+    for (const p of path) {
+        let def = unwrap(schema)._zod.def;
+        // `shards` is a count or a list; only the list has settings inside.
+        if (def.type === "union") def = unwrap(def.options.find((o: any) => unwrap(o)._zod.def.type === "array"))._zod.def;
+        schema = def.type === "object" ? def.shape[p as string] : def.type === "array" ? def.element : undefined;
+        if (!schema) return [];
+    }
+    const def = unwrap(schema)._zod.def;
+    if (def.type !== "object") return [];
+    const keys = Object.keys(def.shape);
+    return path.length === 0 ? [...keys, ...SECRET_KEYS] : keys;
+}
+
+function unwrap(schema: any): any {
+    let s = schema;
+    while (s?._zod?.def && ["default", "prefault", "optional", "pipe"].includes(s._zod.def.type)) {
+        s = s._zod.def.type === "pipe" ? s._zod.def.in : s._zod.def.innerType;
+    }
+    return s;
+}

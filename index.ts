@@ -1,0 +1,76 @@
+/**
+ * jitsi-pulumi: a horizontally scalable Jitsi Meet on Kubernetes, declared from the stack's config.
+ *
+ *   Ingress -> RoomRouter (HAProxy, sticky per room) -> Shard web -> prosody / jicofo -> JvbPool
+ *
+ * The configuration is validated in full before the first resource is declared, so a mistake in a
+ * stack file stops `pulumi preview` with a message instead of reaching the cluster.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import { loadConfig } from "./config/load";
+import { StackConfig } from "./config/schema";
+import { JitsiSecrets } from "./components/jitsiSecrets";
+import { RoomRouter } from "./components/roomRouter";
+import { Shard } from "./components/shard";
+import { OWNER_LABELS, stackCapacity } from "./lib";
+
+export = async () => {
+    const config = loadConfig();
+    return deploy(config);
+};
+
+function deploy(config: StackConfig) {
+    const namespaceName = config.namespaces.jitsi;
+    const publicUrl = `https://${config.hosts[0]}`;
+
+    const namespace = new k8s.core.v1.Namespace("jitsi", {
+        metadata: { name: namespaceName, labels: { ...OWNER_LABELS } },
+    });
+    const ns = namespace.metadata.name;
+
+    const secrets = new JitsiSecrets("jitsi-auth", { namespace: ns });
+
+    const shards = config.shards.map(
+        (shard) =>
+            new Shard(
+                shard.name,
+                {
+                    namespace: ns,
+                    shard,
+                    publicUrl,
+                    timezone: config.timezone,
+                    imageTag: config.imageTag,
+                    resources: config.resources,
+                    jvb: config.jvb,
+                    scaleOnStress: config.monitoring.enabled,
+                },
+                { dependsOn: [secrets] },
+            ),
+    );
+
+    new RoomRouter("router", {
+        namespace: ns,
+        namespaceName,
+        shards: config.shards.map((s, i) => ({ name: s.name, index: s.index, webServiceName: shards[i].webServiceName })),
+        hosts: config.hosts,
+        tlsSecretName: config.tls.secretName,
+        clusterIssuer: config.tls.issuer,
+        clusterDomain: config.clusterDomain,
+        replicas: config.router.replicas,
+        image: config.router.image,
+        resources: config.resources.router,
+        dependsOn: shards.map((s) => s.webService),
+    });
+
+    return {
+        url: publicUrl,
+        /** Open these UDP ports to the internet on every node that may run a JVB (NodePorts). */
+        jvbUdpPorts: Object.fromEntries(config.shards.map((s, i) => [s.name, shards[i].jvbPool.udpPorts])),
+        capacity: stackCapacity(
+            config.shards.length,
+            config.resources.jvb.limits.cpu,
+            config.jvb.minReplicas,
+            config.jvb.maxReplicas,
+        ),
+    };
+}

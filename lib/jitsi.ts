@@ -1,0 +1,138 @@
+/**
+ * What the four Jitsi containers of a shard share: XMPP settings, secret references, and the
+ * pod pieces the rootless, read-only images need. All pure, so tests can check them directly.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import { memoryBytes } from "./quantity";
+
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+type Volume = k8s.types.input.core.v1.Volume;
+type VolumeMount = k8s.types.input.core.v1.VolumeMount;
+type Probe = k8s.types.input.core.v1.Probe;
+
+export const JITSI_REGISTRY = "ghcr.io/jitsi";
+
+export function jitsiImage(component: "web" | "prosody" | "jicofo" | "jvb", tag: string): string {
+    return `${JITSI_REGISTRY}/${component}:${tag}`;
+}
+
+/** The Kubernetes Secret holding the generated XMPP credentials, and its keys. */
+export const AUTH_SECRET_NAME = "jitsi-auth";
+export const SECRET_ENV = {
+    jicofoAuthPassword: "JICOFO_AUTH_PASSWORD",
+    jvbAuthPassword: "JVB_AUTH_PASSWORD",
+    jicofoComponentSecret: "JICOFO_COMPONENT_SECRET",
+} as const;
+export type SecretEnvName = (typeof SECRET_ENV)[keyof typeof SECRET_ENV];
+
+export const PROSODY_PORTS = { c2s: 5222, http: 5280, component: 5347 } as const;
+export const WEB_HTTP_PORT = 8000;
+export const JICOFO_REST_PORT = 8888;
+export const JVB_BREWERY_MUC = "jvbbrewery";
+
+/** The internal XMPP domains; clients never see them, so the docker-jitsi-meet defaults serve every stack. */
+export const XMPP_DOMAINS = {
+    XMPP_DOMAIN: "meet.jitsi",
+    XMPP_AUTH_DOMAIN: "auth.meet.jitsi",
+    XMPP_MUC_DOMAIN: "muc.meet.jitsi",
+    XMPP_INTERNAL_MUC_DOMAIN: "internal-muc.meet.jitsi",
+    XMPP_GUEST_DOMAIN: "guest.meet.jitsi",
+    XMPP_HIDDEN_DOMAIN: "hidden.meet.jitsi",
+} as const;
+
+export function prosodyServiceName(shard: string): string {
+    return `${shard}-prosody`;
+}
+
+export function webServiceName(shard: string): string {
+    return `${shard}-web`;
+}
+
+export interface ShardEnvArgs {
+    shard: string;
+    publicUrl: string;
+    timezone: string;
+}
+
+/** Settings every container of a shard must agree on. */
+export function xmppEnv(args: ShardEnvArgs): EnvVar[] {
+    return [
+        ...Object.entries(XMPP_DOMAINS).map(([name, value]) => ({ name, value })),
+        { name: "XMPP_SERVER", value: prosodyServiceName(args.shard) },
+        { name: "XMPP_PORT", value: String(PROSODY_PORTS.c2s) },
+        { name: "PUBLIC_URL", value: args.publicUrl },
+        { name: "TZ", value: args.timezone },
+        // /run is an emptyDir, which Kubernetes creates world-writable; s6 refuses that unless told.
+        { name: "S6_YES_I_WANT_A_WORLD_WRITABLE_RUN_BECAUSE_KUBERNETES", value: "1" },
+    ];
+}
+
+export function secretEnv(...names: SecretEnvName[]): EnvVar[] {
+    return names.map((name) => ({
+        name,
+        valueFrom: { secretKeyRef: { name: AUTH_SECRET_NAME, key: name } },
+    }));
+}
+
+/** Java heap for a container: three quarters of its memory limit, the rest for native and direct buffers. */
+export function javaHeap(memoryLimit: string): string {
+    return `${Math.floor((memoryBytes(memoryLimit) * 0.75) / 2 ** 20)}m`;
+}
+
+/**
+ * The images run as uid 1000 with a read-only root filesystem; they write only to /run, /tmp,
+ * /config and the extra paths given here, which therefore get emptyDirs.
+ */
+export function writableDirs(extra: Record<string, string> = {}): { volumes: Volume[]; volumeMounts: VolumeMount[] } {
+    const dirs: Record<string, string> = { run: "/run", tmp: "/tmp", config: "/config", ...extra };
+    return {
+        volumes: Object.keys(dirs).map((name) => ({ name, emptyDir: { sizeLimit: name === "run" || name === "tmp" ? "64Mi" : "256Mi" } })),
+        volumeMounts: Object.entries(dirs).map(([name, mountPath]) => ({ name, mountPath })),
+    };
+}
+
+export const JITSI_UID = 1000;
+
+export function restrictedSecurityContext(uid: number): k8s.types.input.core.v1.SecurityContext {
+    return {
+        runAsUser: uid,
+        runAsGroup: uid,
+        runAsNonRoot: true,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+export function httpProbe(path: string, port: number, opts: Partial<Probe> = {}): Probe {
+    return { httpGet: { path, port }, periodSeconds: 10, timeoutSeconds: 5, ...opts };
+}
+
+/** Readiness answers quickly; liveness waits longer, so a slow start or a busy moment is not a restart. */
+export function probes(probe: Probe): { readinessProbe: Probe; livenessProbe: Probe } {
+    return {
+        readinessProbe: { ...probe, initialDelaySeconds: 5, failureThreshold: 3 },
+        livenessProbe: { ...probe, initialDelaySeconds: 60, failureThreshold: 6 },
+    };
+}
+
+export function zoneAffinity(zone: string | undefined): k8s.types.input.core.v1.Affinity | undefined {
+    if (zone === undefined) return undefined;
+    return {
+        nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [
+                    { matchExpressions: [{ key: "topology.kubernetes.io/zone", operator: "In", values: [zone] }] },
+                ],
+            },
+        },
+    };
+}
+
+export function resourceRequirements(r: {
+    requests: { cpu: string; memory: string };
+    limits: { cpu: string; memory: string };
+}): k8s.types.input.core.v1.ResourceRequirements {
+    return { requests: { ...r.requests }, limits: { ...r.limits } };
+}
