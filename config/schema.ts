@@ -53,6 +53,9 @@ function resources(requests: { cpu: string; memory: string }, limits: { cpu: str
         })
         .prefault({})
         .superRefine((r, ctx) => {
+            // Runs even when a quantity above was malformed; that one is reported already.
+            const valid = [r.requests.cpu, r.limits.cpu].every(isCpuQuantity) && [r.requests.memory, r.limits.memory].every(isMemoryQuantity);
+            if (!valid) return;
             if (cpuCores(r.limits.cpu) < cpuCores(r.requests.cpu)) {
                 ctx.addIssue({
                     code: "custom",

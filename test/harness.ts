@@ -13,7 +13,26 @@ export const ROOT = path.resolve(__dirname, "..");
 export interface Recorded {
     type: string;
     name: string;
+    /** Inputs with Pulumi secrets unwrapped to their values. */
     inputs: any;
+    /** Paths (`stringData`, `spec.x[0]`) of inputs that arrived as Pulumi secrets. */
+    secretPaths: string[];
+}
+
+/** How the engine marks a secret value on the wire (sdk/nodejs/runtime/rpc.ts: specialSecretSig). */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+function unwrapSecrets(value: any, path: string, secretPaths: string[]): any {
+    if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${path}[${i}]`, secretPaths));
+    if (value === null || typeof value !== "object") return value;
+    if (value[SIG_KEY] === SECRET_SIG) {
+        secretPaths.push(path);
+        return unwrapSecrets(value.value, path, []);
+    }
+    return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, path ? `${path}.${k}` : k, secretPaths)]),
+    );
 }
 
 export interface StackConfig {
@@ -64,8 +83,10 @@ export async function runProgram(config: StackConfig, stack = "test"): Promise<R
     await pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
-                resources.push({ type: args.type, name: args.name, inputs: args.inputs });
-                const state = { ...args.inputs };
+                const secretPaths: string[] = [];
+                const inputs = unwrapSecrets(args.inputs, "", secretPaths);
+                resources.push({ type: args.type, name: args.name, inputs, secretPaths });
+                const state = { ...inputs };
                 if (args.type === "random:index/randomPassword:RandomPassword") state.result = generatedSecret(args.name);
                 return { id: `${args.name}-id`, state };
             },

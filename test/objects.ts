@@ -1,0 +1,60 @@
+/** Queries over the Kubernetes objects a recorded run would send to the cluster. */
+import { Recorded, Run } from "./harness";
+
+export type Obj = Record<string, any>;
+
+/** Kubernetes objects declared directly (not Helm charts or components), keyed by kind. */
+export function objects(run: Run, kind?: string): Obj[] {
+    return run.resources
+        .filter((r: Recorded) => r.type.startsWith("kubernetes:") && typeof r.inputs.kind === "string")
+        .map((r) => r.inputs)
+        .filter((o) => kind === undefined || o.kind === kind);
+}
+
+export function named(run: Run, kind: string, name: string): Obj {
+    const found = objects(run, kind).filter((o) => o.metadata?.name === name);
+    if (found.length !== 1) throw new Error(`expected one ${kind} named ${name}, found ${found.length}`);
+    return found[0];
+}
+
+export interface PodTemplate {
+    workload: Obj;
+    namespace: string;
+    labels: Record<string, string>;
+    spec: Obj;
+}
+
+export function podTemplates(run: Run): PodTemplate[] {
+    return objects(run)
+        .filter((o) => ["Deployment", "StatefulSet", "DaemonSet", "Job"].includes(o.kind))
+        .map((w) => ({
+            workload: w,
+            namespace: w.metadata.namespace,
+            labels: w.spec.template.metadata.labels,
+            spec: w.spec.template.spec,
+        }));
+}
+
+export function containers(run: Run): { workload: Obj; container: Obj }[] {
+    return podTemplates(run).flatMap((t) =>
+        [...(t.spec.initContainers ?? []), ...t.spec.containers].map((container: Obj) => ({ workload: t.workload, container })),
+    );
+}
+
+export function env(container: Obj, name: string): Obj | undefined {
+    return (container.env ?? []).find((e: Obj) => e.name === name);
+}
+
+export function envValue(container: Obj, name: string): string | undefined {
+    return env(container, name)?.value;
+}
+
+export function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
+    return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+export function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+    return counts;
+}
