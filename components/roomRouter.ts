@@ -140,6 +140,8 @@ export class RoomRouter extends pulumi.ComponentResource {
                                         { name: "tmp", mountPath: "/tmp" },
                                     ],
                                     ...probes(httpProbe("/healthz", ROUTER_PORTS.stats)),
+                                    // Let the ingress controller drop this endpoint before HAProxy stops.
+                                    lifecycle: { preStop: { exec: { command: ["/bin/sleep", "10"] } } },
                                 },
                             ],
                         },

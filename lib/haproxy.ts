@@ -32,11 +32,20 @@ export function serverLine(b: RouterBackend): string {
     return `    server ${b.name} ${b.address}:${b.port} id ${serverId(b)} check inter 5s resolvers cluster init-addr last,libc,none`;
 }
 
-export function haproxyConfig(backends: RouterBackend[]): string {
+export interface RouterListen {
+    http: number;
+    stats: number;
+    /** Connections per replica; a participant holds one or two (BOSH or WebSocket). */
+    maxconn: number;
+}
+
+export const ROUTER_LISTEN: RouterListen = { http: ROUTER_PORTS.http, stats: ROUTER_PORTS.stats, maxconn: 20000 };
+
+export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = ROUTER_LISTEN): string {
     return [
         "global",
         "    log stdout format raw local0 info",
-        "    maxconn 20000",
+        `    maxconn ${listen.maxconn}`,
         "",
         "resolvers cluster",
         "    parse-resolv-conf",
@@ -58,14 +67,14 @@ export function haproxyConfig(backends: RouterBackend[]): string {
         "    timeout http-keep-alive 10s",
         "",
         "frontend stats",
-        `    bind :${ROUTER_PORTS.stats}`,
+        `    bind :${listen.stats}`,
         "    http-request return status 200 content-type text/plain string ok if { path /healthz }",
         "    http-request use-service prometheus-exporter if { path /metrics }",
         "    stats enable",
         "    stats uri /stats",
         "",
         "frontend http",
-        `    bind :${ROUTER_PORTS.http}`,
+        `    bind :${listen.http}`,
         "    option forwardfor",
         "    default_backend shards",
         "",
@@ -90,7 +99,8 @@ export function haproxyConfig(backends: RouterBackend[]): string {
  */
 export const ROUTER_ENTRYPOINT = `#!/bin/sh
 set -eu
-peers=/tmp/peers.cfg
+peers="\${TMPDIR:-/tmp}/peers.cfg"
+wait_seconds="\${PEER_WAIT_SECONDS:-60}"
 {
   echo "peers ${PEERS_SECTION}"
   echo "    bind :${ROUTER_PORTS.peers}"
@@ -104,9 +114,9 @@ peers=/tmp/peers.cfg
     fi
     host="$peer.$ROUTER_PEERS_SERVICE.$POD_NAMESPACE.svc.$CLUSTER_DOMAIN"
     tries=0
-    until getent hosts "$host" >/dev/null 2>&1 || [ "$tries" -ge 30 ]; do
+    until getent hosts "$host" >/dev/null 2>&1 || [ "$tries" -ge "$wait_seconds" ]; do
       tries=$((tries + 1))
-      sleep 2
+      sleep 1
     done
     if getent hosts "$host" >/dev/null 2>&1; then
       echo "    server $peer $host:${ROUTER_PORTS.peers}"
