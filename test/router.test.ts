@@ -13,11 +13,11 @@ import * as os from "os";
 import * as path from "path";
 import { haproxyConfig, PEERS_SECTION, ROUTER_ENTRYPOINT, RouterBackend } from "../lib/haproxy";
 
-function haproxyBinary(): string {
+function haproxyBinary(): string | undefined {
     try {
         return execFileSync("sh", ["-c", "command -v haproxy"], { encoding: "utf8" }).trim();
     } catch {
-        throw new Error("haproxy is not installed: run `apt-get install haproxy` (as .ci/run does)");
+        return undefined;
     }
 }
 
@@ -82,8 +82,15 @@ describe("room router on a real HAProxy", function () {
     const shards: { name: string; server: http.Server; port: number }[] = [];
     const running: ChildProcess[] = [];
 
-    before(async () => {
-        haproxy = haproxyBinary();
+    before(async function () {
+        const found = haproxyBinary();
+        if (!found) {
+            // CI installs it (.ci/run) and must never skip; a fresh developer machine may not have it yet.
+            if (process.env.CI) throw new Error("haproxy is not installed; .ci/run installs it with apt-get");
+            console.warn("    haproxy not installed (apt-get install haproxy): skipping the live router tests");
+            this.skip();
+        }
+        haproxy = found;
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "router-test-"));
         for (const name of ["shard-0", "shard-1", "shard-2"]) shards.push({ name, ...(await shardServer(name)) });
     });
