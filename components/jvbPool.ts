@@ -17,6 +17,7 @@ import {
     selectorLabels,
     shardPortBase,
     shardPorts,
+    spreadPods,
     writableDirs,
     xmppEnv,
     zoneAffinity,
@@ -115,17 +116,7 @@ export class JvbPool extends pulumi.ComponentResource {
                             affinity: {
                                 ...zoneAffinity(shard.zone),
                                 // Two bridges on one node compete for its CPU and its uplink.
-                                podAntiAffinity: {
-                                    preferredDuringSchedulingIgnoredDuringExecution: [
-                                        {
-                                            weight: 100,
-                                            podAffinityTerm: {
-                                                labelSelector: { matchLabels: selector },
-                                                topologyKey: "kubernetes.io/hostname",
-                                            },
-                                        },
-                                    ],
-                                },
+                                podAntiAffinity: spreadPods(selector),
                             },
                             volumes: dirs.volumes,
                             containers: [

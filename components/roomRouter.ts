@@ -13,6 +13,7 @@ import {
     ROUTER_PORTS,
     RouterBackend,
     selectorLabels,
+    spreadPods,
 } from "../lib";
 
 /** uid of the `haproxy` user in the official image; set explicitly so `runAsNonRoot` can be verified. */
@@ -104,14 +105,7 @@ export class RoomRouter extends pulumi.ComponentResource {
                         },
                         spec: {
                             automountServiceAccountToken: false,
-                            affinity: {
-                                podAntiAffinity: {
-                                    preferredDuringSchedulingIgnoredDuringExecution: [
-                                        { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" } },
-                                        { weight: 50, podAffinityTerm: { labelSelector: { matchLabels: selector }, topologyKey: "topology.kubernetes.io/zone" } },
-                                    ],
-                                },
-                            },
+                            affinity: { podAntiAffinity: spreadPods(selector, true) },
                             volumes: [
                                 { name: "config", configMap: { name: configMap.metadata.name, defaultMode: 0o555 } },
                                 { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },

@@ -56,21 +56,16 @@ function resources(requests: { cpu: string; memory: string }, limits: { cpu: str
             // Runs even when a quantity above was malformed; that one is reported already.
             const valid = [r.requests.cpu, r.limits.cpu].every(isCpuQuantity) && [r.requests.memory, r.limits.memory].every(isMemoryQuantity);
             if (!valid) return;
-            if (cpuCores(r.limits.cpu) < cpuCores(r.requests.cpu)) {
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["limits", "cpu"],
-                    input: r.limits.cpu,
-                    message: `must be at least requests.cpu (${r.requests.cpu})`,
-                });
-            }
-            if (memoryBytes(r.limits.memory) < memoryBytes(r.requests.memory)) {
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["limits", "memory"],
-                    input: r.limits.memory,
-                    message: `must be at least requests.memory (${r.requests.memory})`,
-                });
+            const measures = [["cpu", cpuCores], ["memory", memoryBytes]] as const;
+            for (const [kind, amount] of measures) {
+                if (amount(r.limits[kind]) < amount(r.requests[kind])) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["limits", kind],
+                        input: r.limits[kind],
+                        message: `must be at least requests.${kind} (${r.requests[kind]})`,
+                    });
+                }
             }
         });
 }

@@ -136,3 +136,14 @@ export function resourceRequirements(r: {
 }): k8s.types.input.core.v1.ResourceRequirements {
     return { requests: { ...r.requests }, limits: { ...r.limits } };
 }
+
+/** Prefer one pod per node (weight 100), and where zones exist one per zone, for pods sharing a selector. */
+export function spreadPods(selector: Record<string, string>, acrossZones = false): k8s.types.input.core.v1.PodAntiAffinity {
+    const term = (topologyKey: string, weight: number) => ({ weight, podAffinityTerm: { labelSelector: { matchLabels: selector }, topologyKey } });
+    return {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+            term("kubernetes.io/hostname", 100),
+            ...(acrossZones ? [term("topology.kubernetes.io/zone", 50)] : []),
+        ],
+    };
+}
