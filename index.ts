@@ -10,6 +10,8 @@ import * as k8s from "@pulumi/kubernetes";
 import { loadConfig } from "./config/load";
 import { StackConfig } from "./config/schema";
 import { JitsiSecrets } from "./components/jitsiSecrets";
+import { MonitoringStack } from "./components/monitoringStack";
+import { OpsStack } from "./components/opsStack";
 import { RoomRouter } from "./components/roomRouter";
 import { Shard } from "./components/shard";
 import { OWNER_LABELS, stackCapacity } from "./lib";
@@ -22,6 +24,8 @@ export = async () => {
 function deploy(config: StackConfig) {
     const namespaceName = config.namespaces.jitsi;
     const publicUrl = `https://${config.hosts[0]}`;
+
+    const ops = new OpsStack("ops", { ops: config.ops, namespaces: config.namespaces, acmeEmail: config.tls.acmeEmail });
 
     const namespace = new k8s.core.v1.Namespace("jitsi", {
         metadata: { name: namespaceName, labels: { ...OWNER_LABELS } },
@@ -42,7 +46,7 @@ function deploy(config: StackConfig) {
                     imageTag: config.imageTag,
                     resources: config.resources,
                     jvb: config.jvb,
-                    scaleOnStress: config.monitoring.enabled,
+                    monitored: config.monitoring.enabled,
                 },
                 { dependsOn: [secrets] },
             ),
@@ -59,11 +63,27 @@ function deploy(config: StackConfig) {
         replicas: config.router.replicas,
         image: config.router.image,
         resources: config.resources.router,
-        dependsOn: shards.map((s) => s.webService),
+        backendsReady: shards.map((s) => s.webService),
+        ingressReady: ops.ingressReady,
     });
+
+    const monitoring = config.monitoring.enabled
+        ? new MonitoringStack("monitoring", {
+              monitoring: config.monitoring,
+              namespaces: config.namespaces,
+              host: config.hosts[0],
+              clusterIssuer: config.tls.issuer,
+              serveResourceMetrics: !config.ops.metricsServer.enabled,
+              jitsiNamespace: namespace,
+              dependsOn: ops.ingressReady,
+          })
+        : undefined;
 
     return {
         url: publicUrl,
+        grafanaUrl: monitoring ? `${publicUrl}/grafana` : undefined,
+        /** `pulumi stack output --show-secrets grafanaAdminPassword` (user admin). */
+        grafanaAdminPassword: monitoring?.grafanaAdminPassword,
         /** Open these UDP ports to the internet on every node that may run a JVB (NodePorts). */
         jvbUdpPorts: Object.fromEntries(config.shards.map((s, i) => [s.name, shards[i].jvbPool.udpPorts])),
         capacity: stackCapacity(

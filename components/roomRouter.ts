@@ -34,8 +34,10 @@ export interface RoomRouterArgs {
     replicas: number;
     image: string;
     resources: ResourceSettings;
-    /** Created before the router, so that it resolves every backend when it starts. */
-    dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** The shards' web Services: created first, so that the router resolves every backend when it starts. */
+    backendsReady?: pulumi.Resource[];
+    /** The ingress controller (whose webhook admits Ingresses) and the cert-manager issuers, when this stack runs them. */
+    ingressReady?: pulumi.Resource[];
 }
 
 /**
@@ -142,7 +144,7 @@ export class RoomRouter extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this, dependsOn: args.dependsOn },
+            { parent: this, dependsOn: args.backendsReady },
         );
 
         const service = new k8s.core.v1.Service(
@@ -199,7 +201,7 @@ export class RoomRouter extends pulumi.ComponentResource {
                     })),
                 },
             },
-            { parent: this },
+            { parent: this, dependsOn: args.ingressReady },
         );
 
         this.registerOutputs({ serviceName: this.serviceName });

@@ -34,7 +34,8 @@ export interface ShardArgs {
     imageTag: string;
     resources: Pick<StackConfig["resources"], "web" | "prosody" | "jicofo" | "jvb">;
     jvb: JvbSettings;
-    scaleOnStress: boolean;
+    /** The MonitoringStack runs: bridges scale on their stress metric and prosody serves /metrics. */
+    monitored: boolean;
 }
 
 /**
@@ -58,6 +59,7 @@ export class Shard extends pulumi.ComponentResource {
                 ...common,
                 ...secretEnv("JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD", "JICOFO_COMPONENT_SECRET"),
                 { name: "JVB_AUTH_USER", value: "jvb" },
+                ...prosodyMetricsEnv(args.monitored),
             ],
             ports: [
                 { name: "xmpp-c2s", containerPort: PROSODY_PORTS.c2s },
@@ -112,7 +114,7 @@ export class Shard extends pulumi.ComponentResource {
             imageTag: args.imageTag,
             jvb: args.jvb,
             resources: args.resources.jvb,
-            scaleOnStress: args.scaleOnStress,
+            scaleOnStress: args.monitored,
         }, { parent: this });
 
         this.registerOutputs({ webServiceName: this.webServiceName, jvbUdpPorts: this.jvbPool.udpPorts });
@@ -189,4 +191,17 @@ export function updateStrategy(component: "prosody" | "jicofo" | "web"): k8s.typ
     return component === "web"
         ? { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }
         : { type: "Recreate" };
+}
+
+/**
+ * Prosody's /metrics on its HTTP port, for the MonitoringStack. The port is reachable only inside the
+ * cluster (web proxies just BOSH and WebSocket paths to it), so any in-cluster address may read it.
+ */
+export function prosodyMetricsEnv(monitored: boolean): k8s.types.input.core.v1.EnvVar[] {
+    return monitored
+        ? [
+              { name: "PROSODY_ENABLE_METRICS", value: "true" },
+              { name: "PROSODY_METRICS_ALLOWED_CIDR", value: "0.0.0.0/0" },
+          ]
+        : [];
 }

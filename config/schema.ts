@@ -44,6 +44,7 @@ const memory = z.union([z.string(), z.number()]).transform(String)
     .refine(isMemoryQuantity, "must be a memory quantity such as 512Mi or 2Gi");
 
 const port = z.number().int().min(1).max(65535);
+const namespace = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label");
 
 function resources(requests: { cpu: string; memory: string }, limits: { cpu: string; memory: string }) {
     return z
@@ -94,7 +95,14 @@ export const configSchema = z
         clusterDomain: z.string().regex(DNS_NAME, "must be a DNS name such as cluster.local").default("cluster.local"),
         namespaces: z
             .strictObject({
-                jitsi: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label").default("jitsi"),
+                jitsi: namespace.default("jitsi"),
+                certManager: namespace.default("cert-manager"),
+                ingressNginx: namespace.default("ingress-nginx"),
+                metricsServer: namespace.default("kube-system"),
+                dashboard: namespace.default("kubernetes-dashboard"),
+                eckOperator: namespace.default("elastic-system"),
+                logging: namespace.default("logging"),
+                monitoring: namespace.default("monitoring"),
             })
             .prefault({}),
         resources: z
@@ -163,14 +171,69 @@ export const configSchema = z
                 secretName: z.string().min(1).default("jitsi-tls"),
             })
             .prefault({}),
+        ops: z
+            .strictObject({
+                certManager: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+                ingressNginx: z
+                    .strictObject({
+                        enabled: z.boolean().default(true),
+                        replicas: z.number().int().min(1).default(1),
+                        /** Annotations for the controller's LoadBalancer Service (cloud-specific settings). */
+                        serviceAnnotations: z.record(z.string(), z.string()).default({}),
+                        resources: resources({ cpu: "100m", memory: "128Mi" }, { cpu: "1", memory: "512Mi" }),
+                    })
+                    .prefault({}),
+                metricsServer: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+                dashboard: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+                logging: z
+                    .strictObject({
+                        enabled: z.boolean().default(true),
+                        /** Log indices older than this are deleted by an index lifecycle policy. */
+                        retentionDays: z.number().int().min(1).max(3650).default(7),
+                        /** Dedicated master nodes; 0 runs masters and data on the same nodes. */
+                        masterNodes: z.number().int().refine((n) => n === 0 || n % 2 === 1, "must be 0 or an odd number (quorum)").default(0),
+                        dataNodes: z.number().int().min(1).default(1),
+                        storage: memory.default("10Gi"),
+                        elasticsearch: resources({ cpu: "500m", memory: "2Gi" }, { cpu: "1", memory: "2Gi" }),
+                        kibana: resources({ cpu: "100m", memory: "1Gi" }, { cpu: "1", memory: "1Gi" }),
+                    })
+                    .prefault({}),
+            })
+            .prefault({}),
         monitoring: z
             .strictObject({
-                /** With monitoring, JVBs scale on jitsi_jvb_stress; without, on CPU. */
+                /** The MonitoringStack; with it, JVBs scale on jitsi_jvb_stress, without it on CPU. */
                 enabled: z.boolean().default(true),
+                prometheus: z
+                    .strictObject({
+                        replicas: z.number().int().min(1).default(1),
+                        retention: z.string().regex(/^\d+[smhdwy]$/, "must be a duration such as 2d or 12h").default("2d"),
+                        storage: memory.default("10Gi"),
+                        resources: resources({ cpu: "200m", memory: "1Gi" }, { cpu: "1", memory: "2Gi" }),
+                    })
+                    .prefault({}),
+                alertmanager: z.strictObject({ replicas: z.number().int().min(1).default(1) }).prefault({}),
+                grafana: z.strictObject({ storage: memory.default("5Gi") }).prefault({}),
+                alerts: z
+                    .strictObject({
+                        /** Fire when a JVB stays above this stress for 5 minutes. */
+                        jvbStressThreshold: z.number().gt(0).max(1).default(0.8),
+                        /** Fire when this many ICE connections per shard failed within 15 minutes. */
+                        iceFailures: z.number().int().min(1).default(10),
+                    })
+                    .prefault({}),
             })
             .prefault({}),
     })
     .superRefine((cfg, ctx) => {
+        if (cfg.ops.certManager.enabled && cfg.tls.acmeEmail === undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["tls", "acmeEmail"],
+                input: undefined,
+                message: "is required while ops.certManager.enabled is true: Let's Encrypt registers the account under it",
+            });
+        }
         const shards = normalizeShards(cfg.shards);
         const seen = new Map<string, number>();
         shards.forEach((s, i) => {

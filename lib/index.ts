@@ -5,3 +5,5 @@ export * from "./labels";
 export * from "./metrics";
 export * from "./ports";
 export * from "./quantity";
+export * from "./charts";
+export * from "./dashboard";

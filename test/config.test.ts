@@ -111,6 +111,21 @@ const table: BadConfig[] = [
         expect: [/jitsi:jvbAuthPassword is stored in plain text; .*pulumi config set --secret jitsi:jvbAuthPassword/],
     },
     {
+        what: "cert-manager without an ACME e-mail",
+        change: { "jitsi:tls": { issuer: "letsencrypt-production" } },
+        expect: [/jitsi:tls\.acmeEmail = \(missing\): is required while ops\.certManager\.enabled is true/],
+    },
+    {
+        what: "an even number of Elasticsearch masters",
+        change: { "jitsi:ops": { logging: { masterNodes: 2 } } },
+        expect: [/jitsi:ops\.logging\.masterNodes = 2: must be 0 or an odd number \(quorum\)/],
+    },
+    {
+        what: "a Prometheus retention that is no duration",
+        change: { "jitsi:monitoring": { prometheus: { retention: "7 days" } } },
+        expect: [/jitsi:monitoring\.prometheus\.retention = "7 days": must be a duration such as 2d or 12h/],
+    },
+    {
         what: "several problems at once",
         change: { "jitsi:shards": 0, "jitsi:jvb": { minReplicas: 3, maxReplicas: 2 } },
         expect: [/2 problems/, /jitsi:shards = 0/, /jitsi:jvb\.minReplicas = 3/],

@@ -17,6 +17,8 @@ export interface Recorded {
     inputs: any;
     /** Paths (`stringData`, `spec.x[0]`) of inputs that arrived as Pulumi secrets. */
     secretPaths: string[];
+    /** `type::name` of every resource this one waits for (its dependsOn and input dependencies). */
+    dependsOn: string[];
 }
 
 /** How the engine marks a secret value on the wire (sdk/nodejs/runtime/rpc.ts: specialSecretSig). */
@@ -79,13 +81,14 @@ export function generatedSecret(name: string): string {
 
 export async function runProgram(config: StackConfig, stack = "test"): Promise<Run> {
     const resources: Recorded[] = [];
+    const dependencies = new Map<string, string[]>();
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
     await pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 const secretPaths: string[] = [];
                 const inputs = unwrapSecrets(args.inputs, "", secretPaths);
-                resources.push({ type: args.type, name: args.name, inputs, secretPaths });
+                resources.push({ type: args.type, name: args.name, inputs, secretPaths, dependsOn: dependencies.get(`${args.type}::${args.name}`) ?? [] });
                 const state = { ...inputs };
                 if (args.type === "random:index/randomPassword:RandomPassword") state.result = generatedSecret(args.name);
                 return { id: `${args.name}-id`, state };
@@ -98,6 +101,7 @@ export async function runProgram(config: StackConfig, stack = "test"): Promise<R
         stack,
         false,
     );
+    recordDependencies(dependencies);
     // Imported only now: the program's module must load after the mocks are in place.
     const program: () => Promise<Record<string, unknown>> = require("../index");
     let outputs: Record<string, any> = {};
@@ -128,4 +132,23 @@ async function settle(): Promise<void> {
     const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs?: () => Promise<void> };
     if (settings.waitForRPCs) await settings.waitForRPCs();
     await new Promise((r) => setImmediate(r));
+}
+
+/**
+ * The mock engine hands `newResource` no dependencies, but the registration request it receives
+ * carries them; read them there.
+ */
+function recordDependencies(into: Map<string, string[]>): void {
+    const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): any };
+    const monitor = settings.getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: any) => {
+        const urns: string[] = req.getDependenciesList();
+        // urn:pulumi:<stack>::<project>::<parent types$>type::<name>
+        into.set(`${req.getType()}::${req.getName()}`, urns.map((urn) => {
+            const [, , qualifiedType, name] = urn.split("::");
+            return `${qualifiedType.split("$").pop()}::${name}`;
+        }));
+        return register(req, callback);
+    };
 }

@@ -1,0 +1,279 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { StackConfig } from "../config/schema";
+import {
+    CHARTS,
+    Component,
+    jitsiDashboard,
+    JVB_STRESS_METRIC,
+    OWNER_LABELS,
+    pinnedChart,
+    resourceRequirements,
+    selectorLabels,
+    SHARD_LABEL,
+} from "../lib";
+import { INGRESS_CLASS } from "./roomRouter";
+
+/** Names the kube-prometheus-stack chart derives from this (services, Prometheus and Alertmanager objects). */
+export const KPS_FULLNAME = "kube-prometheus-stack";
+export const GRAFANA_ADMIN_SECRET = "grafana-admin";
+export const GRAFANA_PATH = "/grafana";
+
+export interface MonitoringStackArgs {
+    monitoring: StackConfig["monitoring"];
+    namespaces: StackConfig["namespaces"];
+    /** Grafana is served at https://<host>/grafana. */
+    host: string;
+    clusterIssuer: string;
+    /** When metrics-server is off, prometheus-adapter serves the resource metrics API instead. */
+    serveResourceMetrics: boolean;
+    /** The Jitsi namespace must exist before monitors are created in it. */
+    jitsiNamespace: pulumi.Resource;
+    dependsOn?: pulumi.Resource[];
+}
+
+/**
+ * Metrics and alerts for the stack: the kube-prometheus stack (Prometheus Operator, Prometheus,
+ * Alertmanager, node-exporter, kube-state-metrics, Grafana under /grafana), prometheus-adapter
+ * serving `jitsi_jvb_stress` to the JVB autoscalers, monitors for the JVBs, jicofo, prosody and the
+ * room router, a Jitsi dashboard and alerting rules.
+ */
+export class MonitoringStack extends pulumi.ComponentResource {
+    readonly grafanaAdminPassword: pulumi.Output<string>;
+
+    constructor(name: string, args: MonitoringStackArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("jitsi:monitoring:MonitoringStack", name, {}, opts);
+        const { monitoring, namespaces } = args;
+        const namespace = namespaces.monitoring;
+        const ns = new k8s.core.v1.Namespace(namespace, { metadata: { name: namespace, labels: { ...OWNER_LABELS } } }, { parent: this });
+
+        const password = new random.RandomPassword("grafana-admin", { length: 32, special: false }, { parent: this });
+        this.grafanaAdminPassword = pulumi.secret(password.result);
+        const adminSecret = new k8s.core.v1.Secret(
+            "grafana-admin",
+            {
+                metadata: { name: GRAFANA_ADMIN_SECRET, namespace, labels: { ...OWNER_LABELS } },
+                stringData: { "admin-user": "admin", "admin-password": this.grafanaAdminPassword },
+            },
+            { parent: this, dependsOn: [ns] },
+        );
+
+        const kps = pinnedChart("kube-prometheus-stack", CHARTS.kubePrometheusStack, namespace, kubePrometheusStackValues(args), {
+            parent: this,
+            dependsOn: [ns, adminSecret, ...(args.dependsOn ?? [])],
+        });
+
+        pinnedChart("prometheus-adapter", CHARTS.prometheusAdapter, namespace, {
+            prometheus: { url: `http://${KPS_FULLNAME}-prometheus.${namespace}.svc`, port: 9090 },
+            rules: adapterRules(args.serveResourceMetrics),
+        }, { parent: this, dependsOn: [ns] });
+
+        // Custom resources: their CRDs come with the kube-prometheus-stack chart.
+        const afterCrds = { parent: this, dependsOn: [kps, args.jitsiNamespace] };
+        for (const monitor of podMonitors()) {
+            new k8s.apiextensions.CustomResource(
+                `jitsi-${monitor.component}`,
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "PodMonitor",
+                    metadata: { name: `jitsi-${monitor.component}`, namespace: namespaces.jitsi, labels: { ...OWNER_LABELS } },
+                    spec: {
+                        selector: { matchLabels: selectorLabels(monitor.component) },
+                        podMetricsEndpoints: [
+                            {
+                                port: monitor.port,
+                                path: "/metrics",
+                                interval: "15s",
+                                relabelings: [
+                                    { sourceLabels: ["__meta_kubernetes_pod_label_app_kubernetes_io_instance"], targetLabel: SHARD_LABEL },
+                                ],
+                            },
+                        ],
+                    },
+                },
+                afterCrds,
+            );
+        }
+
+        new k8s.apiextensions.CustomResource(
+            "jitsi-alerts",
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PrometheusRule",
+                metadata: { name: "jitsi", namespace: namespaces.jitsi, labels: { ...OWNER_LABELS } },
+                spec: { groups: [{ name: "jitsi", rules: alertRules(namespaces.jitsi, monitoring.alerts) }] },
+            },
+            afterCrds,
+        );
+
+        new k8s.core.v1.ConfigMap(
+            "jitsi-dashboard",
+            {
+                // Grafana's sidecar loads every ConfigMap with this label in its namespace.
+                metadata: { name: "jitsi-dashboard", namespace, labels: { ...OWNER_LABELS, grafana_dashboard: "1" } },
+                data: { "jitsi.json": JSON.stringify(jitsiDashboard(namespaces.jitsi), null, 2) },
+            },
+            { parent: this, dependsOn: [ns] },
+        );
+
+        this.registerOutputs({ grafanaAdminPassword: this.grafanaAdminPassword });
+    }
+
+}
+
+export function kubePrometheusStackValues(args: Pick<MonitoringStackArgs, "monitoring" | "namespaces" | "host" | "clusterIssuer">) {
+    const { prometheus, alertmanager, grafana } = args.monitoring;
+    // Monitors and rules are picked up from these namespaces only, whatever their labels.
+    const watched = {
+        matchExpressions: [
+            { key: "kubernetes.io/metadata.name", operator: "In", values: [args.namespaces.monitoring, args.namespaces.jitsi] },
+        ],
+    };
+    return {
+        fullnameOverride: KPS_FULLNAME,
+        crds: { enabled: true },
+        prometheus: {
+            prometheusSpec: {
+                replicas: prometheus.replicas,
+                retention: prometheus.retention,
+                resources: resourceRequirements(prometheus.resources),
+                storageSpec: {
+                    volumeClaimTemplate: {
+                        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: prometheus.storage } } },
+                    },
+                },
+                podMonitorSelectorNilUsesHelmValues: false,
+                serviceMonitorSelectorNilUsesHelmValues: false,
+                ruleSelectorNilUsesHelmValues: false,
+                podMonitorNamespaceSelector: watched,
+                serviceMonitorNamespaceSelector: watched,
+                ruleNamespaceSelector: watched,
+            },
+        },
+        alertmanager: { alertmanagerSpec: { replicas: alertmanager.replicas } },
+        grafana: {
+            admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
+            persistence: { enabled: true, type: "pvc", size: grafana.storage, accessModes: ["ReadWriteOnce"] },
+            "grafana.ini": {
+                server: { root_url: `https://${args.host}${GRAFANA_PATH}`, serve_from_sub_path: true },
+            },
+            ingress: {
+                enabled: true,
+                ingressClassName: INGRESS_CLASS,
+                annotations: { "cert-manager.io/cluster-issuer": args.clusterIssuer },
+                hosts: [args.host],
+                path: GRAFANA_PATH,
+                pathType: "Prefix",
+                tls: [{ secretName: "grafana-tls", hosts: [args.host] }],
+            },
+            sidecar: { dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1" } },
+        },
+    };
+}
+
+/**
+ * The adapter serves `jitsi_jvb_stress` averaged per pod to the custom metrics API. It registers the
+ * resource metrics API (v1beta1.metrics.k8s.io) only when metrics-server does not.
+ */
+export function adapterRules(serveResourceMetrics: boolean) {
+    return {
+        default: false,
+        custom: [
+            {
+                seriesQuery: `${JVB_STRESS_METRIC}{namespace!="",pod!=""}`,
+                resources: { overrides: { namespace: { resource: "namespace" }, pod: { resource: "pod" } } },
+                name: { matches: `^${JVB_STRESS_METRIC}$`, as: JVB_STRESS_METRIC },
+                metricsQuery: "avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+            },
+        ],
+        external: [],
+        ...(serveResourceMetrics ? { resource: resourceMetricRules() } : {}),
+    };
+}
+
+function resourceMetricRules() {
+    const overrides = { node: { resource: "node" }, namespace: { resource: "namespace" }, pod: { resource: "pod" } };
+    return {
+        cpu: {
+            containerQuery: 'sum by (<<.GroupBy>>) (rate(container_cpu_usage_seconds_total{container!="",<<.LabelMatchers>>}[3m]))',
+            nodeQuery: 'sum by (<<.GroupBy>>) (rate(node_cpu_seconds_total{mode!="idle",mode!="iowait",mode!="steal",<<.LabelMatchers>>}[3m]))',
+            resources: { overrides },
+            containerLabel: "container",
+        },
+        memory: {
+            containerQuery: 'sum by (<<.GroupBy>>) (container_memory_working_set_bytes{container!="",<<.LabelMatchers>>})',
+            nodeQuery: "sum by (<<.GroupBy>>) (node_memory_MemTotal_bytes{<<.LabelMatchers>>} - node_memory_MemAvailable_bytes{<<.LabelMatchers>>})",
+            resources: { overrides },
+            containerLabel: "container",
+        },
+        window: "3m",
+    };
+}
+
+/** What Prometheus scrapes in the Jitsi namespace, by the named container port that serves /metrics. */
+export function podMonitors(): { component: Component; port: string }[] {
+    return [
+        { component: "jvb", port: "metrics" },
+        { component: "jicofo", port: "http" },
+        { component: "prosody", port: "http" },
+        { component: "router", port: "metrics" },
+    ];
+}
+
+export function alertRules(namespace: string, alerts: StackConfig["monitoring"]["alerts"]) {
+    const ns = `namespace="${namespace}"`;
+    const singleton = (component: "prosody" | "jicofo", what: string) => ({
+        alert: `Jitsi${component[0].toUpperCase()}${component.slice(1)}Down`,
+        expr: `kube_deployment_status_replicas_available{${ns}, deployment=~".+-${component}"} < 1`,
+        for: "2m",
+        labels: { severity: "critical" },
+        annotations: {
+            summary: `{{ $labels.deployment }} is down`,
+            description: `The shard's ${component} has no available pod: ${what}.`,
+        },
+    });
+    return [
+        singleton("prosody", "no conference on the shard can start or continue"),
+        singleton("jicofo", "no conference on the shard can start"),
+        {
+            alert: "JitsiJvbUnhealthy",
+            expr: `jitsi_jvb_healthy{${ns}} == 0 or up{${ns}, container="jvb"} == 0`,
+            for: "5m",
+            labels: { severity: "warning" },
+            annotations: { summary: "JVB {{ $labels.pod }} is unhealthy", description: "The bridge fails its own health check or cannot be scraped." },
+        },
+        {
+            alert: "JitsiJvbStressHigh",
+            expr: `${JVB_STRESS_METRIC}{${ns}} > ${alerts.jvbStressThreshold}`,
+            for: "5m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "JVB {{ $labels.pod }} stress is {{ $value | humanizePercentage }}",
+                description: `Above ${alerts.jvbStressThreshold} for 5 minutes; media quality suffers. Check the autoscaler and the JVB CPU limit.`,
+            },
+        },
+        {
+            alert: "JitsiJvbAutoscalerAtMaximum",
+            expr:
+                `kube_horizontalpodautoscaler_status_current_replicas{${ns}, horizontalpodautoscaler=~".+-jvb"} ` +
+                `>= kube_horizontalpodautoscaler_spec_max_replicas{${ns}, horizontalpodautoscaler=~".+-jvb"}`,
+            for: "15m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "{{ $labels.horizontalpodautoscaler }} runs at its maximum",
+                description: "The shard cannot add bridges; raise jitsi:jvb.maxReplicas or add a shard.",
+            },
+        },
+        {
+            alert: "JitsiIceFailuresRising",
+            expr: `sum by (${SHARD_LABEL}) (increase(jitsi_jvb_ice_failed_total{${ns}}[15m])) > ${alerts.iceFailures}`,
+            for: "5m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "ICE failures on {{ $labels.shard }}",
+                description: "Clients cannot reach the bridges' UDP ports: check the firewall for the jvbUdpPorts output and the advertised addresses.",
+            },
+        },
+    ];
+}

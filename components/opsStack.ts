@@ -1,0 +1,302 @@
+import * as certmanager from "@pulumi/kubernetes-cert-manager";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig } from "../config/schema";
+import { CHARTS, ChartRef, ELASTIC_STACK_VERSION, OWNER_LABELS, pinnedChart, resourceRequirements } from "../lib";
+import { INGRESS_CLASS } from "./roomRouter";
+
+export const LETSENCRYPT_SERVERS = {
+    "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
+    "letsencrypt-production": "https://acme-v02.api.letsencrypt.org/directory",
+} as const;
+
+export const ELASTICSEARCH_NAME = "logs";
+export const KIBANA_NAME = "logs";
+export const ILM_POLICY_NAME = "jitsi-logs";
+export const DASHBOARD_VIEWER = "dashboard-viewer";
+
+export interface OpsStackArgs {
+    ops: StackConfig["ops"];
+    namespaces: StackConfig["namespaces"];
+    acmeEmail?: string;
+}
+
+/**
+ * What the cluster needs around Jitsi: cert-manager with Let's Encrypt issuers, the ingress-nginx
+ * controller, metrics-server, optionally the Kubernetes dashboard (read-only), and logging through
+ * ECK (Elasticsearch, Kibana, Filebeat) with an index lifecycle that deletes old logs. Each part is
+ * switched per stack; every namespace is created here, and custom resources wait for their CRDs.
+ */
+export class OpsStack extends pulumi.ComponentResource {
+    /** Resources that must exist before anything creates an Ingress or a Certificate. */
+    readonly ingressReady: pulumi.Resource[] = [];
+
+    constructor(name: string, args: OpsStackArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("jitsi:ops:OpsStack", name, {}, opts);
+        const { ops, namespaces } = args;
+
+        if (ops.certManager.enabled) this.certManager(namespaces.certManager, args.acmeEmail!);
+        if (ops.ingressNginx.enabled) this.ingressNginx(namespaces.ingressNginx, ops.ingressNginx);
+        if (ops.metricsServer.enabled) {
+            const ns = namespaces.metricsServer === "kube-system" ? undefined : this.namespace(namespaces.metricsServer);
+            // The one owner of the v1beta1.metrics.k8s.io APIService (prometheus-adapter does not register it).
+            this.chart("metrics-server", CHARTS.metricsServer, namespaces.metricsServer, { apiService: { create: true } }, ns);
+        }
+        if (ops.dashboard.enabled) this.dashboard(namespaces.dashboard);
+        if (ops.logging.enabled) this.logging(namespaces.eckOperator, namespaces.logging, ops.logging);
+
+        this.registerOutputs({});
+    }
+
+    private namespace(name: string): k8s.core.v1.Namespace {
+        return new k8s.core.v1.Namespace(name, { metadata: { name, labels: { ...OWNER_LABELS } } }, { parent: this });
+    }
+
+    private chart(name: string, ref: ChartRef, namespace: string, values: Record<string, unknown>, ns?: pulumi.Resource): k8s.helm.v4.Chart {
+        return pinnedChart(name, ref, namespace, values, { parent: this, dependsOn: ns ? [ns] : [] });
+    }
+
+    private certManager(namespace: string, email: string): void {
+        const ns = this.namespace(namespace);
+        const certManager = new certmanager.CertManager(
+            "cert-manager",
+            {
+                installCRDs: true,
+                helmOptions: { namespace, version: CHARTS.certManager.version, repositoryOpts: { repo: CHARTS.certManager.repo } },
+            },
+            { parent: this, dependsOn: [ns] },
+        );
+        for (const [issuer, server] of Object.entries(LETSENCRYPT_SERVERS)) {
+            const clusterIssuer = new k8s.apiextensions.CustomResource(
+                issuer,
+                {
+                    apiVersion: "cert-manager.io/v1",
+                    kind: "ClusterIssuer",
+                    metadata: { name: issuer, labels: { ...OWNER_LABELS } },
+                    spec: {
+                        acme: {
+                            email,
+                            server,
+                            privateKeySecretRef: { name: `${issuer}-account-key` },
+                            solvers: [{ http01: { ingress: { ingressClassName: INGRESS_CLASS } } }],
+                        },
+                    },
+                },
+                // The ClusterIssuer CRD comes with the chart.
+                { parent: this, dependsOn: [certManager] },
+            );
+            this.ingressReady.push(clusterIssuer);
+        }
+    }
+
+    private ingressNginx(namespace: string, settings: StackConfig["ops"]["ingressNginx"]): void {
+        const ns = this.namespace(namespace);
+        const chart = this.chart("ingress-nginx", CHARTS.ingressNginx, namespace, {
+            controller: {
+                replicaCount: settings.replicas,
+                ingressClassResource: { name: INGRESS_CLASS, default: true },
+                resources: resourceRequirements(settings.resources),
+                service: {
+                    type: "LoadBalancer",
+                    // Keeps the client's address visible to Jitsi and in the logs.
+                    externalTrafficPolicy: "Local",
+                    annotations: settings.serviceAnnotations,
+                },
+                metrics: { enabled: true },
+                podDisruptionBudget: settings.replicas > 1 ? { enabled: true, minAvailable: 1 } : undefined,
+                allowSnippetAnnotations: false,
+            },
+        }, ns);
+        // Its admission webhook validates every Ingress; creating one before the controller runs fails.
+        this.ingressReady.push(chart);
+    }
+
+    private dashboard(namespace: string): void {
+        const ns = this.namespace(namespace);
+        this.chart("kubernetes-dashboard", CHARTS.dashboard, namespace, {}, ns);
+        // Log in with a short-lived token of this account: `kubectl -n <ns> create token dashboard-viewer`.
+        const viewer = new k8s.core.v1.ServiceAccount(
+            DASHBOARD_VIEWER,
+            { metadata: { name: DASHBOARD_VIEWER, namespace, labels: { ...OWNER_LABELS } } },
+            { parent: this, dependsOn: [ns] },
+        );
+        new k8s.rbac.v1.ClusterRoleBinding(
+            DASHBOARD_VIEWER,
+            {
+                metadata: { name: DASHBOARD_VIEWER, labels: { ...OWNER_LABELS } },
+                // The built-in read-only role: it cannot read Secrets or change anything.
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" },
+                subjects: [{ kind: "ServiceAccount", name: viewer.metadata.name, namespace }],
+            },
+            { parent: this },
+        );
+    }
+
+    private logging(operatorNamespace: string, namespace: string, settings: StackConfig["ops"]["logging"]): void {
+        const operatorNs = this.namespace(operatorNamespace);
+        const operator = this.chart("eck-operator", CHARTS.eckOperator, operatorNamespace, { installCRDs: true }, operatorNs);
+        const ns = this.namespace(namespace);
+        const crdsAndNamespace = { parent: this, dependsOn: [operator, ns] };
+
+        new k8s.apiextensions.CustomResource(
+            "elasticsearch",
+            {
+                apiVersion: "elasticsearch.k8s.elastic.co/v1",
+                kind: "Elasticsearch",
+                metadata: { name: ELASTICSEARCH_NAME, namespace, labels: { ...OWNER_LABELS } },
+                spec: { version: ELASTIC_STACK_VERSION, nodeSets: elasticsearchNodeSets(settings) },
+            },
+            crdsAndNamespace,
+        );
+
+        new k8s.apiextensions.CustomResource(
+            "kibana",
+            {
+                apiVersion: "kibana.k8s.elastic.co/v1",
+                kind: "Kibana",
+                metadata: { name: KIBANA_NAME, namespace, labels: { ...OWNER_LABELS } },
+                spec: {
+                    version: ELASTIC_STACK_VERSION,
+                    count: 1,
+                    elasticsearchRef: { name: ELASTICSEARCH_NAME },
+                    // Reached by port-forward only; no Ingress.
+                    http: { service: { spec: { type: "ClusterIP" } } },
+                    podTemplate: { spec: { containers: [{ name: "kibana", resources: resourceRequirements(settings.kibana) }] } },
+                },
+            },
+            crdsAndNamespace,
+        );
+
+        const ilm = new k8s.core.v1.ConfigMap(
+            "filebeat-ilm",
+            {
+                metadata: { name: "filebeat-ilm", namespace, labels: { ...OWNER_LABELS } },
+                data: { "policy.json": JSON.stringify(ilmPolicy(settings.retentionDays), null, 2) },
+            },
+            { parent: this, dependsOn: [ns] },
+        );
+
+        const account = new k8s.core.v1.ServiceAccount(
+            "filebeat",
+            { metadata: { name: "filebeat", namespace, labels: { ...OWNER_LABELS } } },
+            { parent: this, dependsOn: [ns] },
+        );
+        // Filebeat reads pod and namespace metadata to label every log line.
+        const role = new k8s.rbac.v1.ClusterRole(
+            "filebeat",
+            {
+                metadata: { name: "filebeat", labels: { ...OWNER_LABELS } },
+                rules: [{ apiGroups: [""], resources: ["pods", "namespaces", "nodes"], verbs: ["get", "list", "watch"] }],
+            },
+            { parent: this },
+        );
+        new k8s.rbac.v1.ClusterRoleBinding(
+            "filebeat",
+            {
+                metadata: { name: "filebeat", labels: { ...OWNER_LABELS } },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace }],
+            },
+            { parent: this },
+        );
+
+        new k8s.apiextensions.CustomResource(
+            "filebeat",
+            {
+                apiVersion: "beat.k8s.elastic.co/v1beta1",
+                kind: "Beat",
+                metadata: { name: "filebeat", namespace, labels: { ...OWNER_LABELS } },
+                spec: {
+                    type: "filebeat",
+                    version: ELASTIC_STACK_VERSION,
+                    elasticsearchRef: { name: ELASTICSEARCH_NAME },
+                    kibanaRef: { name: KIBANA_NAME },
+                    config: filebeatConfig(),
+                    daemonSet: {
+                        podTemplate: {
+                            spec: {
+                                serviceAccountName: account.metadata.name,
+                                automountServiceAccountToken: true,
+                                dnsPolicy: "ClusterFirstWithHostNet",
+                                // Reading other containers' log files on the node needs root.
+                                securityContext: { runAsUser: 0 },
+                                containers: [
+                                    {
+                                        name: "filebeat",
+                                        env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
+                                        resources: { requests: { cpu: "100m", memory: "200Mi" }, limits: { cpu: "500m", memory: "400Mi" } },
+                                        volumeMounts: [
+                                            { name: "varlogcontainers", mountPath: "/var/log/containers", readOnly: true },
+                                            { name: "varlogpods", mountPath: "/var/log/pods", readOnly: true },
+                                            { name: "ilm", mountPath: "/usr/share/filebeat/ilm", readOnly: true },
+                                        ],
+                                    },
+                                ],
+                                volumes: [
+                                    { name: "varlogcontainers", hostPath: { path: "/var/log/containers" } },
+                                    { name: "varlogpods", hostPath: { path: "/var/log/pods" } },
+                                    { name: "ilm", configMap: { name: ilm.metadata.name } },
+                                ],
+                            },
+                        },
+                    },
+                },
+            },
+            crdsAndNamespace,
+        );
+    }
+}
+
+/** Dedicated masters when configured (production), otherwise nodes that are both master and data. */
+export function elasticsearchNodeSets(settings: StackConfig["ops"]["logging"]): Record<string, unknown>[] {
+    const nodeSet = (name: string, count: number, roles: string[], storage: string) => ({
+        name,
+        count,
+        config: { "node.roles": roles, "node.store.allow_mmap": false },
+        podTemplate: { spec: { containers: [{ name: "elasticsearch", resources: resourceRequirements(settings.elasticsearch) }] } },
+        volumeClaimTemplates: [
+            {
+                metadata: { name: "elasticsearch-data" },
+                spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage } } },
+            },
+        ],
+    });
+    if (settings.masterNodes === 0) {
+        return [nodeSet("default", settings.dataNodes, ["master", "data", "ingest"], settings.storage)];
+    }
+    return [
+        nodeSet("master", settings.masterNodes, ["master"], "5Gi"),
+        nodeSet("data", settings.dataNodes, ["data", "ingest"], settings.storage),
+    ];
+}
+
+/** Roll indices over daily and delete them `retentionDays` after rollover: logs never grow without bound. */
+export function ilmPolicy(retentionDays: number) {
+    return {
+        policy: {
+            phases: {
+                hot: { actions: { rollover: { max_age: "1d", max_primary_shard_size: "50gb" } } },
+                delete: { min_age: `${retentionDays}d`, actions: { delete: {} } },
+            },
+        },
+    };
+}
+
+export function filebeatConfig() {
+    return {
+        "filebeat.autodiscover": {
+            providers: [
+                {
+                    type: "kubernetes",
+                    node: "${NODE_NAME}",
+                    hints: { enabled: true, default_config: { type: "container", paths: ["/var/log/containers/*${data.kubernetes.container.id}.log"] } },
+                },
+            ],
+        },
+        processors: [{ add_cloud_metadata: {} }, { add_host_metadata: {} }],
+        "setup.ilm.enabled": true,
+        "setup.ilm.policy_name": ILM_POLICY_NAME,
+        "setup.ilm.policy_file": "/usr/share/filebeat/ilm/policy.json",
+        "setup.ilm.overwrite": true,
+    };
+}

@@ -1,0 +1,68 @@
+/**
+ * The Jitsi Grafana dashboard, built here so that its queries use the same metric names and labels
+ * as the rest of the program. The MonitoringStack provisions it through Grafana's dashboard sidecar.
+ */
+import { JVB_STRESS_METRIC } from "./metrics";
+
+/** Label the PodMonitors copy from the pods' `app.kubernetes.io/instance`. */
+export const SHARD_LABEL = "shard";
+
+interface Panel {
+    title: string;
+    expr: string;
+    legend: string;
+    unit?: string;
+}
+
+export function jitsiPanels(namespace: string): Panel[] {
+    const ns = `namespace="${namespace}"`;
+    return [
+        { title: "Participants per shard", expr: `sum by (${SHARD_LABEL}) (jitsi_jvb_local_endpoints{${ns}})`, legend: `{{${SHARD_LABEL}}}` },
+        { title: "Conferences per shard", expr: `sum by (${SHARD_LABEL}) (jitsi_jvb_conferences{${ns}})`, legend: `{{${SHARD_LABEL}}}` },
+        { title: "Stress per JVB", expr: `${JVB_STRESS_METRIC}{${ns}}`, legend: "{{pod}}", unit: "percentunit" },
+        {
+            title: "JVB replicas per shard",
+            expr: `kube_statefulset_status_replicas_ready{${ns}, statefulset=~".+-jvb"}`,
+            legend: "{{statefulset}}",
+        },
+        {
+            title: "JVB bitrate out",
+            expr: `sum by (${SHARD_LABEL}) (jitsi_jvb_outgoing_bitrate{${ns}})`,
+            legend: `{{${SHARD_LABEL}}}`,
+            unit: "bps",
+        },
+        {
+            title: "JVB bitrate in",
+            expr: `sum by (${SHARD_LABEL}) (jitsi_jvb_incoming_bitrate{${ns}})`,
+            legend: `{{${SHARD_LABEL}}}`,
+            unit: "bps",
+        },
+        {
+            title: "ICE failures (15m)",
+            expr: `sum by (${SHARD_LABEL}) (increase(jitsi_jvb_ice_failed_total{${ns}}[15m]))`,
+            legend: `{{${SHARD_LABEL}}}`,
+        },
+    ];
+}
+
+export function jitsiDashboard(namespace: string): Record<string, unknown> {
+    return {
+        uid: "jitsi-meet",
+        title: "Jitsi Meet",
+        tags: ["jitsi"],
+        timezone: "browser",
+        refresh: "30s",
+        time: { from: "now-6h", to: "now" },
+        schemaVersion: 39,
+        templating: { list: [] },
+        panels: jitsiPanels(namespace).map((p, i) => ({
+            id: i + 1,
+            type: "timeseries",
+            title: p.title,
+            datasource: { type: "prometheus", uid: "prometheus" },
+            gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
+            fieldConfig: { defaults: { unit: p.unit ?? "short" }, overrides: [] },
+            targets: [{ refId: "A", expr: p.expr, legendFormat: p.legend }],
+        })),
+    };
+}
