@@ -10,6 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { loadConfig } from "./config/load";
 import { StackConfig } from "./config/schema";
 import { JitsiSecrets } from "./components/jitsiSecrets";
+import { LoadTest } from "./components/loadTest";
 import { MonitoringStack } from "./components/monitoringStack";
 import { OpsStack } from "./components/opsStack";
 import { RoomRouter } from "./components/roomRouter";
@@ -79,8 +80,14 @@ function deploy(config: StackConfig) {
           })
         : undefined;
 
+    const loadTest = config.loadTest.enabled
+        ? new LoadTest("loadtest", { settings: config.loadTest, namespace: config.namespaces.loadTest, instanceUrl: publicUrl })
+        : undefined;
+
     return {
         url: publicUrl,
+        /** Where to read the load test's results, while it is switched on. */
+        loadTestLogs: loadTest?.logsCommand,
         grafanaUrl: monitoring ? `${publicUrl}/grafana` : undefined,
         /** `pulumi stack output --show-secrets grafanaAdminPassword` (user admin). */
         grafanaAdminPassword: monitoring?.grafanaAdminPassword,

@@ -103,6 +103,7 @@ export const configSchema = z
                 eckOperator: namespace.default("elastic-system"),
                 logging: namespace.default("logging"),
                 monitoring: namespace.default("monitoring"),
+                loadTest: namespace.default("loadtest"),
             })
             .prefault({}),
         resources: z
@@ -224,8 +225,33 @@ export const configSchema = z
                     .prefault({}),
             })
             .prefault({}),
+        /** An in-cluster load test against the stack's own URL; off unless switched on. */
+        loadTest: z
+            .strictObject({
+                enabled: z.boolean().default(false),
+                seleniumNodes: z.number().int().min(1).default(2),
+                /** Browsers per Selenium node; each is one participant sending 720p video. */
+                sessionsPerNode: z.number().int().min(1).max(8).default(2),
+                nodeResources: resources({ cpu: "2", memory: "4Gi" }, { cpu: "2", memory: "4Gi" }),
+                conferences: z.number().int().min(1).default(1),
+                participantsPerConference: z.number().int().min(2).default(4),
+                durationSeconds: z.number().int().min(30).max(4 * 3600).default(300),
+                roomPrefix: z.string().regex(/^[a-z0-9-]{1,30}$/, "must be lower-case letters, digits and '-'").default("loadtest"),
+            })
+            .prefault({}),
     })
     .superRefine((cfg, ctx) => {
+        const lt = cfg.loadTest;
+        if (lt.enabled && lt.conferences * lt.participantsPerConference > lt.seleniumNodes * lt.sessionsPerNode) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["loadTest", "participantsPerConference"],
+                input: lt.participantsPerConference,
+                message:
+                    `needs ${lt.conferences * lt.participantsPerConference} browsers (conferences x participantsPerConference), ` +
+                    `more than loadTest.seleniumNodes x loadTest.sessionsPerNode (${lt.seleniumNodes * lt.sessionsPerNode}) can run`,
+            });
+        }
         if (cfg.ops.certManager.enabled && cfg.tls.acmeEmail === undefined) {
             ctx.addIssue({
                 code: "custom",

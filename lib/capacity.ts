@@ -1,13 +1,58 @@
 /**
- * How many participants a stack is sized for, from the seed's load tests with jitsi-meet-torture
- * (see docs/capacity.md): one JVB with a 4-core limit carried one 14-person conference at 3.5 cores
- * with 5% CPU throttling, i.e. 4 participants per core before media quality suffers. Small
- * conferences are cheaper (8 conferences of 5 used about 2.5 cores per 20 participants, 8 per core);
- * the model keeps the conservative figure so that "sized for" means "will hold".
+ * How many participants a stack is sized for. The model (docs/capacity.md) comes from the seed's
+ * load tests with jitsi-meet-torture, kept here as data so the figure the program outputs is derived
+ * from the measurements rather than typed in.
  */
 import { cpuCores } from "./quantity";
 
-export const PARTICIPANTS_PER_JVB_CORE = 4;
+export interface LoadTestRun {
+    scenario: string;
+    /** Participants on one bridge (runs over two bridges are split evenly). */
+    participantsPerJvb: number;
+    /** Conferences running at once, and their size: cost per participant grows with the size. */
+    conferences: number;
+    conferenceSize: number;
+    /** CPU the bridge used, in cores, and its limit. */
+    cpuUsed: number;
+    cpuLimit: number;
+    /** CPU throttling of the JVB container, 0..1. */
+    throttling: number;
+    /** Participants dropped or media lost during the run. */
+    degraded: boolean;
+}
+
+/** The seed's measurements (reference doc, "Load test in the seed"). */
+export const LOAD_TEST_RUNS: LoadTestRun[] = [
+    { scenario: "1 conference of 8", participantsPerJvb: 8, conferences: 1, conferenceSize: 8, cpuUsed: 1.9, cpuLimit: 4, throttling: 0, degraded: false },
+    { scenario: "1 conference of 14", participantsPerJvb: 14, conferences: 1, conferenceSize: 14, cpuUsed: 3.5, cpuLimit: 4, throttling: 0.05, degraded: false },
+    { scenario: "1 conference of 24", participantsPerJvb: 24, conferences: 1, conferenceSize: 24, cpuUsed: 4, cpuLimit: 4, throttling: 0.8, degraded: true },
+    { scenario: "1 conference of 16, lastN 5", participantsPerJvb: 16, conferences: 1, conferenceSize: 16, cpuUsed: 3.5, cpuLimit: 4, throttling: 0.05, degraded: false },
+    { scenario: "1 conference of 16", participantsPerJvb: 16, conferences: 1, conferenceSize: 16, cpuUsed: 1.8, cpuLimit: 8, throttling: 0, degraded: false },
+    { scenario: "1 conference of 32", participantsPerJvb: 32, conferences: 1, conferenceSize: 32, cpuUsed: 4.3, cpuLimit: 8, throttling: 0, degraded: true },
+    { scenario: "8 conferences of 5 on 2 JVBs", participantsPerJvb: 20, conferences: 8, conferenceSize: 5, cpuUsed: 2.5, cpuLimit: 4, throttling: 0, degraded: false },
+    { scenario: "8 conferences of 10 on 2 JVBs", participantsPerJvb: 40, conferences: 8, conferenceSize: 10, cpuUsed: 3.9, cpuLimit: 4, throttling: 0.5, degraded: true },
+];
+
+/** A run that held: nothing dropped, and throttling low enough not to hurt media (at most 5%). */
+export function healthy(run: LoadTestRun): boolean {
+    return !run.degraded && run.throttling <= 0.05;
+}
+
+export function participantsPerCore(run: LoadTestRun): number {
+    return run.participantsPerJvb / run.cpuUsed;
+}
+
+/**
+ * Participants per JVB core to plan with: the lowest ratio among healthy runs with conferences of
+ * 8 or more, rounded down. Large conferences are the expensive case; rooms of 5 fit about twice as
+ * many (8 per core), so the figure errs on the side of "will hold".
+ */
+export function derivePlanningRatio(runs: LoadTestRun[] = LOAD_TEST_RUNS): number {
+    const large = runs.filter((r) => healthy(r) && r.conferenceSize >= 8);
+    return Math.floor(Math.min(...large.map(participantsPerCore)));
+}
+
+export const PARTICIPANTS_PER_JVB_CORE = derivePlanningRatio();
 
 export function participantsPerJvb(jvbCpuLimit: string): number {
     return Math.floor(cpuCores(jvbCpuLimit) * PARTICIPANTS_PER_JVB_CORE);
@@ -30,6 +75,6 @@ export function stackCapacity(shardCount: number, jvbCpuLimit: string, minReplic
         participantsAtMaxReplicas: shardCount * maxReplicas * perJvb,
         assumption:
             `${PARTICIPANTS_PER_JVB_CORE} participants per JVB CPU core (JVB CPU limit ${jvbCpuLimit}), ` +
-            `from the load test of one large conference; many small conferences fit about twice as many`,
+            `the load tests' figure for conferences of 8 or more (docs/capacity.md); rooms of about 5 fit twice as many`,
     };
 }

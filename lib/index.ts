@@ -7,3 +7,4 @@ export * from "./ports";
 export * from "./quantity";
 export * from "./charts";
 export * from "./dashboard";
+export * from "./loadTest";
