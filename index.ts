@@ -48,6 +48,7 @@ function deploy(config: StackConfig) {
                     resources: config.resources,
                     jvb: config.jvb,
                     monitored: config.monitoring.enabled,
+                    monitoringNamespace: config.monitoring.enabled ? config.namespaces.monitoring : undefined,
                 },
                 { dependsOn: [secrets] },
             ),

@@ -36,6 +36,8 @@ export interface ShardArgs {
     jvb: JvbSettings;
     /** The MonitoringStack runs: bridges scale on their stress metric and prosody serves /metrics. */
     monitored: boolean;
+    /** Prometheus's namespace, allowed to scrape prosody's HTTP port; none when monitoring is off. */
+    monitoringNamespace?: string;
 }
 
 /**
@@ -105,6 +107,15 @@ export class Shard extends pulumi.ComponentResource {
         this.webService = this.service("web", this.webServiceName, args, [
             { name: "http", port: 80, targetPort: WEB_HTTP_PORT },
         ]);
+
+        new k8s.networking.v1.NetworkPolicy(
+            `${shard.name}-prosody`,
+            {
+                metadata: { name: `${shard.name}-prosody`, namespace, labels: labels("prosody", shard.name) },
+                spec: prosodyNetworkPolicy(shard.name, args.monitoringNamespace),
+            },
+            { parent: this },
+        );
 
         this.jvbPool = new JvbPool(`${name}-jvb`, {
             namespace,
@@ -204,4 +215,30 @@ export function prosodyMetricsEnv(monitored: boolean): k8s.types.input.core.v1.E
               { name: "PROSODY_METRICS_ALLOWED_CIDR", value: "0.0.0.0/0" },
           ]
         : [];
+}
+
+/**
+ * Prosody holds every conference of its shard: only that shard's jicofo, JVBs and web may connect,
+ * and Prometheus may read /metrics on the HTTP port. Everything else, other shards included, is denied.
+ */
+export function prosodyNetworkPolicy(shard: string, monitoringNamespace?: string): k8s.types.input.networking.v1.NetworkPolicySpec {
+    const ports = Object.values(PROSODY_PORTS).map((port) => ({ protocol: "TCP", port }));
+    return {
+        podSelector: { matchLabels: selectorLabels("prosody", shard) },
+        policyTypes: ["Ingress"],
+        ingress: [
+            {
+                from: (["jicofo", "jvb", "web"] as const).map((component) => ({ podSelector: { matchLabels: selectorLabels(component, shard) } })),
+                ports,
+            },
+            ...(monitoringNamespace
+                ? [
+                      {
+                          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": monitoringNamespace } } }],
+                          ports: [{ protocol: "TCP", port: PROSODY_PORTS.http }],
+                      },
+                  ]
+                : []),
+        ],
+    };
 }

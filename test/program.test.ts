@@ -51,6 +51,7 @@ for (const stack of ["development", "production"]) {
                     [`${s} Service jvb`]: 1 + jvb.maxReplicas,
                     [`${s} HorizontalPodAutoscaler jvb`]: 1,
                     [`${s} PodDisruptionBudget jvb`]: 1,
+                    [`${s} NetworkPolicy prosody`]: 1,
                 });
             }
             assert.deepStrictEqual(perShard, expected);

@@ -1,0 +1,163 @@
+/**
+ * The recording engine: runs the real program (index.ts) under Pulumi's mock engine and records
+ * every resource it declares with the inputs that would be sent to the cluster, which of them are
+ * secrets, what each waits for and which component it belongs to. Config comes from the real stack
+ * files, read the way the Pulumi CLI hands them to the program. Used by the tests and by render.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+
+export const ROOT = path.resolve(__dirname, "..");
+
+export interface Recorded {
+    type: string;
+    name: string;
+    /** Inputs with Pulumi secrets unwrapped to their values. */
+    inputs: any;
+    /** Paths (`stringData`, `spec.x[0]`) of inputs that arrived as Pulumi secrets. */
+    secretPaths: string[];
+    /** `type::name` of every resource this one waits for (its dependsOn and input dependencies). */
+    dependsOn: string[];
+    /** `type::name` of the component it was declared in, if any. */
+    parent?: string;
+}
+
+/** How the engine marks a secret value on the wire (sdk/nodejs/runtime/rpc.ts: specialSecretSig). */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+function unwrapSecrets(value: any, path: string, secretPaths: string[]): any {
+    if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${path}[${i}]`, secretPaths));
+    if (value === null || typeof value !== "object") return value;
+    if (value[SIG_KEY] === SECRET_SIG) {
+        secretPaths.push(path);
+        return unwrapSecrets(value.value, path, []);
+    }
+    return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, path ? `${path}.${k}` : k, secretPaths)]),
+    );
+}
+
+export interface StackConfig {
+    values: Record<string, string>;
+    secretKeys: string[];
+}
+
+export interface Run {
+    resources: Recorded[];
+    outputs: Record<string, any>;
+    error?: Error;
+}
+
+/** Every `config:` entry of Pulumi.<stack>.yaml, as the CLI passes it: structured values as JSON. */
+export function readStackFile(stack: string): StackConfig {
+    const file = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
+    const values: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [key, value] of Object.entries<any>(file.config ?? {})) {
+        if (value !== null && typeof value === "object" && "secure" in value) {
+            secretKeys.push(key);
+            values[key] = `decrypted-${key}`;
+        } else {
+            values[key] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    return { values, secretKeys };
+}
+
+/** A copy of a stack's config with some keys replaced (objects given as values are JSON-encoded). */
+export function withConfig(base: StackConfig, changes: Record<string, unknown>, secretKeys: string[] = []): StackConfig {
+    const values = { ...base.values };
+    for (const [key, value] of Object.entries(changes)) {
+        if (value === undefined) delete values[key];
+        else values[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return { values, secretKeys: [...base.secretKeys, ...secretKeys] };
+}
+
+/** Generated passwords under mocks: recognisable, so tests can look for leaks. */
+export function generatedSecret(name: string): string {
+    return `generated-${name}`;
+}
+
+export async function runProgram(config: StackConfig, stack = "test"): Promise<Run> {
+    const resources: Recorded[] = [];
+    const registrations = new Map<string, { dependsOn: string[]; parent?: string }>();
+    pulumi.runtime.setAllConfig(config.values, config.secretKeys);
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs) {
+                const secretPaths: string[] = [];
+                const inputs = unwrapSecrets(args.inputs, "", secretPaths);
+                const registration = registrations.get(`${args.type}::${args.name}`);
+                resources.push({ type: args.type, name: args.name, inputs, secretPaths, dependsOn: registration?.dependsOn ?? [], parent: registration?.parent });
+                const state = { ...inputs };
+                if (args.type === "random:index/randomPassword:RandomPassword") state.result = generatedSecret(args.name);
+                return { id: `${args.name}-id`, state };
+            },
+            call(args: pulumi.runtime.MockCallArgs) {
+                return args.inputs;
+            },
+        },
+        "jitsi-pulumi",
+        stack,
+        false,
+    );
+    recordRegistrations(registrations);
+    // Imported only now: the program's module must load after the mocks are in place.
+    const program: () => Promise<Record<string, unknown>> = require("../index");
+    let outputs: Record<string, any> = {};
+    let error: Error | undefined;
+    try {
+        outputs = await resolve(await program());
+    } catch (e) {
+        error = e as Error;
+    }
+    await settle();
+    return { resources, outputs, error };
+}
+
+async function resolve(value: unknown): Promise<any> {
+    if (pulumi.Output.isInstance(value)) {
+        return new Promise((res) => (value as pulumi.Output<unknown>).apply((v) => res(resolve(v))));
+    }
+    if (Array.isArray(value)) return Promise.all(value.map(resolve));
+    if (value !== null && typeof value === "object") {
+        const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolve(v)]));
+        return Object.fromEntries(entries);
+    }
+    return value;
+}
+
+/** Waits until the mock engine has seen every registration the program started. */
+async function settle(): Promise<void> {
+    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs?: () => Promise<void> };
+    if (settings.waitForRPCs) await settings.waitForRPCs();
+    await new Promise((r) => setImmediate(r));
+}
+
+/**
+ * The mock engine hands `newResource` neither dependencies nor parent, but the registration request
+ * it receives carries both; read them there.
+ */
+function recordRegistrations(into: Map<string, { dependsOn: string[]; parent?: string }>): void {
+    const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): any };
+    const monitor = settings.getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: any) => {
+        const parent: string = req.getParent();
+        into.set(`${req.getType()}::${req.getName()}`, {
+            dependsOn: (req.getDependenciesList() as string[]).map(urnKey),
+            parent: parent ? urnKey(parent) : undefined,
+        });
+        return register(req, callback);
+    };
+}
+
+/** urn:pulumi:<stack>::<project>::<parent types$>type::<name>  ->  type::name */
+function urnKey(urn: string): string {
+    const [, , qualifiedType, name] = urn.split("::");
+    return `${qualifiedType.split("$").pop()}::${name}`;
+}
