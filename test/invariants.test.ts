@@ -1,0 +1,156 @@
+/**
+ * The policy pack's invariants, over everything the program declares for each stack file, and each
+ * one shown to catch the mistake it is about.
+ */
+import * as assert from "assert";
+import { checkAll, DEFAULT_CONTEXT, INVARIANTS, Invariant, K8sObject } from "../policy/invariants";
+import { readStackFile, runProgram, withConfig } from "./harness";
+import { objects } from "./objects";
+
+const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x));
+
+describe("invariants", function () {
+    this.timeout(30_000);
+    const variants: Record<string, () => Promise<K8sObject[]>> = {
+        development: async () => objects(await runProgram(readStackFile("development"))),
+        production: async () => objects(await runProgram(readStackFile("production"))),
+        "production with load test and dashboard": async () =>
+            objects(
+                await runProgram(
+                    withConfig(readStackFile("production"), {
+                        "jitsi:loadTest": { enabled: true, seleniumNodes: 2, sessionsPerNode: 4 },
+                        "jitsi:ops": { dashboard: { enabled: true } },
+                    }),
+                ),
+            ),
+        "production without monitoring": async () =>
+            objects(await runProgram(withConfig(readStackFile("production"), { "jitsi:monitoring": { enabled: false } }))),
+    };
+
+    for (const [name, load] of Object.entries(variants)) {
+        it(`all hold for ${name}`, async () => {
+            const objs = await load();
+            assert.ok(objs.length > 40);
+            assert.deepStrictEqual(checkAll(objs), []);
+        });
+    }
+
+    describe("each catches what it is about", () => {
+        let base: K8sObject[];
+        before(async () => {
+            base = await variants.production();
+        });
+
+        const find = (objs: K8sObject[], kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata.name === name)!;
+        const cases: { invariant: string; breakIt: (objs: K8sObject[]) => void; expect: RegExp }[] = [
+            {
+                invariant: "resources-and-pinned-images",
+                breakIt: (o) => delete find(o, "Deployment", "shard-0-web").spec.template.spec.containers[0].resources.limits.memory,
+                expect: /Deployment jitsi\/shard-0-web: container web has no memory limits/,
+            },
+            {
+                invariant: "resources-and-pinned-images",
+                breakIt: (o) => (find(o, "StatefulSet", "router").spec.template.spec.containers[0].image = "haproxy:latest"),
+                expect: /image haproxy:latest is not pinned/,
+            },
+            {
+                invariant: "service-selectors-match-pods",
+                breakIt: (o) => (find(o, "Service", "shard-1-web").spec.selector["app.kubernetes.io/instance"] = "shard-9"),
+                expect: /Service jitsi\/shard-1-web: selects no pod template/,
+            },
+            {
+                invariant: "service-selectors-match-pods",
+                breakIt: (o) => (find(o, "Service", "shard-0-jvb-1").spec.selector["statefulset.kubernetes.io/pod-name"] = "shard-1-jvb-1"),
+                expect: /selects pod shard-1-jvb-1, which no StatefulSet it matches creates/,
+            },
+            {
+                invariant: "ingress-backends-exist",
+                breakIt: (o) => (find(o, "Ingress", "jitsi").spec.rules[0].http.paths[0].backend.service.port = { name: "https" }),
+                expect: /Service router has no port https/,
+            },
+            {
+                invariant: "references-exist",
+                breakIt: (o) => (find(o, "Secret", "jitsi-auth").stringData = { JVB_AUTH_PASSWORD: "x".repeat(32) }),
+                expect: /env JICOFO_AUTH_PASSWORD of prosody refers to Secret jitsi-auth key JICOFO_AUTH_PASSWORD/,
+            },
+            {
+                invariant: "references-exist",
+                breakIt: (o) => o.splice(o.indexOf(find(o, "ConfigMap", "router-config")), 1),
+                expect: /volume config refers to ConfigMap router-config, which does not exist/,
+            },
+            {
+                invariant: "node-ports-unique-in-range",
+                breakIt: (o) => (find(o, "Service", "shard-1-jvb-0").spec.ports[0].nodePort = 30300),
+                expect: /nodePort 30300 is also used by Service jitsi\/shard-0-jvb-0/,
+            },
+            {
+                invariant: "node-ports-unique-in-range",
+                breakIt: (o) => (find(o, "Service", "shard-1-jvb-0").spec.ports[0].nodePort = 40000),
+                expect: /nodePort 40000 is outside 30000-32767/,
+            },
+            {
+                invariant: "ports-in-range",
+                breakIt: (o) => (find(o, "Deployment", "shard-0-web").spec.template.spec.containers[0].ports[0].containerPort = 80000),
+                expect: /container web port 80000/,
+            },
+            {
+                invariant: "no-secret-leaks",
+                breakIt: (o) => {
+                    const secret = find(o, "Secret", "jitsi-auth").stringData.JVB_AUTH_PASSWORD;
+                    find(o, "ConfigMap", "router-config").data.leak = `password=${secret}`;
+                },
+                expect: /ConfigMap jitsi\/router-config: holds a secret value/,
+            },
+            {
+                invariant: "no-secret-leaks",
+                breakIt: (o) => {
+                    const secret = find(o, "Secret", "jitsi-auth").stringData.JICOFO_AUTH_PASSWORD;
+                    const env = find(o, "Deployment", "shard-0-jicofo").spec.template.spec.containers[0].env;
+                    env.find((e: K8sObject) => e.name === "JICOFO_AUTH_PASSWORD").valueFrom = undefined;
+                    env.find((e: K8sObject) => e.name === "JICOFO_AUTH_PASSWORD").value = secret;
+                },
+                expect: /env JICOFO_AUTH_PASSWORD of jicofo holds a secret value/,
+            },
+            {
+                invariant: "restricted-pods",
+                breakIt: (o) => (find(o, "StatefulSet", "shard-0-jvb").spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation = true),
+                expect: /container jvb allows privilege escalation/,
+            },
+            {
+                invariant: "restricted-pods",
+                breakIt: (o) => (find(o, "StatefulSet", "router").spec.template.spec.containers[0].securityContext = {}),
+                expect: /container haproxy may run as root/,
+            },
+            {
+                invariant: "prosody-isolated",
+                breakIt: (o) => o.splice(o.indexOf(find(o, "NetworkPolicy", "shard-1-prosody")), 1),
+                expect: /Deployment jitsi\/shard-1-prosody: no NetworkPolicy restricts who connects to prosody/,
+            },
+            {
+                invariant: "prosody-isolated",
+                breakIt: (o) => (find(o, "NetworkPolicy", "shard-0-prosody").spec.ingress[0].from[0].podSelector.matchLabels["app.kubernetes.io/instance"] = "shard-1"),
+                expect: /admits pods .*shard-1.*, not only shard shard-0's jicofo, jvb and web/,
+            },
+            {
+                invariant: "prosody-isolated",
+                breakIt: (o) => (find(o, "NetworkPolicy", "shard-0-prosody").spec.ingress[1].ports.push({ protocol: "TCP", port: 5222 })),
+                expect: /admits a whole namespace on more than the HTTP port/,
+            },
+        ];
+
+        for (const c of cases) {
+            it(`${c.invariant}: ${c.expect.source.slice(0, 60)}`, () => {
+                const invariant: Invariant = INVARIANTS.find((i) => i.name === c.invariant)!;
+                assert.deepStrictEqual(invariant.check(base, DEFAULT_CONTEXT), [], "holds before the change");
+                const broken = clone(base);
+                c.breakIt(broken);
+                const found = invariant.check(broken, DEFAULT_CONTEXT).map((v) => `${v.object}: ${v.message}`);
+                assert.ok(found.some((line) => c.expect.test(line)), `got: ${JSON.stringify(found)}`);
+            });
+        }
+
+        it("covers every invariant", () => {
+            assert.deepStrictEqual([...new Set(cases.map((c) => c.invariant))].sort(), INVARIANTS.map((i) => i.name).sort());
+        });
+    });
+});
