@@ -256,6 +256,8 @@ export function elasticsearchNodeSets(settings: StackConfig["ops"]["logging"]): 
         podTemplate: { spec: { containers: [{ name: "elasticsearch", resources: resourceRequirements(settings.elasticsearch) }] } },
         volumeClaimTemplates: [
             {
+                apiVersion: "v1",
+                kind: "PersistentVolumeClaim",
                 metadata: { name: "elasticsearch-data" },
                 spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage } } },
             },

@@ -1,0 +1,63 @@
+/**
+ * npm run render: the offline view of what `pulumi up` would apply.
+ */
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { parseAllDocuments } from "yaml";
+import { REDACTED, render, summary } from "../scripts/render";
+import { readStackFile, ROOT, runProgram } from "./harness";
+import { objects } from "./objects";
+
+describe("render", function () {
+    this.timeout(60_000);
+
+    for (const stack of ["development", "production"]) {
+        it(`puts every object of ${stack} in its component's file, charts as chart + version + values, secrets redacted`, async () => {
+            const run = await runProgram(readStackFile(stack), stack);
+            const rendered = render(run.resources);
+            const shards = ["shard-0", "shard-1"];
+            assert.deepStrictEqual(Object.keys(rendered.objects).sort(), ["jitsi-auth", "monitoring", "ops", "router", ...shards, "stack"].sort());
+            assert.strictEqual(Object.values(rendered.objects).flat().length, objects(run).length);
+            assert.ok(rendered.objects["shard-0"].some((o) => o.kind === "StatefulSet" && o.metadata.name === "shard-0-jvb"), "the JVB pool belongs to its shard");
+
+            const charts = Object.values(rendered.charts).flat();
+            assert.deepStrictEqual(charts.map((c) => c.chart).sort(), ["cert-manager", "eck-operator", "ingress-nginx", "kube-prometheus-stack", "metrics-server", "prometheus-adapter"]);
+            for (const c of charts) assert.match(c.version, /^v?\d+\.\d+\.\d+$/);
+
+            const text = JSON.stringify(rendered);
+            // Generated and configured credentials; short values such as the user name "admin" are not secrets.
+            const secrets = run.resources
+                .filter((r) => r.type === "kubernetes:core/v1:Secret")
+                .flatMap((r) => Object.values<string>(r.inputs.stringData))
+                .filter((v) => v.length >= 8);
+            assert.strictEqual(secrets.length, 4);
+            for (const s of secrets) assert.ok(!text.includes(s), "a secret value reached the rendered output");
+            assert.strictEqual(rendered.objects["jitsi-auth"][0].stringData.JVB_AUTH_PASSWORD, REDACTED);
+            assert.match(summary(stack, rendered), new RegExp(`total: ${objects(run).length} objects .*, 6 charts`));
+        });
+    }
+
+    it("writes out/<stack>/ from the command line, as a newcomer without a cluster runs it", () => {
+        const out = execFileSync("node", ["-r", "ts-node/register", "scripts/render.ts", "development"], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" },
+        });
+        assert.match(out, /Stack development: what `pulumi up` would apply/);
+        const dir = path.join(ROOT, "out", "development");
+        const files = fs.readdirSync(dir).sort();
+        assert.deepStrictEqual(files, ["jitsi-auth.yaml", "monitoring.charts.yaml", "monitoring.yaml", "ops.charts.yaml", "ops.yaml", "router.yaml", "shard-0.yaml", "shard-1.yaml", "stack.yaml", "summary.txt"]);
+        const docs = parseAllDocuments(fs.readFileSync(path.join(dir, "shard-0.yaml"), "utf8")).map((d) => d.toJS());
+        assert.ok(docs.every((d) => d.apiVersion && d.kind && d.metadata?.name));
+        assert.ok(fs.readFileSync(path.join(dir, "jitsi-auth.yaml"), "utf8").includes(REDACTED));
+    });
+
+    it("refuses an unknown stack with its usage", () => {
+        assert.throws(
+            () => execFileSync("node", ["-r", "ts-node/register", "scripts/render.ts", "staging"], { cwd: ROOT, stdio: "pipe", env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" } }),
+            (e: any) => e.status === 2 && /usage: npm run render -- <stack>/.test(String(e.stderr)),
+        );
+    });
+});
