@@ -4,28 +4,13 @@
  */
 import * as assert from "assert";
 import { checkAll, DEFAULT_CONTEXT, INVARIANTS, Invariant, K8sObject } from "../policy/invariants";
-import { readStackFile, runProgram, withConfig } from "./harness";
-import { objects } from "./objects";
+import { STACK_VARIANTS } from "./variants";
 
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x));
 
 describe("invariants", function () {
     this.timeout(30_000);
-    const variants: Record<string, () => Promise<K8sObject[]>> = {
-        development: async () => objects(await runProgram(readStackFile("development"))),
-        production: async () => objects(await runProgram(readStackFile("production"))),
-        "production with load test and dashboard": async () =>
-            objects(
-                await runProgram(
-                    withConfig(readStackFile("production"), {
-                        "jitsi:loadTest": { enabled: true, seleniumNodes: 2, sessionsPerNode: 4 },
-                        "jitsi:ops": { dashboard: { enabled: true } },
-                    }),
-                ),
-            ),
-        "production without monitoring": async () =>
-            objects(await runProgram(withConfig(readStackFile("production"), { "jitsi:monitoring": { enabled: false } }))),
-    };
+    const variants = STACK_VARIANTS;
 
     for (const [name, load] of Object.entries(variants)) {
         it(`all hold for ${name}`, async () => {

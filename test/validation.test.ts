@@ -3,26 +3,13 @@
  * range it targets and of the CRDs it uses, with unknown fields refused.
  */
 import * as assert from "assert";
-import { readStackFile, runProgram, withConfig } from "./harness";
-import { objects, Obj } from "./objects";
+import { STACK_VARIANTS } from "./variants";
+import { Obj } from "./objects";
 import { checkApiVersions, findUnknownFields, validateWithModels } from "./schemas";
 
 describe("schema validation", function () {
     this.timeout(60_000);
-    const variants: Record<string, () => Promise<Obj[]>> = {
-        development: async () => objects(await runProgram(readStackFile("development"))),
-        production: async () => objects(await runProgram(readStackFile("production"))),
-        "production with load test and dashboard, without monitoring": async () =>
-            objects(
-                await runProgram(
-                    withConfig(readStackFile("production"), {
-                        "jitsi:loadTest": { enabled: true, seleniumNodes: 2, sessionsPerNode: 4 },
-                        "jitsi:ops": { dashboard: { enabled: true } },
-                        "jitsi:monitoring": { enabled: false },
-                    }),
-                ),
-            ),
-    };
+    const variants = STACK_VARIANTS;
 
     for (const [name, load] of Object.entries(variants)) {
         it(`accepts every object of ${name}: served apiVersions, valid against the schemas, no unknown fields`, async () => {
