@@ -1,0 +1,38 @@
+/**
+ * The pull-request workflow cannot run here; these checks keep it in step with the project:
+ * the same install and test commands as the README and .ci/run, and a preview of every stack file
+ * with the policy pack.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { ROOT } from "./harness";
+
+describe("pull-request workflow", () => {
+    const workflow = parse(fs.readFileSync(path.join(ROOT, ".github/workflows/pull-request.yml"), "utf8"));
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+
+    it("runs on pull requests with the README's test command, and lets the preview comment", () => {
+        assert.ok("pull_request" in workflow.on);
+        assert.strictEqual(workflow.permissions["pull-requests"], "write");
+        const runs = workflow.jobs.test.steps.map((s: any) => s.run).filter(Boolean);
+        const firstCommand = /```bash\n(.*?)\s+#/.exec(readme)![1];
+        assert.strictEqual(firstCommand, "npm ci && npm test");
+        assert.ok(runs.includes("npm ci") && runs.includes("npm test"));
+    });
+
+    it("previews every stack file with the official Pulumi action and the policy pack", () => {
+        const stacks = fs.readdirSync(ROOT).filter((f) => /^Pulumi\.\w+\.yaml$/.test(f)).map((f) => f.split(".")[1]).sort();
+        assert.deepStrictEqual([...workflow.jobs.preview.strategy.matrix.stack].sort(), stacks);
+        const pulumi = workflow.jobs.preview.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
+        assert.match(pulumi.uses, /^pulumi\/actions@v\d+$/);
+        assert.strictEqual(pulumi.with.command, "preview");
+        assert.strictEqual(pulumi.with["comment-on-pr"], true);
+        assert.strictEqual(pulumi.with.policyPacks, "policy");
+        assert.ok(fs.existsSync(path.join(ROOT, "policy", "PulumiPolicy.yaml")));
+        // Every secret the workflow reads is documented in the README.
+        const secrets = [...JSON.stringify(workflow).matchAll(/secrets\.([A-Z0-9_]+)/g)].map((m) => m[1]).filter((s) => s !== "GITHUB_TOKEN");
+        for (const s of new Set(secrets)) assert.ok(readme.includes(`\`${s}\``), `README does not document ${s}`);
+    });
+});
