@@ -21,13 +21,20 @@ function haproxyBinary(): string | undefined {
     }
 }
 
+/**
+ * A free port below the kernel's ephemeral range (32768 and up on Linux), so that no outgoing
+ * connection takes it while a router restarts on it.
+ */
 async function freePort(): Promise<number> {
-    return new Promise((resolve) => {
-        const srv = net.createServer().listen(0, "127.0.0.1", () => {
-            const { port } = srv.address() as net.AddressInfo;
-            srv.close(() => resolve(port));
+    for (;;) {
+        const port = 20000 + Math.floor(Math.random() * 12000);
+        const free = await new Promise<boolean>((resolve) => {
+            const srv = net.createServer();
+            srv.once("error", () => resolve(false));
+            srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
         });
-    });
+        if (free) return port;
+    }
 }
 
 /** A stand-in for a shard's web Service: answers every request with the shard's name. */
@@ -47,13 +54,17 @@ function get(port: number, urlPath: string): Promise<{ status: number; body: str
     });
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+/**
+ * Polls until `check` holds. Peers reconnect on a 5-second timer and resync after that, so the
+ * bound is generous for a loaded machine; on timeout the routers' logs say what they were doing.
+ */
+async function waitFor(what: string, check: () => Promise<boolean>, logs: () => string = () => "", ms = 30_000): Promise<void> {
     const end = Date.now() + ms;
     while (Date.now() < end) {
         if (await check().catch(() => false)) return;
         await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`timed out waiting for ${what}`);
+    throw new Error(`timed out waiting for ${what}\n${logs()}`);
 }
 
 function adminCommand(socket: string, command: string): Promise<string> {
@@ -76,7 +87,7 @@ interface Router {
 }
 
 describe("room router on a real HAProxy", function () {
-    this.timeout(60_000);
+    this.timeout(180_000);
     let dir: string;
     let haproxy: string;
     const shards: { name: string; server: http.Server; port: number }[] = [];
@@ -153,10 +164,12 @@ describe("room router on a real HAProxy", function () {
                 "",
             ].join("\n"),
         );
-        const proc = spawn(haproxy, ["-db", "-L", router.name, "-f", cfg, "-f", extra], { stdio: "ignore" });
+        const log = fs.openSync(path.join(dir, `${router.name}.log`), "a");
+        const proc = spawn(haproxy, ["-db", "-L", router.name, "-f", cfg, "-f", extra], { stdio: ["ignore", log, log] });
+        fs.closeSync(log);
         running.push(proc);
         router.process = proc;
-        await waitFor(`${router.name} to serve`, async () => (await get(router.stats, "/healthz")).status === 200);
+        await waitFor(`${router.name} to serve`, async () => (await get(router.stats, "/healthz")).status === 200, routerLogs);
     }
 
     async function stop(router: Router): Promise<void> {
@@ -166,6 +179,12 @@ describe("room router on a real HAProxy", function () {
             // What the kubelet sends; it does not honour the image's STOPSIGNAL.
             proc.kill("SIGTERM");
         });
+    }
+
+    function routerLogs(): string {
+        return fs.readdirSync(dir).filter((f) => f.endsWith(".log"))
+            .map((f) => `--- ${f}\n${fs.readFileSync(path.join(dir, f), "utf8").split("\n").slice(-20).join("\n")}`)
+            .join("\n");
     }
 
     async function tableSize(router: Router): Promise<number> {
@@ -194,15 +213,15 @@ describe("room router on a real HAProxy", function () {
         const placed = new Map<string, string>();
         for (const [i, room] of rooms.entries()) placed.set(room, await shardOf(i % 2 ? a : b, room));
         assert.deepStrictEqual(new Set(placed.values()), new Set(["shard-0", "shard-1"]), "rooms are spread over both shards");
-        await waitFor("both routers to share the table", async () => (await tableSize(a)) === 40 && (await tableSize(b)) === 40);
+        await waitFor("both routers to share the table", async () => (await tableSize(a)) === 40 && (await tableSize(b)) === 40, routerLogs);
 
         // Rolling restart with a third shard: one router at a time, each learning the table from its peer.
         await stop(a);
         await start(a, peers, 3);
-        await waitFor("router-0 to relearn the table", async () => (await tableSize(a)) === 40);
+        await waitFor("router-0 to relearn the table", async () => (await tableSize(a)) === 40, routerLogs);
         await stop(b);
         await start(b, peers, 3);
-        await waitFor("router-1 to relearn the table", async () => (await tableSize(b)) === 40);
+        await waitFor("router-1 to relearn the table", async () => (await tableSize(b)) === 40, routerLogs);
 
         for (const room of rooms) {
             assert.strictEqual(await shardOf(a, room), placed.get(room), `${room} moved (router-0)`);
