@@ -6,7 +6,6 @@
  * The configuration is validated in full before the first resource is declared, so a mistake in a
  * stack file stops `pulumi preview` with a message instead of reaching the cluster.
  */
-import * as k8s from "@pulumi/kubernetes";
 import { loadConfig } from "./config/load";
 import { StackConfig } from "./config/schema";
 import { JitsiSecrets } from "./components/jitsiSecrets";
@@ -15,7 +14,7 @@ import { MonitoringStack } from "./components/monitoringStack";
 import { OpsStack } from "./components/opsStack";
 import { RoomRouter } from "./components/roomRouter";
 import { Shard } from "./components/shard";
-import { OWNER_LABELS, stackCapacity } from "./lib";
+import { ownedNamespace, stackCapacity } from "./lib";
 
 export = async () => {
     const config = loadConfig();
@@ -28,9 +27,7 @@ function deploy(config: StackConfig) {
 
     const ops = new OpsStack("ops", { ops: config.ops, namespaces: config.namespaces, acmeEmail: config.tls.acmeEmail });
 
-    const namespace = new k8s.core.v1.Namespace("jitsi", {
-        metadata: { name: namespaceName, labels: { ...OWNER_LABELS } },
-    });
+    const namespace = ownedNamespace(namespaceName);
     const ns = namespace.metadata.name;
 
     const secrets = new JitsiSecrets("jitsi-auth", { namespace: ns });

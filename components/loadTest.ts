@@ -6,6 +6,7 @@ import {
     LOAD_TEST_IMAGES,
     malleusScript,
     OWNER_LABELS,
+    ownedNamespace,
     resourceRequirements,
     restrictedSecurityContext,
     SELENIUM_PORTS,
@@ -39,7 +40,7 @@ export class LoadTest extends pulumi.ComponentResource {
     constructor(name: string, args: LoadTestArgs, opts?: pulumi.ComponentResourceOptions) {
         super("jitsi:loadtest:LoadTest", name, {}, opts);
         const { settings, namespace } = args;
-        const ns = new k8s.core.v1.Namespace(namespace, { metadata: { name: namespace, labels: { ...OWNER_LABELS } } }, { parent: this });
+        const ns = ownedNamespace(namespace, { parent: this });
         const inNs = { parent: this, dependsOn: [ns] };
 
         const fetch = new k8s.core.v1.ConfigMap(

@@ -8,6 +8,7 @@ import {
     jitsiDashboard,
     JVB_STRESS_METRIC,
     OWNER_LABELS,
+    ownedNamespace,
     pinnedChart,
     resourceRequirements,
     selectorLabels,
@@ -46,7 +47,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
         super("jitsi:monitoring:MonitoringStack", name, {}, opts);
         const { monitoring, namespaces } = args;
         const namespace = namespaces.monitoring;
-        const ns = new k8s.core.v1.Namespace(namespace, { metadata: { name: namespace, labels: { ...OWNER_LABELS } } }, { parent: this });
+        const ns = ownedNamespace(namespace, { parent: this });
 
         const password = new random.RandomPassword("grafana-admin", { length: 32, special: false }, { parent: this });
         this.grafanaAdminPassword = pulumi.secret(password.result);

@@ -2,7 +2,7 @@ import * as certmanager from "@pulumi/kubernetes-cert-manager";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config/schema";
-import { CHARTS, ChartRef, ELASTIC_STACK_VERSION, OWNER_LABELS, pinnedChart, resourceRequirements } from "../lib";
+import { CHARTS, ChartRef, ELASTIC_STACK_VERSION, OWNER_LABELS, ownedNamespace, pinnedChart, resourceRequirements } from "../lib";
 import { INGRESS_CLASS } from "./roomRouter";
 
 export const LETSENCRYPT_SERVERS = {
@@ -49,7 +49,7 @@ export class OpsStack extends pulumi.ComponentResource {
     }
 
     private namespace(name: string): k8s.core.v1.Namespace {
-        return new k8s.core.v1.Namespace(name, { metadata: { name, labels: { ...OWNER_LABELS } } }, { parent: this });
+        return ownedNamespace(name, { parent: this });
     }
 
     private chart(name: string, ref: ChartRef, namespace: string, values: Record<string, unknown>, ns?: pulumi.Resource): k8s.helm.v4.Chart {

@@ -8,3 +8,4 @@ export * from "./quantity";
 export * from "./charts";
 export * from "./dashboard";
 export * from "./loadTest";
+export * from "./namespace";
