@@ -20,14 +20,17 @@ export interface Rendered {
     charts: Record<string, { name: string; chart: string; version: string; repo?: string; namespace?: string; values: unknown }[]>;
 }
 
-/** The top-level component a resource belongs to (a shard, the router, ops, ...), or "stack". */
+/**
+ * The top-level component a resource belongs to (a shard, the router, ops, ...), or "stack": the
+ * outermost jitsi component among its ancestors, so a JVB pool's objects belong to their shard.
+ */
 export function componentOf(resource: Recorded, byKey: Map<string, Recorded>): string {
     let component = "stack";
     let parent = resource.parent;
     while (parent) {
         const r = byKey.get(parent);
         if (!r) break;
-        if (r.type.startsWith("jitsi:") && r.type !== "jitsi:shard:JvbPool") component = r.name;
+        if (r.type.startsWith("jitsi:")) component = r.name;
         parent = r.parent;
     }
     return component;

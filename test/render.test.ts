@@ -6,6 +6,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
+import { secretValues } from "../policy/invariants";
 import { REDACTED, render, summary } from "../scripts/render";
 import { readStackFile, ROOT, runProgram } from "./harness";
 import { objects } from "./objects";
@@ -28,10 +29,7 @@ describe("render", function () {
 
             const text = JSON.stringify(rendered);
             // Generated and configured credentials; short values such as the user name "admin" are not secrets.
-            const secrets = run.resources
-                .filter((r) => r.type === "kubernetes:core/v1:Secret")
-                .flatMap((r) => Object.values<string>(r.inputs.stringData))
-                .filter((v) => v.length >= 8);
+            const secrets = secretValues(objects(run));
             assert.strictEqual(secrets.length, 4);
             for (const s of secrets) assert.ok(!text.includes(s), "a secret value reached the rendered output");
             assert.strictEqual(rendered.objects["jitsi-auth"][0].stringData.JVB_AUTH_PASSWORD, REDACTED);
