@@ -10,7 +10,7 @@ import { loadConfig } from "./config/load";
 import { StackConfig } from "./config/schema";
 import { JitsiSecrets } from "./components/jitsiSecrets";
 import { LoadTest } from "./components/loadTest";
-import { MonitoringStack } from "./components/monitoringStack";
+import { GRAFANA_PATH, MonitoringStack } from "./components/monitoringStack";
 import { OpsStack } from "./components/opsStack";
 import { RoomRouter } from "./components/roomRouter";
 import { Shard } from "./components/shard";
@@ -44,7 +44,6 @@ function deploy(config: StackConfig) {
                     imageTag: config.imageTag,
                     resources: config.resources,
                     jvb: config.jvb,
-                    monitored: config.monitoring.enabled,
                     monitoringNamespace: config.monitoring.enabled ? config.namespaces.monitoring : undefined,
                 },
                 { dependsOn: [secrets] },
@@ -86,7 +85,7 @@ function deploy(config: StackConfig) {
         url: publicUrl,
         /** Where to read the load test's results, while it is switched on. */
         loadTestLogs: loadTest?.logsCommand,
-        grafanaUrl: monitoring ? `${publicUrl}/grafana` : undefined,
+        grafanaUrl: monitoring ? `${publicUrl}${GRAFANA_PATH}` : undefined,
         /** `pulumi stack output --show-secrets grafanaAdminPassword` (user admin). */
         grafanaAdminPassword: monitoring?.grafanaAdminPassword,
         /** Open these UDP ports to the internet on every node that may run a JVB (NodePorts). */

@@ -34,9 +34,10 @@ export interface ShardArgs {
     imageTag: string;
     resources: Pick<StackConfig["resources"], "web" | "prosody" | "jicofo" | "jvb">;
     jvb: JvbSettings;
-    /** The MonitoringStack runs: bridges scale on their stress metric and prosody serves /metrics. */
-    monitored: boolean;
-    /** Prometheus's namespace, allowed to scrape prosody's HTTP port; none when monitoring is off. */
+    /**
+     * Prometheus's namespace when the MonitoringStack runs: bridges then scale on their stress metric,
+     * and prosody serves /metrics to that namespace. Unset when monitoring is off.
+     */
     monitoringNamespace?: string;
 }
 
@@ -54,6 +55,7 @@ export class Shard extends pulumi.ComponentResource {
     constructor(name: string, args: ShardArgs, opts?: pulumi.ComponentResourceOptions) {
         super("jitsi:shard:Shard", name, {}, opts);
         const { shard, namespace } = args;
+        const monitored = args.monitoringNamespace !== undefined;
         const common = xmppEnv({ shard: shard.name, publicUrl: args.publicUrl, timezone: args.timezone });
 
         this.deployment("prosody", args, args.resources.prosody, {
@@ -61,7 +63,7 @@ export class Shard extends pulumi.ComponentResource {
                 ...common,
                 ...secretEnv("JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD", "JICOFO_COMPONENT_SECRET"),
                 { name: "JVB_AUTH_USER", value: "jvb" },
-                ...prosodyMetricsEnv(args.monitored),
+                ...prosodyMetricsEnv(monitored),
             ],
             ports: [
                 { name: "xmpp-c2s", containerPort: PROSODY_PORTS.c2s },
@@ -125,7 +127,7 @@ export class Shard extends pulumi.ComponentResource {
             imageTag: args.imageTag,
             jvb: args.jvb,
             resources: args.resources.jvb,
-            scaleOnStress: args.monitored,
+            scaleOnStress: monitored,
         }, { parent: this });
 
         this.registerOutputs({ webServiceName: this.webServiceName, jvbUdpPorts: this.jvbPool.udpPorts });
