@@ -34,8 +34,8 @@ export function id(o: K8sObject): string {
     return `${o.kind} ${ns ? `${ns}/` : ""}${o.metadata?.name}`;
 }
 
-interface PodTemplate {
-    owner: K8sObject;
+export interface PodTemplate {
+    workload: K8sObject;
     namespace: string;
     labels: Record<string, string>;
     spec: K8sObject;
@@ -46,7 +46,7 @@ export function podTemplates(objects: K8sObject[]): PodTemplate[] {
         .filter((o) => WORKLOAD_KINDS.includes(o.kind))
         .map((o) => {
             const template = o.kind === "CronJob" ? o.spec?.jobTemplate?.spec?.template : o.spec?.template;
-            return { owner: o, namespace: o.metadata?.namespace, labels: template?.metadata?.labels ?? {}, spec: template?.spec ?? {} };
+            return { workload: o, namespace: o.metadata?.namespace, labels: template?.metadata?.labels ?? {}, spec: template?.spec ?? {} };
         });
 }
 
@@ -54,7 +54,7 @@ function containersOf(t: PodTemplate): K8sObject[] {
     return [...(t.spec.initContainers ?? []), ...(t.spec.containers ?? [])];
 }
 
-function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
+export function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
     return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
@@ -69,12 +69,12 @@ export const resourcesAndPinnedImages: Invariant = {
             for (const c of containersOf(t)) {
                 for (const kind of ["requests", "limits"]) {
                     for (const r of ["cpu", "memory"]) {
-                        if (!c.resources?.[kind]?.[r]) out.push(violation(this.name, t.owner, `container ${c.name} has no ${r} ${kind}`));
+                        if (!c.resources?.[kind]?.[r]) out.push(violation(this.name, t.workload, `container ${c.name} has no ${r} ${kind}`));
                     }
                 }
                 const image: string = c.image ?? "";
                 const tag = image.includes("@") ? "digest" : image.slice(image.lastIndexOf("/") + 1).split(":")[1];
-                if (!tag || tag === "latest") out.push(violation(this.name, t.owner, `container ${c.name} image ${image} is not pinned to a tag`));
+                if (!tag || tag === "latest") out.push(violation(this.name, t.workload, `container ${c.name} image ${image} is not pinned to a tag`));
             }
         }
         return out;
@@ -93,7 +93,7 @@ export const selectorsMatchPods: Invariant = {
                 const { "statefulset.kubernetes.io/pod-name": podName, ...selector } = svc.spec.selector;
                 const targets = templates.filter((t) => t.namespace === svc.metadata.namespace && matches(selector, t.labels));
                 if (targets.length === 0) return [violation(this.name, svc, "selects no pod template")];
-                if (podName !== undefined && !targets.some((t) => t.owner.kind === "StatefulSet" && new RegExp(`^${t.owner.metadata.name}-\\d+$`).test(podName))) {
+                if (podName !== undefined && !targets.some((t) => t.workload.kind === "StatefulSet" && new RegExp(`^${t.workload.metadata.name}-\\d+$`).test(podName))) {
                     return [violation(this.name, svc, `selects pod ${podName}, which no StatefulSet it matches creates`)];
                 }
                 return [];
@@ -144,18 +144,18 @@ export const referencesExist: Invariant = {
                         if (!ref || ref.optional) continue;
                         const keys = keysOf(kind, t.namespace, ref.name);
                         if (keys !== undefined && !keys.includes(ref.key)) {
-                            out.push(violation(this.name, t.owner, `env ${e.name} of ${c.name} refers to ${kind} ${ref.name} key ${ref.key}, which the stack does not create`));
+                            out.push(violation(this.name, t.workload, `env ${e.name} of ${c.name} refers to ${kind} ${ref.name} key ${ref.key}, which the stack does not create`));
                         }
                     }
                 }
                 for (const from of c.envFrom ?? []) {
                     const [kind, ref] = from.secretRef ? ["Secret", from.secretRef] : ["ConfigMap", from.configMapRef];
-                    if (ref && !ref.optional && !exists(kind, t.namespace, ref.name)) out.push(violation(this.name, t.owner, `envFrom ${kind} ${ref.name} does not exist`));
+                    if (ref && !ref.optional && !exists(kind, t.namespace, ref.name)) out.push(violation(this.name, t.workload, `envFrom ${kind} ${ref.name} does not exist`));
                 }
             }
             for (const v of t.spec.volumes ?? []) {
                 const [kind, name, optional] = v.configMap ? ["ConfigMap", v.configMap.name, v.configMap.optional] : v.secret ? ["Secret", v.secret.secretName, v.secret.optional] : [];
-                if (kind && !optional && !exists(kind, t.namespace, name)) out.push(violation(this.name, t.owner, `volume ${v.name} refers to ${kind} ${name}, which does not exist`));
+                if (kind && !optional && !exists(kind, t.namespace, name)) out.push(violation(this.name, t.workload, `volume ${v.name} refers to ${kind} ${name}, which does not exist`));
             }
         }
         return out;
@@ -189,7 +189,7 @@ export const portsInRange: Invariant = {
         const out: Violation[] = [];
         for (const t of podTemplates(objects)) {
             for (const c of containersOf(t)) {
-                for (const p of c.ports ?? []) if (bad(p.containerPort)) out.push(violation(this.name, t.owner, `container ${c.name} port ${p.containerPort}`));
+                for (const p of c.ports ?? []) if (bad(p.containerPort)) out.push(violation(this.name, t.workload, `container ${c.name} port ${p.containerPort}`));
             }
         }
         for (const svc of objects.filter((o) => o.kind === "Service")) {
@@ -225,9 +225,9 @@ export const noSecretLeaks: Invariant = {
         }
         for (const t of podTemplates(objects)) {
             for (const c of containersOf(t)) {
-                for (const e of c.env ?? []) if (typeof e.value === "string" && leaks(e.value)) out.push(violation(this.name, t.owner, `env ${e.name} of ${c.name} holds a secret value`));
+                for (const e of c.env ?? []) if (typeof e.value === "string" && leaks(e.value)) out.push(violation(this.name, t.workload, `env ${e.name} of ${c.name} holds a secret value`));
             }
-            if (leaks(JSON.stringify(t.spec.containers?.map((c: K8sObject) => [c.command, c.args]) ?? []))) out.push(violation(this.name, t.owner, "a command line holds a secret value"));
+            if (leaks(JSON.stringify(t.spec.containers?.map((c: K8sObject) => [c.command, c.args]) ?? []))) out.push(violation(this.name, t.workload, "a command line holds a secret value"));
         }
         return out;
     },
@@ -243,9 +243,9 @@ export const restrictedPods: Invariant = {
                 const sc = c.securityContext ?? {};
                 const nonRoot = sc.runAsNonRoot ?? t.spec.securityContext?.runAsNonRoot;
                 const uid = sc.runAsUser ?? t.spec.securityContext?.runAsUser;
-                if (nonRoot !== true || uid === 0) out.push(violation(this.name, t.owner, `container ${c.name} may run as root`));
-                if (sc.allowPrivilegeEscalation !== false) out.push(violation(this.name, t.owner, `container ${c.name} allows privilege escalation`));
-                if (!(sc.capabilities?.drop ?? []).includes("ALL")) out.push(violation(this.name, t.owner, `container ${c.name} keeps its capabilities`));
+                if (nonRoot !== true || uid === 0) out.push(violation(this.name, t.workload, `container ${c.name} may run as root`));
+                if (sc.allowPrivilegeEscalation !== false) out.push(violation(this.name, t.workload, `container ${c.name} allows privilege escalation`));
+                if (!(sc.capabilities?.drop ?? []).includes("ALL")) out.push(violation(this.name, t.workload, `container ${c.name} keeps its capabilities`));
             }
         }
         return out;
@@ -264,7 +264,7 @@ export const prosodyIsolated: Invariant = {
                 (p) => p.metadata.namespace === t.namespace && matches(p.spec?.podSelector?.matchLabels ?? {}, t.labels) && (p.spec?.policyTypes ?? []).includes("Ingress"),
             );
             if (applying.length === 0) {
-                out.push(violation(this.name, t.owner, "no NetworkPolicy restricts who connects to prosody"));
+                out.push(violation(this.name, t.workload, "no NetworkPolicy restricts who connects to prosody"));
                 continue;
             }
             for (const p of applying) {

@@ -1,5 +1,8 @@
 /** Queries over the Kubernetes objects a recorded run would send to the cluster. */
+import { matches, PodTemplate, podTemplates as workloadTemplates } from "../policy/invariants";
 import { Recorded, Run } from "./harness";
+
+export { matches };
 
 export type Obj = Record<string, any>;
 
@@ -17,22 +20,9 @@ export function named(run: Run, kind: string, name: string): Obj {
     return found[0];
 }
 
-export interface PodTemplate {
-    workload: Obj;
-    namespace: string;
-    labels: Record<string, string>;
-    spec: Obj;
-}
-
+/** Pod templates of the workloads a run declares (the same reading the invariants use). */
 export function podTemplates(run: Run): PodTemplate[] {
-    return objects(run)
-        .filter((o) => ["Deployment", "StatefulSet", "DaemonSet", "Job"].includes(o.kind))
-        .map((w) => ({
-            workload: w,
-            namespace: w.metadata.namespace,
-            labels: w.spec.template.metadata.labels,
-            spec: w.spec.template.spec,
-        }));
+    return workloadTemplates(objects(run));
 }
 
 export function containers(run: Run): { workload: Obj; container: Obj }[] {
@@ -47,10 +37,6 @@ export function env(container: Obj, name: string): Obj | undefined {
 
 export function envValue(container: Obj, name: string): string | undefined {
     return env(container, name)?.value;
-}
-
-export function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
-    return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
 export function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {

@@ -2,18 +2,11 @@
  * The whole program, run against each real stack file, checked on what would reach the cluster.
  */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
-import { parse } from "yaml";
-import { generatedSecret, readStackFile, ROOT, Run, runProgram, withConfig } from "./harness";
+import { generatedSecret, readStackFile, Run, runProgram, stackFile, withConfig } from "./harness";
 import { containers, countBy, env, envValue, matches, named, objects, Obj, podTemplates } from "./objects";
 
 const JITSI_TAG = /^ghcr\.io\/jitsi\/(web|prosody|jicofo|jvb):stable-\d+(-\d+)?$/;
 const SECRET_NAMES = ["JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD", "JICOFO_COMPONENT_SECRET"];
-
-function stackFile(stack: string): Record<string, any> {
-    return parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")).config;
-}
 
 function shardNames(file: Record<string, any>): string[] {
     const shards = file["jitsi:shards"];

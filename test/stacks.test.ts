@@ -4,10 +4,7 @@
  * are what is checked.
  */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
-import { parse } from "yaml";
-import { Recorded, readStackFile, ROOT, Run, runProgram, withConfig } from "./harness";
+import { Recorded, readStackFile, Run, runProgram, stackFile, withConfig } from "./harness";
 import { matches, named, objects, Obj, podTemplates } from "./objects";
 
 const CHART = "kubernetes:helm.sh/v4:Chart";
@@ -27,10 +24,6 @@ function resource(run: Run, type: string, name: string): Recorded {
 function customResources(run: Run): Recorded[] {
     const builtIn = /^(v1|(apps|batch|policy|autoscaling|networking\.k8s\.io|rbac\.authorization\.k8s\.io)\/\w+)$/;
     return run.resources.filter((r) => r.type.startsWith("kubernetes:") && typeof r.inputs.apiVersion === "string" && !builtIn.test(r.inputs.apiVersion));
-}
-
-function stackFile(stack: string): Record<string, any> {
-    return parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")).config;
 }
 
 for (const stack of ["development", "production"]) {
