@@ -7,14 +7,16 @@
  * stack file stops `pulumi preview` with a message instead of reaching the cluster.
  */
 import { loadConfig } from "./config/load";
-import { StackConfig } from "./config/schema";
 import { JitsiSecrets } from "./components/jitsiSecrets";
 import { LoadTest } from "./components/loadTest";
 import { GRAFANA_PATH, MonitoringStack } from "./components/monitoringStack";
 import { OpsStack } from "./components/opsStack";
 import { RoomRouter } from "./components/roomRouter";
+import { NodeAddressReader } from "./components/nodeAddressReader";
 import { Shard } from "./components/shard";
-import { ownedNamespace, stackCapacity } from "./lib";
+import { Turn } from "./components/turn";
+import { advertiseMode, SecretKey, StackConfig } from "./config/schema";
+import { maxParticipantsPerBridge, ownedNamespace, stackCapacity, TurnEndpoint, TURN_PORTS } from "./lib";
 
 export = async () => {
     const config = loadConfig();
@@ -30,7 +32,22 @@ function deploy(config: StackConfig) {
     const namespace = ownedNamespace(namespaceName);
     const ns = namespace.metadata.name;
 
-    const secrets = new JitsiSecrets("jitsi-auth", { namespace: ns });
+    const secrets = new JitsiSecrets("jitsi-auth", { namespace: ns, keys: secretKeys(config) });
+
+    const turn = config.turn.enabled && !config.turn.external
+        ? new Turn("turn", {
+              namespace: ns,
+              settings: { ...config.turn, host: config.turn.host!, publicIp: config.turn.publicIp! },
+              clusterIssuer: config.tls.issuer,
+              acmeHttpTarget: config.turn.acmeHttpTarget ?? `ingress-nginx-controller.${config.namespaces.ingressNginx}.svc.${config.clusterDomain}:80`,
+              forwarderImage: config.router.image,
+              issuersReady: ops.certificatesReady,
+          }, { dependsOn: [secrets] })
+        : undefined;
+
+    const nodeReader = advertiseMode(config.jvb) === "nodeExternalIP"
+        ? new NodeAddressReader("jvb-node-reader", { namespace: ns, namespaceName })
+        : undefined;
 
     const shards = config.shards.map(
         (shard) =>
@@ -45,6 +62,9 @@ function deploy(config: StackConfig) {
                     resources: config.resources,
                     jvb: config.jvb,
                     monitoringNamespace: config.monitoring.enabled ? config.namespaces.monitoring : undefined,
+                    turn: turnEndpoint(config),
+                    web: config.web,
+                    nodeReaderServiceAccount: nodeReader?.serviceAccountName,
                 },
                 { dependsOn: [secrets] },
             ),
@@ -90,11 +110,32 @@ function deploy(config: StackConfig) {
         grafanaAdminPassword: monitoring?.grafanaAdminPassword,
         /** Open these UDP ports to the internet on every node that may run a JVB (NodePorts). */
         jvbUdpPorts: Object.fromEntries(config.shards.map((s, i) => [s.name, shards[i].jvbPool.udpPorts])),
+        /** TURN: where clients connect (point turn.host at `address`) and what the firewall must let in. */
+        turn: turn
+            ? { host: turn.host, address: turn.address, udpPorts: turn.udpPorts, tcpPorts: turn.tcpPorts, relayUdpPorts: turn.relayUdpPorts }
+            : undefined,
         capacity: stackCapacity(
             config.shards.length,
             config.resources.jvb.limits.cpu,
             config.jvb.minReplicas,
             config.jvb.maxReplicas,
+            {
+                enabled: config.jvb.relay.enabled,
+                maxParticipantsPerBridge: maxParticipantsPerBridge(config.jvb.relay, config.resources.jvb.limits.cpu),
+            },
         ),
     };
+}
+
+/** The credentials this stack's parts use. */
+function secretKeys(config: StackConfig): SecretKey[] {
+    return ["jicofoAuthPassword", "jvbAuthPassword", "jicofoComponentSecret", ...(config.turn.enabled ? (["turnSharedSecret"] as const) : [])];
+}
+
+/** The TURN server prosody hands to clients: this stack's coturn, or the external one. */
+function turnEndpoint(config: StackConfig): TurnEndpoint | undefined {
+    const { turn } = config;
+    if (!turn.enabled) return undefined;
+    if (turn.external) return { host: turn.external.host, port: turn.external.port, tlsPort: turn.external.tlsPort };
+    return { host: turn.host!, port: TURN_PORTS.turn, tlsPort: turn.tlsPort };
 }

@@ -2,11 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { NAMESPACE } from "../config/load";
-import { SECRET_KEYS, SecretKey } from "../config/schema";
+import { SecretKey } from "../config/schema";
 import { AUTH_SECRET_NAME, OWNER_LABELS, SECRET_ENV } from "../lib";
 
 export interface JitsiSecretsArgs {
     namespace: pulumi.Input<string>;
+    /** The credentials this stack uses; a switched-off feature's secret is neither generated nor stored. */
+    keys: readonly SecretKey[];
 }
 
 /**
@@ -18,17 +20,20 @@ export interface JitsiSecretsArgs {
 export class JitsiSecrets extends pulumi.ComponentResource {
     readonly secretName: pulumi.Output<string>;
     /** The values, for tests and for components that need to hand them on; all are Pulumi secrets. */
-    readonly values: Record<SecretKey, pulumi.Output<string>>;
+    readonly values: Partial<Record<SecretKey, pulumi.Output<string>>>;
 
     constructor(name: string, args: JitsiSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("jitsi:secrets:JitsiSecrets", name, {}, opts);
         const config = new pulumi.Config(NAMESPACE);
 
-        const values = {} as Record<SecretKey, pulumi.Output<string>>;
-        for (const key of SECRET_KEYS) {
-            values[key] =
+        const values: Partial<Record<SecretKey, pulumi.Output<string>>> = {};
+        const stringData: Record<string, pulumi.Output<string>> = {};
+        for (const key of args.keys) {
+            const value =
                 config.getSecret(key) ??
                 pulumi.secret(new random.RandomPassword(`${name}-${key}`, { length: 32, special: false }, { parent: this }).result);
+            values[key] = value;
+            stringData[SECRET_ENV[key]] = value;
         }
         this.values = values;
 
@@ -37,7 +42,7 @@ export class JitsiSecrets extends pulumi.ComponentResource {
             {
                 metadata: { name: AUTH_SECRET_NAME, namespace: args.namespace, labels: { ...OWNER_LABELS } },
                 type: "Opaque",
-                stringData: Object.fromEntries(SECRET_KEYS.map((key) => [SECRET_ENV[key], values[key]])),
+                stringData,
             },
             { parent: this },
         );

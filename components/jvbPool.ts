@@ -1,7 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { JvbSettings, ResourceSettings } from "../config/schema";
+import { advertiseMode, JvbSettings, ResourceSettings } from "../config/schema";
 import {
+    ADVERTISE_DIR,
+    jvbRelayEnv,
+    NODE_ADDRESS_SCRIPT,
+    NODE_READER_TOKEN_DIR,
     javaHeap,
     jitsiImage,
     JITSI_UID,
@@ -33,6 +37,8 @@ export interface JvbPoolArgs {
     resources: ResourceSettings;
     /** With monitoring the pool scales on the bridges' own stress metric, without it on CPU. */
     scaleOnStress: boolean;
+    /** ServiceAccount that may read Node objects; required when bridges advertise their node's ExternalIP. */
+    nodeReaderServiceAccount?: pulumi.Input<string>;
 }
 
 /** Name of pod `ordinal` of a shard's JVB StatefulSet, and of the NodePort Service that exposes it. */
@@ -52,9 +58,12 @@ export const JVB_PRE_STOP = [
 
 /**
  * The pod's UDP port is the shard's base plus its StatefulSet ordinal (the suffix of its host name),
- * so each pod matches the one NodePort Service declared for it.
+ * so each pod matches the one NodePort Service declared for it. The addresses to advertise come from
+ * the init container when the bridge advertises its node's ExternalIP.
  */
-export const JVB_START = 'export JVB_PORT=$((JVB_PORT_BASE + ${HOSTNAME##*-})); exec /init';
+export const JVB_START =
+    `if [ -s ${ADVERTISE_DIR}/ips ]; then export JVB_ADVERTISE_IPS="$(cat ${ADVERTISE_DIR}/ips)"; fi; ` +
+    'export JVB_PORT=$((JVB_PORT_BASE + ${HOSTNAME##*-})); exec /init';
 
 /**
  * A shard's video bridges: a StatefulSet whose pod k listens on UDP port `base + k`, one NodePort
@@ -73,6 +82,11 @@ export class JvbPool extends pulumi.ComponentResource {
         const podLabels = labels("jvb", shard.name);
         const selector = selectorLabels("jvb", shard.name);
         const dirs = writableDirs();
+        const readsNode = advertiseMode(jvb) === "nodeExternalIP";
+        if (readsNode && args.nodeReaderServiceAccount === undefined) {
+            throw new Error(`JvbPool ${name}: advertising the node's ExternalIP needs nodeReaderServiceAccount`);
+        }
+        const nodeAddress = readsNode ? nodeAddressPieces(args.imageTag) : undefined;
         this.udpPorts = shardPorts(jvb, shard.index);
 
         // Headless Service: the StatefulSet's network identity, and the scrape target for /metrics.
@@ -110,6 +124,8 @@ export class JvbPool extends pulumi.ComponentResource {
                     template: {
                         metadata: { labels: podLabels },
                         spec: {
+                            serviceAccountName: readsNode ? args.nodeReaderServiceAccount : undefined,
+                            // Only the init container that reads the Node gets a token, and a short-lived one.
                             automountServiceAccountToken: false,
                             terminationGracePeriodSeconds: jvb.drainGracePeriodSeconds,
                             securityContext: { fsGroup: JITSI_UID },
@@ -118,7 +134,8 @@ export class JvbPool extends pulumi.ComponentResource {
                                 // Two bridges on one node compete for its CPU and its uplink.
                                 podAntiAffinity: spreadPods(selector),
                             },
-                            volumes: dirs.volumes,
+                            volumes: [...dirs.volumes, ...(nodeAddress?.volumes ?? [])],
+                            initContainers: nodeAddress ? [nodeAddress.initContainer] : undefined,
                             containers: [
                                 {
                                     name: "jvb",
@@ -128,7 +145,7 @@ export class JvbPool extends pulumi.ComponentResource {
                                     ports: [{ name: "metrics", containerPort: JVB_HTTP_PORT, protocol: "TCP" }],
                                     resources: resourceRequirements(args.resources),
                                     securityContext: restrictedSecurityContext(JITSI_UID),
-                                    volumeMounts: dirs.volumeMounts,
+                                    volumeMounts: [...dirs.volumeMounts, ...(nodeAddress ? [nodeAddress.advertiseMount] : [])],
                                     ...probes(httpProbe("/about/health", JVB_HTTP_PORT)),
                                     lifecycle: { preStop: { exec: { command: ["/bin/bash", "-c", JVB_PRE_STOP] } } },
                                 },
@@ -207,9 +224,7 @@ export function jvbEnv(args: Pick<JvbPoolArgs, "shard" | "publicUrl" | "timezone
         ...secretEnv("JVB_AUTH_PASSWORD"),
         { name: "JVB_BREWERY_MUC", value: JVB_BREWERY_MUC },
         { name: "JVB_PORT_BASE", value: String(shardPortBase(jvb, args.shard.index)) },
-        jvb.publicIps.length > 0
-            ? { name: "JVB_ADVERTISE_IPS", value: jvb.publicIps.join(",") }
-            : { name: "JVB_ADVERTISE_IPS", valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } },
+        ...advertiseEnv(jvb),
         jvb.stunServers.length > 0
             ? { name: "JVB_STUN_SERVERS", value: jvb.stunServers.join(",") }
             : { name: "JVB_DISABLE_STUN", value: "1" },
@@ -217,7 +232,50 @@ export function jvbEnv(args: Pick<JvbPoolArgs, "shard" | "publicUrl" | "timezone
         { name: "COLIBRI_REST_ENABLED", value: "true" },
         { name: "SHUTDOWN_REST_ENABLED", value: "true" },
         { name: "VIDEOBRIDGE_MAX_MEMORY", value: javaHeap(args.resources.limits.memory) },
+        ...jvbRelayEnv(jvb.relay, args.shard.name),
     ];
+}
+
+/** The address clients send media to; with `nodeExternalIP` the start command sets it from the init container's file. */
+export function advertiseEnv(jvb: JvbSettings): k8s.types.input.core.v1.EnvVar[] {
+    switch (advertiseMode(jvb)) {
+        case "publicIps":
+            return [{ name: "JVB_ADVERTISE_IPS", value: jvb.publicIps.join(",") }];
+        case "nodeIP":
+            return [{ name: "JVB_ADVERTISE_IPS", valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } }];
+        case "nodeExternalIP":
+            return [];
+    }
+}
+
+/** The init container that reads the node's ExternalIP, and the volumes it shares with the bridge. */
+function nodeAddressPieces(imageTag: string) {
+    const advertiseMount = { name: "advertise", mountPath: ADVERTISE_DIR };
+    return {
+        advertiseMount,
+        volumes: [
+            { name: "advertise", emptyDir: { sizeLimit: "1Mi" } },
+            {
+                name: "node-reader-token",
+                projected: {
+                    sources: [
+                        { serviceAccountToken: { path: "token", expirationSeconds: 600 } },
+                        // Published in every namespace by the cluster (kube-root-ca.crt).
+                        { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+                    ],
+                },
+            },
+        ],
+        initContainer: {
+            name: "node-address",
+            image: jitsiImage("jvb", imageTag),
+            command: ["/bin/bash", "-c", NODE_ADDRESS_SCRIPT],
+            env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
+            resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+            securityContext: restrictedSecurityContext(JITSI_UID),
+            volumeMounts: [advertiseMount, { name: "node-reader-token", mountPath: NODE_READER_TOKEN_DIR, readOnly: true }],
+        },
+    };
 }
 
 export function autoscalingMetric(jvb: JvbSettings, scaleOnStress: boolean): k8s.types.input.autoscaling.v2.MetricSpec {

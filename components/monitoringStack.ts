@@ -219,6 +219,7 @@ export function podMonitors(): { component: Component; port: string }[] {
         { component: "jicofo", port: "http" },
         { component: "prosody", port: "http" },
         { component: "router", port: "metrics" },
+        { component: "turn", port: "metrics" },
     ];
 }
 
@@ -264,6 +265,17 @@ export function alertRules(namespace: string, alerts: StackConfig["monitoring"][
             annotations: {
                 summary: "{{ $labels.horizontalpodautoscaler }} runs at its maximum",
                 description: "The shard cannot add bridges; raise jitsi:jvb.maxReplicas or add a shard.",
+            },
+        },
+        {
+            alert: "JitsiTurnDown",
+            // `absent` as well: with its only pod gone, there is no target left to report `up == 0`.
+            expr: `up{${ns}, container="coturn"} == 0 or absent(up{${ns}, container="coturn"})`,
+            for: "5m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "The TURN server is down",
+                description: "Participants whose network blocks UDP cannot send media until coturn is back (kubectl -n jitsi describe deployment turn).",
             },
         },
         {

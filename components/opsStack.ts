@@ -30,6 +30,8 @@ export interface OpsStackArgs {
 export class OpsStack extends pulumi.ComponentResource {
     /** Resources that must exist before anything creates an Ingress or a Certificate. */
     readonly ingressReady: pulumi.Resource[] = [];
+    /** cert-manager (its CRDs) and the issuers, for Certificates declared outside this stack part. */
+    readonly certificatesReady: pulumi.Resource[] = [];
 
     constructor(name: string, args: OpsStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("jitsi:ops:OpsStack", name, {}, opts);
@@ -66,6 +68,7 @@ export class OpsStack extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [ns] },
         );
+        this.certificatesReady.push(certManager);
         for (const [issuer, server] of Object.entries(LETSENCRYPT_SERVERS)) {
             const clusterIssuer = new k8s.apiextensions.CustomResource(
                 issuer,
@@ -86,6 +89,7 @@ export class OpsStack extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [certManager] },
             );
             this.ingressReady.push(clusterIssuer);
+            this.certificatesReady.push(clusterIssuer);
         }
     }
 

@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { JvbSettings, ResourceSettings, ShardSpec, StackConfig } from "../config/schema";
+import { createHash } from "crypto";
+import { JvbSettings, ResourceSettings, ShardSpec, StackConfig, WebSettings } from "../config/schema";
 import {
-    Component,
     httpProbe,
+    jicofoRelayEnv,
     jitsiImage,
     JITSI_UID,
     JICOFO_REST_PORT,
@@ -12,11 +13,16 @@ import {
     probes,
     PROSODY_PORTS,
     prosodyServiceName,
+    prosodyTurnEnv,
     resourceRequirements,
     restrictedSecurityContext,
     secretEnv,
     selectorLabels,
+    TurnEndpoint,
+    WEB_CUSTOM_CONFIG_PATH,
     WEB_HTTP_PORT,
+    webCustomConfigJs,
+    webEnv,
     webServiceName,
     writableDirs,
     xmppEnv,
@@ -39,6 +45,11 @@ export interface ShardArgs {
      * and prosody serves /metrics to that namespace. Unset when monitoring is off.
      */
     monitoringNamespace?: string;
+    /** The TURN server prosody hands to clients; unset when the stack has none. */
+    turn?: TurnEndpoint;
+    web: WebSettings;
+    /** ServiceAccount that may read Node objects, when bridges advertise their node's ExternalIP. */
+    nodeReaderServiceAccount?: pulumi.Input<string>;
 }
 
 /**
@@ -64,6 +75,7 @@ export class Shard extends pulumi.ComponentResource {
                 ...secretEnv("JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD", "JICOFO_COMPONENT_SECRET"),
                 { name: "JVB_AUTH_USER", value: "jvb" },
                 ...prosodyMetricsEnv(monitored),
+                ...(args.turn ? [...prosodyTurnEnv(args.turn), ...secretEnv("TURN_CREDENTIALS")] : []),
             ],
             ports: [
                 { name: "xmpp-c2s", containerPort: PROSODY_PORTS.c2s },
@@ -86,6 +98,7 @@ export class Shard extends pulumi.ComponentResource {
                 { name: "JVB_BREWERY_MUC", value: JVB_BREWERY_MUC },
                 // Serves /about/health on 8888.
                 { name: "JICOFO_ENABLE_REST", value: "1" },
+                ...jicofoRelayEnv(args.jvb.relay, shard.name, args.resources.jvb.limits.cpu),
             ],
             ports: [{ name: "http", containerPort: JICOFO_REST_PORT }],
             // Jicofo's health check fails while no bridge is registered; that is not a reason to restart it.
@@ -93,6 +106,15 @@ export class Shard extends pulumi.ComponentResource {
             readinessProbe: { ...httpProbe("/about/health", JICOFO_REST_PORT), initialDelaySeconds: 5 },
         });
 
+        const customConfig = webCustomConfigJs(args.web);
+        const webConfig = new k8s.core.v1.ConfigMap(
+            `${shard.name}-web-config`,
+            {
+                metadata: { name: `${shard.name}-web-config`, namespace, labels: labels("web", shard.name) },
+                data: { "custom-config.js": customConfig },
+            },
+            { parent: this },
+        );
         this.deployment("web", args, args.resources.web, {
             env: [
                 ...common,
@@ -100,10 +122,16 @@ export class Shard extends pulumi.ComponentResource {
                 // TLS ends at the ingress.
                 { name: "DISABLE_HTTPS", value: "1" },
                 { name: "ENABLE_HTTP_REDIRECT", value: "0" },
+                ...webEnv(args.web),
             ],
             ports: [{ name: "http", containerPort: WEB_HTTP_PORT }],
             ...probes(httpProbe("/", WEB_HTTP_PORT)),
-        }, { transcripts: "/usr/share/jitsi-meet/transcripts" });
+        }, { transcripts: "/usr/share/jitsi-meet/transcripts" }, {
+            volume: { name: "custom-config", configMap: { name: webConfig.metadata.name } },
+            mount: { name: "custom-config", mountPath: WEB_CUSTOM_CONFIG_PATH, subPath: "custom-config.js", readOnly: true },
+            // The image reads the file at start (and a subPath mount never updates): a new one restarts the pods.
+            checksum: createHash("sha256").update(customConfig).digest("hex"),
+        });
 
         this.webServiceName = webServiceName(shard.name);
         this.webService = this.service("web", this.webServiceName, args, [
@@ -128,20 +156,28 @@ export class Shard extends pulumi.ComponentResource {
             jvb: args.jvb,
             resources: args.resources.jvb,
             scaleOnStress: monitored,
+            nodeReaderServiceAccount: args.nodeReaderServiceAccount,
         }, { parent: this });
 
         this.registerOutputs({ webServiceName: this.webServiceName, jvbUdpPorts: this.jvbPool.udpPorts });
     }
 
     private deployment(
-        component: Exclude<Component, "jvb" | "router">,
+        component: "prosody" | "jicofo" | "web",
         args: ShardArgs,
         resources: ResourceSettings,
         container: Omit<Container, "name" | "image">,
         extraDirs: Record<string, string> = {},
+        configFile?: {
+            volume: k8s.types.input.core.v1.Volume;
+            mount: k8s.types.input.core.v1.VolumeMount;
+            checksum: string;
+        },
     ): k8s.apps.v1.Deployment {
         const shard = args.shard.name;
         const dirs = writableDirs(extraDirs);
+        const volumes = [...dirs.volumes, ...(configFile ? [configFile.volume] : [])];
+        const volumeMounts = [...dirs.volumeMounts, ...(configFile ? [configFile.mount] : [])];
         return new k8s.apps.v1.Deployment(
             `${shard}-${component}`,
             {
@@ -151,19 +187,22 @@ export class Shard extends pulumi.ComponentResource {
                     strategy: updateStrategy(component),
                     selector: { matchLabels: selectorLabels(component, shard) },
                     template: {
-                        metadata: { labels: labels(component, shard) },
+                        metadata: {
+                            labels: labels(component, shard),
+                            annotations: configFile ? { "jitsi-pulumi/config-sha256": configFile.checksum } : undefined,
+                        },
                         spec: {
                             automountServiceAccountToken: false,
                             securityContext: { fsGroup: JITSI_UID },
                             affinity: zoneAffinity(args.shard.zone),
-                            volumes: dirs.volumes,
+                            volumes,
                             containers: [
                                 {
                                     name: component,
                                     image: jitsiImage(component, args.imageTag),
                                     resources: resourceRequirements(resources),
                                     securityContext: restrictedSecurityContext(JITSI_UID),
-                                    volumeMounts: dirs.volumeMounts,
+                                    volumeMounts,
                                     ...container,
                                 },
                             ],
@@ -176,7 +215,7 @@ export class Shard extends pulumi.ComponentResource {
     }
 
     private service(
-        component: Component,
+        component: "prosody" | "web",
         serviceName: string,
         args: ShardArgs,
         ports: k8s.types.input.core.v1.ServicePort[],

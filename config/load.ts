@@ -40,6 +40,13 @@ export function loadConfig(): StackConfig {
     }
     const result = parseConfig(raw);
     problems.push(...result.problems);
+    const turn = result.config?.turn;
+    if (turn?.enabled && turn.external && !(`${NAMESPACE}:turnSharedSecret` in pulumi.runtime.allConfig())) {
+        problems.push(
+            `${NAMESPACE}:turnSharedSecret = (missing): is required with turn.external: your TURN server's shared secret ` +
+                `(static-auth-secret), set with 'pulumi config set --secret ${NAMESPACE}:turnSharedSecret <value>'`,
+        );
+    }
     if (problems.length > 0 || !result.config) throw new ConfigError(problems);
     return result.config;
 }

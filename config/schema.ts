@@ -6,18 +6,28 @@
 import { z } from "zod";
 import { cpuCores, isCpuQuantity, isMemoryQuantity, memoryBytes } from "../lib/quantity";
 import { jvbPortRange, lastJvbPort } from "../lib/ports";
+import { isPrivateAddress } from "../lib/addresses";
+import { TURN_CONTAINER_PORTS, TURN_PORTS } from "../lib/turn";
+import { WEB_DEDICATED_KEYS } from "../lib/webConfig";
 
 /** Current stable release of the four Jitsi images (ghcr.io/jitsi/{web,prosody,jicofo,jvb}). */
 export const DEFAULT_JITSI_TAG = "stable-11146-2";
 /** Official HAProxy image, 3.2 LTS branch (Debian based: its shell and getent are used at start). */
 export const DEFAULT_ROUTER_IMAGE = "haproxy:3.2.25";
+/** The coturn project's own image (Debian based, runs as nobody, built with Prometheus support). */
+export const DEFAULT_TURN_IMAGE = "coturn/coturn:4.17.0-r0";
 
 /**
  * Settings that hold secrets. They are never part of the validated object: they are read with
  * `config.getSecret`, and generated when absent. Setting one without `--secret` is refused.
  */
-export const SECRET_KEYS = ["jicofoAuthPassword", "jvbAuthPassword", "jicofoComponentSecret"] as const;
+export const SECRET_KEYS = ["jicofoAuthPassword", "jvbAuthPassword", "jicofoComponentSecret", "turnSharedSecret"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
+
+export const ADVERTISE_MODES = ["nodeExternalIP", "nodeIP", "publicIps"] as const;
+export type AdvertiseMode = (typeof ADVERTISE_MODES)[number];
+/** Relay ports one coturn LoadBalancer Service carries at most (cloud load balancers cap listeners, AWS NLB at 50). */
+export const MAX_TURN_RELAY_PORTS = 45;
 
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 const DNS_LABEL = /^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$/;
@@ -44,6 +54,9 @@ const memory = z.union([z.string(), z.number()]).transform(String)
     .refine(isMemoryQuantity, "must be a memory quantity such as 512Mi or 2Gi");
 
 const port = z.number().int().min(1).max(65535);
+const ipAddress = z.union([z.ipv4(), z.ipv6()], { error: "must be an IPv4 or IPv6 address" });
+const cidr = z.union([z.cidrv4(), z.cidrv6()], { error: "must be a CIDR range such as 10.244.0.0/16" });
+const hostPort = z.string().regex(/^[a-z0-9.-]+:\d{1,5}$/, "must be host:port");
 const namespace = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label");
 
 function resources(requests: { cpu: string; memory: string }, limits: { cpu: string; memory: string }) {
@@ -122,11 +135,28 @@ export const configSchema = z
                 /** UDP port of shard 0's first JVB; pod k of shard i listens on base + i * stride + k. */
                 udpBasePort: port.default(30300),
                 portStridePerShard: z.number().int().min(1).default(100),
-                /** Addresses clients are told to send media to. Empty: each JVB's node IP (status.hostIP). */
-                publicIps: z.array(z.union([z.ipv4(), z.ipv6()])).default([]),
-                stunServers: z
-                    .array(z.string().regex(/^[a-z0-9.-]+:\d{1,5}$/, "must be host:port"))
-                    .default(["meet-jit-si-turnrelay.jitsi.net:443"]),
+                /**
+                 * Which address each bridge tells clients to send media to: its node's ExternalIP (read from
+                 * the Node object at start), its node's InternalIP (status.hostIP), or the fixed `publicIps`.
+                 * Unset: `publicIps` when that list is given, else `nodeExternalIP`.
+                 */
+                advertise: z.enum(ADVERTISE_MODES).optional(),
+                /** Addresses clients are told to send media to, for every bridge (for example a static NAT). */
+                publicIps: z.array(ipAddress).default([]),
+                /** Lets bridges advertise private addresses (clients on the same network only). */
+                allowPrivateAddresses: z.boolean().default(false),
+                stunServers: z.array(hostPort).default(["meet-jit-si-turnrelay.jitsi.net:443"]),
+                /**
+                 * Bridge-to-bridge relay (secure Octo) inside a shard: jicofo puts the participants of one meeting
+                 * on several bridges once one bridge holds `maxParticipantsPerBridge` of them or is overloaded.
+                 */
+                relay: z
+                    .strictObject({
+                        enabled: z.boolean().default(true),
+                        /** Participants of one meeting on one bridge; unset: what one bridge holds (capacity model). */
+                        maxParticipantsPerBridge: z.number().int().min(2).optional(),
+                    })
+                    .prefault({}),
                 autoscaling: z
                     .strictObject({
                         /** Average jitsi_jvb_stress per pod the HPA keeps the pool at (jicofo avoids bridges above 0.8). */
@@ -143,6 +173,49 @@ export const configSchema = z
             })
             .prefault({})
             .superRefine((jvb, ctx) => {
+                const mode = advertiseMode(jvb);
+                if (mode === "publicIps" && jvb.publicIps.length === 0) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["publicIps"],
+                        input: jvb.publicIps,
+                        message: 'must list at least one address while jvb.advertise is "publicIps"',
+                    });
+                }
+                if (mode !== "publicIps" && jvb.publicIps.length > 0) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["advertise"],
+                        input: jvb.advertise,
+                        message: `contradicts jvb.publicIps (${jvb.publicIps.join(", ")}): set advertise to "publicIps" or remove the list`,
+                    });
+                }
+                if (!jvb.allowPrivateAddresses) {
+                    if (mode === "nodeIP") {
+                        ctx.addIssue({
+                            code: "custom",
+                            path: ["advertise"],
+                            input: jvb.advertise,
+                            message:
+                                "advertises each node's InternalIP (status.hostIP), a private address on most clusters: clients outside " +
+                                "the cluster's network cannot send media to it, and the TURN server refuses to relay to private addresses, " +
+                                "so media fails once a meeting moves to a bridge (its third participant). " +
+                                'Use "nodeExternalIP" or jvb.publicIps, or set jvb.allowPrivateAddresses: true if clients reach your nodes\' InternalIPs',
+                        });
+                    }
+                    jvb.publicIps.forEach((ip, i) => {
+                        if (isPrivateAddress(ip)) {
+                            ctx.addIssue({
+                                code: "custom",
+                                path: ["publicIps", i],
+                                input: ip,
+                                message:
+                                    "is a private address that clients on the internet cannot reach, and the TURN server does not relay to; " +
+                                    "use the public address, or set jvb.allowPrivateAddresses: true for a private network",
+                            });
+                        }
+                    });
+                }
                 if (jvb.minReplicas > jvb.maxReplicas) {
                     ctx.addIssue({
                         code: "custom",
@@ -172,6 +245,116 @@ export const configSchema = z
                 secretName: z.string().min(1).default("jitsi-tls"),
             })
             .prefault({}),
+        /**
+         * TURN for clients whose network blocks UDP or anything but HTTPS: coturn behind a LoadBalancer
+         * Service of its own (UDP and TCP 3478, TLS on `tlsPort`), or a TURN server you run (`external`).
+         */
+        turn: z
+            .strictObject({
+                enabled: z.boolean().default(true),
+                /** DNS name clients use for TURN and TURNS; the TLS certificate is issued for it. */
+                host: hostname.optional(),
+                /** The address coturn relays from; unset: the address the LoadBalancer Service receives. */
+                publicIp: ipAddress.optional(),
+                /** Port clients reach TURNS (TLS over TCP) on: 443 passes firewalls that let only HTTPS out. */
+                tlsPort: z.union([z.literal(443), z.literal(5349)], { error: "must be 443 or 5349" }).default(443),
+                /** UDP ports coturn relays media on; each is a port of the LoadBalancer Service. */
+                relayPorts: z
+                    .strictObject({ min: port.default(49160), max: port.default(49199) })
+                    .prefault({}),
+                /** Annotations for the LoadBalancer Service (a reserved address, the cloud's load balancer type). */
+                serviceAnnotations: z.record(z.string(), z.string()).default({}),
+                /** `host:port` answering HTTP-01 challenges (the ingress controller); unset: this stack's ingress-nginx. */
+                acmeHttpTarget: hostPort.optional(),
+                /** The cluster's pod and service ranges: coturn never relays into them, nor into private ranges. */
+                deniedPeerCidrs: z.array(cidr).default([]),
+                image: image.default(DEFAULT_TURN_IMAGE),
+                resources: resources({ cpu: "200m", memory: "256Mi" }, { cpu: "2", memory: "512Mi" }),
+                /** A TURN server that is not part of this stack; its shared secret is the secret setting turnSharedSecret. */
+                external: z
+                    .strictObject({ host: hostname, port: port.default(3478), tlsPort: port.optional() })
+                    .optional(),
+            })
+            .prefault({})
+            .superRefine((turn, ctx) => {
+                if (!turn.enabled || turn.external) return;
+                if (turn.host === undefined) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["host"],
+                        input: undefined,
+                        message: "is required while turn.enabled is true: clients connect to it and its TLS certificate is issued for it",
+                    });
+                }
+                if (turn.publicIp === undefined) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["publicIp"],
+                        input: undefined,
+                        message:
+                            "is required while turn.enabled is true: reserve a static address for the TURN load balancer, " +
+                            "point turn.host at it, and give it here (coturn puts it in every relayed candidate)",
+                    });
+                } else if (isPrivateAddress(turn.publicIp)) {
+                    ctx.addIssue({ code: "custom", path: ["publicIp"], input: turn.publicIp, message: "must be a public address: clients on the internet connect to it" });
+                }
+                const { min, max } = turn.relayPorts;
+                if (min > max) {
+                    ctx.addIssue({ code: "custom", path: ["relayPorts", "min"], input: min, message: `must not exceed relayPorts.max (${max})` });
+                    return;
+                }
+                if (min < 1024) {
+                    ctx.addIssue({ code: "custom", path: ["relayPorts", "min"], input: min, message: "must be 1024 or above (unprivileged ports)" });
+                }
+                if (max - min + 1 > MAX_TURN_RELAY_PORTS) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["relayPorts", "max"],
+                        input: max,
+                        message:
+                            `gives ${max - min + 1} relay ports; at most ${MAX_TURN_RELAY_PORTS} fit one LoadBalancer Service ` +
+                            "(each port is a listener, and cloud load balancers limit them)",
+                    });
+                }
+                const taken = [...Object.entries(TURN_PORTS), ...Object.entries(TURN_CONTAINER_PORTS)].filter(([, p]) => p >= min && p <= max);
+                for (const [name, p] of taken) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["relayPorts"],
+                        input: turn.relayPorts,
+                        message: `must not include TURN's ${name} port ${p}`,
+                    });
+                }
+            }),
+        /** What the web app does by default; anything else goes into `configOverrides`. */
+        web: z
+            .strictObject({
+                /** Language of the interface when the browser's is not available, such as de or pt-BR. */
+                defaultLanguage: z.string().regex(/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/, "must be a language code such as de or pt-BR").optional(),
+                /** Videos each participant receives at most; -1 for all. Lower values let a bridge carry more participants. */
+                channelLastN: z.number().int().min(-1).default(-1),
+                /** Participants join with audio (video) muted from this many participants on. */
+                startAudioMuted: z.number().int().min(0).default(10),
+                startVideoMuted: z.number().int().min(0).default(10),
+                welcomePage: z.boolean().default(true),
+                /** Two-person meetings go directly between the browsers, without a bridge. */
+                p2p: z
+                    .strictObject({ enabled: z.boolean().default(true), stunServers: z.array(hostPort).default([]) })
+                    .prefault({}),
+                /** Merged into jitsi-meet's config object (config.js), for settings without a key of their own. */
+                configOverrides: z.record(z.string(), z.unknown()).default({}),
+            })
+            .prefault({})
+            .superRefine((web, ctx) => {
+                for (const key of WEB_DEDICATED_KEYS.filter((k) => k in web.configOverrides)) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["configOverrides", key],
+                        input: web.configOverrides[key],
+                        message: `has a setting of its own: use web.${key}`,
+                    });
+                }
+            }),
         ops: z
             .strictObject({
                 certManager: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
@@ -260,6 +443,46 @@ export const configSchema = z
                 message: "is required while ops.certManager.enabled is true: Let's Encrypt registers the account under it",
             });
         }
+        const turn = cfg.turn;
+        if (turn.enabled && !turn.external) {
+            if (!cfg.ops.certManager.enabled) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["turn", "enabled"],
+                    input: true,
+                    message: "needs ops.certManager.enabled (TURNS needs a certificate for turn.host), or use turn.external",
+                });
+            }
+            if (!cfg.ops.ingressNginx.enabled && turn.acmeHttpTarget === undefined) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["turn", "acmeHttpTarget"],
+                    input: undefined,
+                    message:
+                        "is required while ops.ingressNginx.enabled is false: name your ingress controller's Service " +
+                        "(host:port), which answers the HTTP-01 challenge for turn.host",
+                });
+            }
+            if (turn.host !== undefined && cfg.hosts.includes(turn.host)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["turn", "host"],
+                    input: turn.host,
+                    message: "must differ from every entry of hosts: TURN has an address of its own, while the hosts point at the ingress",
+                });
+            }
+            const relay = turn.relayPorts;
+            const jvbPorts = { first: cfg.jvb.udpBasePort, last: lastJvbPort(cfg.jvb, normalizeShards(cfg.shards).length) };
+            if (relay.min <= jvbPorts.last && relay.max >= jvbPorts.first) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["turn", "relayPorts"],
+                    input: relay,
+                    message: `must not overlap the JVB UDP ports ${jvbPorts.first}-${jvbPorts.last}`,
+                });
+            }
+        }
+
         const shards = normalizeShards(cfg.shards);
         const seen = new Map<string, number>();
         shards.forEach((s, i) => {
@@ -322,6 +545,13 @@ export interface ShardSpec {
 /** The validated configuration, with shards always as a list. */
 export type StackConfig = Omit<ParsedConfig, "shards"> & { shards: ShardSpec[] };
 export type JvbSettings = StackConfig["jvb"];
+export type TurnSettings = StackConfig["turn"];
+export type WebSettings = StackConfig["web"];
+
+/** How a bridge learns the address it advertises; see `jvb.advertise`. */
+export function advertiseMode(jvb: { advertise?: AdvertiseMode; publicIps: string[] }): AdvertiseMode {
+    return jvb.advertise ?? (jvb.publicIps.length > 0 ? "publicIps" : "nodeExternalIP");
+}
 export type ResourceSettings = StackConfig["resources"]["web"];
 
 export function normalizeShards(shards: ParsedConfig["shards"]): ShardSpec[] {

@@ -64,15 +64,24 @@ export interface Capacity {
     participantsAtMinReplicas: number;
     /** With every shard's JVB autoscaler at its maximum. */
     participantsAtMaxReplicas: number;
+    /** One meeting: one bridge, or with relay every bridge its shard may scale to. */
+    largestMeeting: number;
     assumption: string;
 }
 
-export function stackCapacity(shardCount: number, jvbCpuLimit: string, minReplicas: number, maxReplicas: number): Capacity {
+export function stackCapacity(
+    shardCount: number,
+    jvbCpuLimit: string,
+    minReplicas: number,
+    maxReplicas: number,
+    relay: { enabled: boolean; maxParticipantsPerBridge: number } = { enabled: false, maxParticipantsPerBridge: 0 },
+): Capacity {
     const perJvb = participantsPerJvb(jvbCpuLimit);
     return {
         participantsPerJvb: perJvb,
         participantsAtMinReplicas: shardCount * minReplicas * perJvb,
         participantsAtMaxReplicas: shardCount * maxReplicas * perJvb,
+        largestMeeting: relay.enabled ? maxReplicas * Math.min(perJvb, relay.maxParticipantsPerBridge) : perJvb,
         assumption:
             `${PARTICIPANTS_PER_JVB_CORE} participants per JVB CPU core (JVB CPU limit ${jvbCpuLimit}), ` +
             `the load tests' figure for conferences of 8 or more (docs/capacity.md); rooms of about 5 fit twice as many`,

@@ -9,3 +9,8 @@ export * from "./charts";
 export * from "./dashboard";
 export * from "./loadTest";
 export * from "./namespace";
+export * from "./addresses";
+export * from "./turn";
+export * from "./webConfig";
+export * from "./relay";
+export * from "./nodeAddress";

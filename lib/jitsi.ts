@@ -22,6 +22,8 @@ export const SECRET_ENV = {
     jicofoAuthPassword: "JICOFO_AUTH_PASSWORD",
     jvbAuthPassword: "JVB_AUTH_PASSWORD",
     jicofoComponentSecret: "JICOFO_COMPONENT_SECRET",
+    // prosody hands out TURN credentials derived from it; coturn checks them with it.
+    turnSharedSecret: "TURN_CREDENTIALS",
 } as const;
 export type SecretEnvName = (typeof SECRET_ENV)[keyof typeof SECRET_ENV];
 

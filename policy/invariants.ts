@@ -125,17 +125,23 @@ export const ingressBackendsExist: Invariant = {
 
 export const referencesExist: Invariant = {
     name: "references-exist",
-    description: "Every secretKeyRef, configMapKeyRef, envFrom and volume names a Secret or ConfigMap (and key) the stack creates or the user is documented to create.",
+    description: "Every secretKeyRef, configMapKeyRef, envFrom and volume names a Secret or ConfigMap (and key) the stack creates (a Certificate's Secret counts) or the user is documented to create.",
     check(objects, context) {
         const out: Violation[] = [];
+        // cert-manager writes a Certificate's Secret, with these keys (cert-manager.io/v1 Certificate spec.secretName).
+        const issued = (ns: string, name: string) =>
+            objects.some((x) => x.kind === "Certificate" && x.metadata.namespace === ns && x.spec?.secretName === name);
         const keysOf = (kind: string, ns: string, name: string): string[] | undefined => {
             if (context.userProvided.includes(`${ns}/${name}`)) return undefined;
+            if (kind === "Secret" && issued(ns, name)) return ["tls.crt", "tls.key", "ca.crt"];
             const o = objects.find((x) => x.kind === kind && x.metadata.namespace === ns && x.metadata.name === name);
             if (!o) return [];
             return [...Object.keys(o.data ?? {}), ...Object.keys(o.stringData ?? {}), ...Object.keys(o.binaryData ?? {})];
         };
         const exists = (kind: string, ns: string, name: string) =>
-            context.userProvided.includes(`${ns}/${name}`) || objects.some((x) => x.kind === kind && x.metadata.namespace === ns && x.metadata.name === name);
+            context.userProvided.includes(`${ns}/${name}`) ||
+            (kind === "Secret" && issued(ns, name)) ||
+            objects.some((x) => x.kind === kind && x.metadata.namespace === ns && x.metadata.name === name);
         for (const t of podTemplates(objects)) {
             for (const c of containersOf(t)) {
                 for (const e of c.env ?? []) {

@@ -64,6 +64,12 @@ describe("invariants", function () {
                 expect: /volume config refers to ConfigMap router-config, which does not exist/,
             },
             {
+                invariant: "references-exist",
+                // Without its Certificate, nothing writes the TURN server's TLS Secret.
+                breakIt: (o) => o.splice(o.indexOf(find(o, "Certificate", "turn-tls")), 1),
+                expect: /Deployment jitsi\/turn: volume tls refers to Secret turn-tls, which does not exist/,
+            },
+            {
                 invariant: "node-ports-unique-in-range",
                 breakIt: (o) => (find(o, "Service", "shard-1-jvb-0").spec.ports[0].nodePort = 30300),
                 expect: /nodePort 30300 is also used by Service jitsi\/shard-0-jvb-0/,

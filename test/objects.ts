@@ -25,10 +25,17 @@ export function podTemplates(run: Run): PodTemplate[] {
     return workloadTemplates(objects(run));
 }
 
-export function containers(run: Run): { workload: Obj; container: Obj }[] {
-    return podTemplates(run).flatMap((t) =>
-        [...(t.spec.initContainers ?? []), ...t.spec.containers].map((container: Obj) => ({ workload: t.workload, container })),
-    );
+/** Every container of every workload; `init` marks init containers, which run to completion and take no probes. */
+export function containers(run: Run): { workload: Obj; container: Obj; init: boolean }[] {
+    return podTemplates(run).flatMap((t) => [
+        ...(t.spec.initContainers ?? []).map((container: Obj) => ({ workload: t.workload, container, init: true })),
+        ...t.spec.containers.map((container: Obj) => ({ workload: t.workload, container, init: false })),
+    ]);
+}
+
+/** The long-running containers only. */
+export function mainContainers(run: Run): { workload: Obj; container: Obj }[] {
+    return containers(run).filter((c) => !c.init);
 }
 
 export function env(container: Obj, name: string): Obj | undefined {

@@ -3,10 +3,10 @@
  */
 import * as assert from "assert";
 import { generatedSecret, readStackFile, Run, runProgram, stackFile, withConfig } from "./harness";
-import { containers, countBy, env, envValue, matches, named, objects, Obj, podTemplates } from "./objects";
+import { containers, countBy, env, envValue, mainContainers, matches, named, objects, Obj, podTemplates } from "./objects";
 
 const JITSI_TAG = /^ghcr\.io\/jitsi\/(web|prosody|jicofo|jvb):stable-\d+(-\d+)?$/;
-const SECRET_NAMES = ["JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD", "JICOFO_COMPONENT_SECRET"];
+const SECRET_NAMES = ["JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD", "JICOFO_COMPONENT_SECRET", "TURN_CREDENTIALS"];
 
 function shardNames(file: Record<string, any>): string[] {
     const shards = file["jitsi:shards"];
@@ -37,6 +37,7 @@ for (const stack of ["development", "production"]) {
                     [`${s} Deployment prosody`]: 1,
                     [`${s} Deployment jicofo`]: 1,
                     [`${s} Deployment web`]: 1,
+                    [`${s} ConfigMap web`]: 1,
                     [`${s} Service prosody`]: 1,
                     [`${s} Service web`]: 1,
                     [`${s} StatefulSet jvb`]: 1,
@@ -48,13 +49,26 @@ for (const stack of ["development", "production"]) {
                 });
             }
             assert.deepStrictEqual(perShard, expected);
-            // Shared by the shards: credentials, the router, the Ingress, and the monitors of the MonitoringStack.
+            // Shared by the shards: credentials, the router (StatefulSet, 2 Services, ConfigMap, PDB, Ingress), TURN
+            // (Deployment, Service, ConfigMap, Certificate), the bridges' node reader, and the MonitoringStack's monitors.
             assert.deepStrictEqual(
                 countBy(
                     objects(run).filter((o) => o.metadata.namespace === "jitsi" && !o.metadata.labels?.["app.kubernetes.io/instance"]),
                     (o) => o.kind,
                 ),
-                { Secret: 1, ConfigMap: 1, Service: 2, StatefulSet: 1, PodDisruptionBudget: 1, Ingress: 1, PodMonitor: 4, PrometheusRule: 1 },
+                {
+                    Secret: 1,
+                    ConfigMap: 2,
+                    Service: 3,
+                    StatefulSet: 1,
+                    Deployment: 1,
+                    Certificate: 1,
+                    ServiceAccount: 1,
+                    PodDisruptionBudget: 1,
+                    Ingress: 1,
+                    PodMonitor: 5,
+                    PrometheusRule: 1,
+                },
             );
         });
 
@@ -73,10 +87,12 @@ for (const stack of ["development", "production"]) {
                 }
                 for (const port of svc.spec.ports) {
                     if (typeof port.targetPort === "number") {
-                        const container = targets[0].spec.containers[0];
-                        const declared = (container.ports ?? []).some((p: Obj) => p.containerPort === port.targetPort);
-                        // JVB media ports are chosen at start from the ordinal, so they cannot be declared.
-                        assert.ok(declared || port.protocol === "UDP", `${svc.metadata.name}: targetPort ${port.targetPort} not declared`);
+                        const declared = targets[0].spec.containers.some((c: Obj) =>
+                            (c.ports ?? []).some((p: Obj) => p.containerPort === port.targetPort && (p.protocol ?? "TCP") === (port.protocol ?? "TCP")),
+                        );
+                        // JVB media ports are chosen at start from the ordinal, and TURN's relay ports are a range: neither is declared.
+                        const range = port.protocol === "UDP" && (svc.spec.type === "NodePort" || port.name.startsWith("relay-"));
+                        assert.ok(declared || range, `${svc.metadata.name}: targetPort ${port.targetPort}/${port.protocol} not declared`);
                     }
                 }
             }
@@ -114,12 +130,35 @@ for (const stack of ["development", "production"]) {
             );
         });
 
-        it("advertises each JVB's node IP, so clients reach the NodePort of the node that runs it", () => {
+        it("advertises each JVB's node ExternalIP, read at start by an init container holding the only, short-lived token", () => {
             for (const sts of objects(run, "StatefulSet").filter((s) => s.metadata.name.endsWith("-jvb"))) {
-                const c = sts.spec.template.spec.containers[0];
-                assert.deepStrictEqual(env(c, "JVB_ADVERTISE_IPS")?.valueFrom, { fieldRef: { fieldPath: "status.hostIP" } });
+                const spec = sts.spec.template.spec;
+                const [c] = spec.containers;
+                // Not from the downward API: status.hostIP is the node's InternalIP.
+                assert.strictEqual(env(c, "JVB_ADVERTISE_IPS"), undefined);
+                assert.match(c.command.join(" "), /if \[ -s \/advertise\/ips \]; then export JVB_ADVERTISE_IPS="\$\(cat \/advertise\/ips\)"; fi;.*exec \/init/);
+                assert.ok(c.volumeMounts.some((m: Obj) => m.mountPath === "/advertise"));
+                assert.ok(!c.volumeMounts.some((m: Obj) => m.name === "node-reader-token"), "the bridge itself holds no token");
+
+                const [init] = spec.initContainers;
+                assert.strictEqual(init.image, c.image, "the jvb image brings curl and jq");
+                const script = init.command.join(" ");
+                assert.match(script, /https:\/\/kubernetes\.default\.svc\/api\/v1\/nodes\/\$\{NODE_NAME\}/);
+                assert.match(script, /select\(\.type == "ExternalIP"\)/);
+                assert.match(script, /> \/advertise\/ips/);
+                assert.match(script, /exit 1/, "a node without ExternalIP stops the pod instead of advertising nothing");
+                assert.deepStrictEqual(env(init, "NODE_NAME")?.valueFrom, { fieldRef: { fieldPath: "spec.nodeName" } });
+
+                assert.strictEqual(spec.automountServiceAccountToken, false);
+                assert.strictEqual(spec.serviceAccountName, "jvb-node-reader");
+                const token = spec.volumes.find((v: Obj) => v.name === "node-reader-token").projected.sources;
+                assert.deepStrictEqual(token[0], { serviceAccountToken: { path: "token", expirationSeconds: 600 } });
                 assert.ok(envValue(c, "JVB_STUN_SERVERS"));
             }
+            const role = objects(run, "ClusterRole").find((r) => r.metadata.name === "jitsi-jvb-node-reader")!;
+            assert.deepStrictEqual(role.rules, [{ apiGroups: [""], resources: ["nodes"], verbs: ["get"] }]);
+            const binding = objects(run, "ClusterRoleBinding").find((b) => b.metadata.name === "jitsi-jvb-node-reader")!;
+            assert.deepStrictEqual(binding.subjects, [{ kind: "ServiceAccount", name: "jvb-node-reader", namespace: "jitsi" }]);
         });
 
         it("sets requests and limits on every container, as the stack file says for its component", () => {
@@ -128,7 +167,7 @@ for (const stack of ["development", "production"]) {
                 assert.ok(container.resources?.requests?.cpu && container.resources?.requests?.memory, workload.metadata.name);
                 assert.ok(container.resources?.limits?.cpu && container.resources?.limits?.memory, workload.metadata.name);
                 const component = workload.metadata.labels["app.kubernetes.io/component"];
-                if (resources[component]) {
+                if (resources[component] && container.name === component) {
                     assert.deepStrictEqual(
                         { requests: container.resources.requests, limits: container.resources.limits },
                         JSON.parse(JSON.stringify(resources[component])),
@@ -145,7 +184,7 @@ for (const stack of ["development", "production"]) {
         });
 
         it("probes readiness and liveness of every container", () => {
-            for (const { workload, container } of containers(run)) {
+            for (const { workload, container } of mainContainers(run)) {
                 for (const probe of [container.readinessProbe, container.livenessProbe]) {
                     assert.ok(probe, `${workload.metadata.name}/${container.name} lacks a probe`);
                     const port = probe.httpGet?.port ?? probe.tcpSocket?.port;
@@ -155,7 +194,7 @@ for (const stack of ["development", "production"]) {
         });
 
         it("runs the current rootless Jitsi images pinned to one tag, with writable emptyDirs on a read-only root", () => {
-            const jitsi = containers(run).filter(({ container }) => container.image.startsWith("ghcr.io/jitsi/"));
+            const jitsi = mainContainers(run).filter(({ container }) => container.image.startsWith("ghcr.io/jitsi/"));
             assert.strictEqual(jitsi.length, shards.length * 4);
             assert.strictEqual(new Set(jitsi.map(({ container }) => container.image.split(":")[1])).size, 1);
             for (const { workload, container } of jitsi) {
@@ -165,7 +204,7 @@ for (const stack of ["development", "production"]) {
                 const mounts = container.volumeMounts.map((m: Obj) => m.mountPath);
                 for (const dir of ["/run", "/tmp", "/config"]) assert.ok(mounts.includes(dir), `${container.name} lacks ${dir}`);
                 const volumes = workload.spec.template.spec.volumes;
-                for (const m of container.volumeMounts) {
+                for (const m of container.volumeMounts.filter((m: Obj) => !m.readOnly)) {
                     assert.ok(volumes.find((v: Obj) => v.name === m.name)?.emptyDir, `${m.name} is not an emptyDir`);
                 }
                 assert.strictEqual(envValue(container, "S6_YES_I_WANT_A_WORLD_WRITABLE_RUN_BECAUSE_KUBERNETES"), "1");
@@ -179,7 +218,7 @@ for (const stack of ["development", "production"]) {
 
         it("points every container of a shard at that shard's prosody, with the same XMPP domains", () => {
             for (const s of shards) {
-                const shardContainers = containers(run).filter(({ workload }) => workload.metadata.labels["app.kubernetes.io/instance"] === s);
+                const shardContainers = mainContainers(run).filter(({ workload }) => workload.metadata.labels["app.kubernetes.io/instance"] === s);
                 assert.strictEqual(shardContainers.length, 4);
                 const domains = new Set<string>();
                 for (const { container } of shardContainers) {
@@ -212,7 +251,7 @@ for (const stack of ["development", "production"]) {
                 jvb: ["JVB_AUTH_PASSWORD"],
                 web: [],
             };
-            for (const { workload, container } of containers(run).filter(({ container }) => container.image.startsWith("ghcr.io/jitsi/"))) {
+            for (const { workload, container } of mainContainers(run).filter(({ container }) => container.image.startsWith("ghcr.io/jitsi/"))) {
                 const component = workload.metadata.labels["app.kubernetes.io/component"];
                 const refs = (container.env ?? []).filter((e: Obj) => SECRET_NAMES.includes(e.name));
                 assert.deepStrictEqual(refs.map((e: Obj) => e.name).sort(), [...needs[component]].sort(), component);
@@ -310,6 +349,8 @@ for (const stack of ["development", "production"]) {
                     participantsPerJvb: perJvb,
                     participantsAtMinReplicas: shards.length * jvb.minReplicas * perJvb,
                     participantsAtMaxReplicas: shards.length * jvb.maxReplicas * perJvb,
+                    // Relay is on: one meeting may spread over every bridge its shard scales to.
+                    largestMeeting: jvb.maxReplicas * perJvb,
                     assumption: undefined,
                 },
             );
@@ -343,10 +384,23 @@ describe("program with stack variations", function () {
         }
     });
 
-    it("advertises configured public IPs instead of the node IP", async () => {
+    it("advertises configured public IPs instead of the node's address, and needs no node reader then", async () => {
         const run = await runProgram(withConfig(production, { "jitsi:jvb": { minReplicas: 2, maxReplicas: 6, publicIps: ["203.0.113.7", "203.0.113.8"] } }));
-        const c = named(run, "StatefulSet", "shard-0-jvb").spec.template.spec.containers[0];
-        assert.deepStrictEqual(env(c, "JVB_ADVERTISE_IPS"), { name: "JVB_ADVERTISE_IPS", value: "203.0.113.7,203.0.113.8" });
+        const spec = named(run, "StatefulSet", "shard-0-jvb").spec.template.spec;
+        assert.deepStrictEqual(env(spec.containers[0], "JVB_ADVERTISE_IPS"), { name: "JVB_ADVERTISE_IPS", value: "203.0.113.7,203.0.113.8" });
+        assert.strictEqual(spec.initContainers, undefined);
+        assert.strictEqual(spec.serviceAccountName, undefined);
+        assert.deepStrictEqual(objects(run, "ClusterRole").filter((r) => r.metadata.name.includes("node-reader")), []);
+    });
+
+    it("advertises the node's InternalIP (status.hostIP) only when private addresses are explicitly allowed", async () => {
+        const run = await runProgram(
+            withConfig(production, { "jitsi:jvb": { minReplicas: 2, maxReplicas: 6, advertise: "nodeIP", allowPrivateAddresses: true } }),
+        );
+        if (run.error) throw run.error;
+        const spec = named(run, "StatefulSet", "shard-0-jvb").spec.template.spec;
+        assert.deepStrictEqual(env(spec.containers[0], "JVB_ADVERTISE_IPS")?.valueFrom, { fieldRef: { fieldPath: "status.hostIP" } });
+        assert.strictEqual(spec.initContainers, undefined);
     });
 
     it("uses credentials from the encrypted stack config instead of generating them", async () => {
@@ -359,6 +413,6 @@ describe("program with stack variations", function () {
         const generators = run.resources
             .filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.startsWith("jitsi-auth"))
             .map((r) => r.name);
-        assert.deepStrictEqual(generators.sort(), ["jitsi-auth-jicofoAuthPassword", "jitsi-auth-jicofoComponentSecret"]);
+        assert.deepStrictEqual(generators.sort(), ["jitsi-auth-jicofoAuthPassword", "jitsi-auth-jicofoComponentSecret", "jitsi-auth-turnSharedSecret"]);
     });
 });

@@ -19,7 +19,7 @@ describe("render", function () {
             const run = await runProgram(readStackFile(stack), stack);
             const rendered = render(run.resources);
             const shards = ["shard-0", "shard-1"];
-            assert.deepStrictEqual(Object.keys(rendered.objects).sort(), ["jitsi-auth", "monitoring", "ops", "router", ...shards, "stack"].sort());
+            assert.deepStrictEqual(Object.keys(rendered.objects).sort(), ["jitsi-auth", "jvb-node-reader", "monitoring", "ops", "router", ...shards, "stack", "turn"].sort());
             assert.strictEqual(Object.values(rendered.objects).flat().length, objects(run).length);
             assert.ok(rendered.objects["shard-0"].some((o) => o.kind === "StatefulSet" && o.metadata.name === "shard-0-jvb"), "the JVB pool belongs to its shard");
 
@@ -30,7 +30,8 @@ describe("render", function () {
             const text = JSON.stringify(rendered);
             // Generated and configured credentials; short values such as the user name "admin" are not secrets.
             const secrets = secretValues(objects(run));
-            assert.strictEqual(secrets.length, 4);
+            // XMPP credentials (3), the TURN shared secret, Grafana's admin password.
+            assert.strictEqual(secrets.length, 5);
             for (const s of secrets) assert.ok(!text.includes(s), "a secret value reached the rendered output");
             assert.strictEqual(rendered.objects["jitsi-auth"][0].stringData.JVB_AUTH_PASSWORD, REDACTED);
             assert.match(summary(stack, rendered), new RegExp(`total: ${objects(run).length} objects .*, 6 charts`));
@@ -46,7 +47,20 @@ describe("render", function () {
         assert.match(out, /Stack development: what `pulumi up` would apply/);
         const dir = path.join(ROOT, "out", "development");
         const files = fs.readdirSync(dir).sort();
-        assert.deepStrictEqual(files, ["jitsi-auth.yaml", "monitoring.charts.yaml", "monitoring.yaml", "ops.charts.yaml", "ops.yaml", "router.yaml", "shard-0.yaml", "shard-1.yaml", "stack.yaml", "summary.txt"]);
+        assert.deepStrictEqual(files, [
+            "jitsi-auth.yaml",
+            "jvb-node-reader.yaml",
+            "monitoring.charts.yaml",
+            "monitoring.yaml",
+            "ops.charts.yaml",
+            "ops.yaml",
+            "router.yaml",
+            "shard-0.yaml",
+            "shard-1.yaml",
+            "stack.yaml",
+            "summary.txt",
+            "turn.yaml",
+        ]);
         const docs = parseAllDocuments(fs.readFileSync(path.join(dir, "shard-0.yaml"), "utf8")).map((d) => d.toJS());
         assert.ok(docs.every((d) => d.apiVersion && d.kind && d.metadata?.name));
         assert.ok(fs.readFileSync(path.join(dir, "jitsi-auth.yaml"), "utf8").includes(REDACTED));

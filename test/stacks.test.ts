@@ -47,7 +47,7 @@ for (const stack of ["development", "production"]) {
             ]);
             assert.strictEqual(run.resources.filter((r) => r.type === CERT_MANAGER).length, 1);
             assert.deepStrictEqual(objects(run, "ClusterIssuer").map((o) => o.metadata.name).sort(), ["letsencrypt-production", "letsencrypt-staging"]);
-            assert.deepStrictEqual(objects(run, "ClusterRoleBinding").map((o) => o.metadata.name), ["filebeat"]);
+            assert.deepStrictEqual(objects(run, "ClusterRoleBinding").map((o) => o.metadata.name).sort(), ["filebeat", "jitsi-jvb-node-reader"]);
         });
 
         it("pins every chart to an exact version from its project's repository", () => {
@@ -165,9 +165,9 @@ for (const stack of ["development", "production"]) {
             assert.strictEqual(charts(run)["prometheus-adapter"].values.rules.resource, undefined);
         });
 
-        it("scrapes JVB, jicofo, prosody and router metrics through PodMonitors in the namespaces Prometheus watches", () => {
+        it("scrapes JVB, jicofo, prosody, router and TURN metrics through PodMonitors in the namespaces Prometheus watches", () => {
             const monitors = objects(run, "PodMonitor");
-            assert.deepStrictEqual(monitors.map((m) => m.metadata.name).sort(), ["jitsi-jicofo", "jitsi-jvb", "jitsi-prosody", "jitsi-router"]);
+            assert.deepStrictEqual(monitors.map((m) => m.metadata.name).sort(), ["jitsi-jicofo", "jitsi-jvb", "jitsi-prosody", "jitsi-router", "jitsi-turn"]);
             for (const m of monitors) {
                 const targets = podTemplates(run).filter((t) => t.namespace === m.metadata.namespace && matches(m.spec.selector.matchLabels, t.labels));
                 assert.ok(targets.length > 0, `${m.metadata.name} selects no pods`);
@@ -186,7 +186,7 @@ for (const stack of ["development", "production"]) {
             assert.deepStrictEqual(selector.matchExpressions[0].values.sort(), ["jitsi", "monitoring"]);
         });
 
-        it("alerts on a shard's prosody or jicofo down, an unhealthy JVB, high stress, the HPA at its maximum and ICE failures", () => {
+        it("alerts on a shard's prosody or jicofo down, an unhealthy JVB, high stress, the HPA at its maximum, ICE failures and TURN down", () => {
             const rules = named(run, "PrometheusRule", "jitsi").spec.groups[0].rules;
             const byName = Object.fromEntries(rules.map((r: Obj) => [r.alert, r]));
             assert.deepStrictEqual(Object.keys(byName).sort(), [
@@ -196,12 +196,16 @@ for (const stack of ["development", "production"]) {
                 "JitsiJvbStressHigh",
                 "JitsiJvbUnhealthy",
                 "JitsiProsodyDown",
+                "JitsiTurnDown",
             ]);
             assert.strictEqual(byName.JitsiJvbStressHigh.expr, 'jitsi_jvb_stress{namespace="jitsi"} > 0.8');
             assert.strictEqual(byName.JitsiJvbStressHigh.for, "5m");
             assert.match(byName.JitsiJvbAutoscalerAtMaximum.expr, /kube_horizontalpodautoscaler_status_current_replicas.*>= kube_horizontalpodautoscaler_spec_max_replicas/);
             assert.match(byName.JitsiProsodyDown.expr, /deployment=~"\.\+-prosody"/);
             assert.match(byName.JitsiIceFailuresRising.expr, /increase\(jitsi_jvb_ice_failed_total/);
+            // coturn's container name, which the PodMonitor's targets carry as `container`.
+            const coturn = named(run, "Deployment", "turn").spec.template.spec.containers[0];
+            assert.strictEqual(byName.JitsiTurnDown.expr, `up{namespace="jitsi", container="${coturn.name}"} == 0 or absent(up{namespace="jitsi", container="${coturn.name}"})`);
         });
 
         it("provisions the Jitsi dashboard: participants, conferences, stress per JVB, JVB replicas per shard, bitrate", () => {
@@ -253,6 +257,7 @@ describe("ops and monitoring switched per stack", function () {
             withConfig(production, {
                 "jitsi:ops": { certManager: { enabled: false }, ingressNginx: { enabled: false }, metricsServer: { enabled: false }, logging: { enabled: false } },
                 "jitsi:monitoring": { enabled: false },
+                "jitsi:turn": { enabled: false },
             }),
         );
         assert.ifError(run.error);

@@ -1,0 +1,54 @@
+/**
+ * Bridge-to-bridge relay ("secure Octo") inside a shard, so that one meeting can outgrow one bridge.
+ * Names and meanings verified at docker-jitsi-meet stable-11146-2: jvb/rootfs/defaults/jvb.conf
+ * (ENABLE_OCTO turns on `videobridge.relay`, JVB_OCTO_REGION, JVB_OCTO_RELAY_ID) and
+ * jicofo/rootfs/defaults/jicofo.conf (ENABLE_OCTO, OCTO_BRIDGE_SELECTION_STRATEGY, JICOFO_OCTO_REGION,
+ * MAX_BRIDGE_PARTICIPANTS). Relays connect over ICE and DTLS on each bridge's media port, and jicofo
+ * (jicofo-selector BridgeSelectionStrategy) only splits a meeting across bridges that report a relay id.
+ */
+import { participantsPerJvb } from "./capacity";
+
+type EnvVar = { name: string; value?: string; valueFrom?: { fieldRef: { fieldPath: string } } };
+
+/**
+ * Picks bridges in jicofo's own region, and moves on to another one once the meeting's bridge is
+ * overloaded or holds `max-bridge-participants` of it (RegionBasedBridgeSelectionStrategy).
+ */
+export const RELAY_SELECTION_STRATEGY = "RegionBasedBridgeSelectionStrategy";
+
+export interface RelaySettings {
+    enabled: boolean;
+    maxParticipantsPerBridge?: number;
+}
+
+/** Every bridge of a shard, and the shard's jicofo, are in one region: the shard's name. */
+export function relayRegion(shard: string): string {
+    return shard;
+}
+
+/** Participants of one meeting jicofo puts on one bridge before it adds another. */
+export function maxParticipantsPerBridge(relay: RelaySettings, jvbCpuLimit: string): number {
+    return relay.maxParticipantsPerBridge ?? Math.max(2, participantsPerJvb(jvbCpuLimit));
+}
+
+export function jvbRelayEnv(relay: RelaySettings, shard: string): EnvVar[] {
+    if (!relay.enabled) return [];
+    return [
+        { name: "ENABLE_OCTO", value: "1" },
+        { name: "JVB_OCTO_REGION", value: relayRegion(shard) },
+        // Unique per bridge; jicofo ignores bridges without one when it spreads a meeting.
+        { name: "JVB_OCTO_RELAY_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+        // Bridges of a shard reach each other at their pod addresses (host candidates) on their media port.
+        { name: "JVB_ADVERTISE_PRIVATE_CANDIDATES", value: "true" },
+    ];
+}
+
+export function jicofoRelayEnv(relay: RelaySettings, shard: string, jvbCpuLimit: string): EnvVar[] {
+    if (!relay.enabled) return [];
+    return [
+        { name: "ENABLE_OCTO", value: "1" },
+        { name: "OCTO_BRIDGE_SELECTION_STRATEGY", value: RELAY_SELECTION_STRATEGY },
+        { name: "JICOFO_OCTO_REGION", value: relayRegion(shard) },
+        { name: "MAX_BRIDGE_PARTICIPANTS", value: String(maxParticipantsPerBridge(relay, jvbCpuLimit)) },
+    ];
+}
