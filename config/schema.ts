@@ -54,8 +54,9 @@ const memory = z.union([z.string(), z.number()]).transform(String)
     .refine(isMemoryQuantity, "must be a memory quantity such as 512Mi or 2Gi");
 
 const port = z.number().int().min(1).max(65535);
-const ipAddress = z.union([z.ipv4(), z.ipv6()], { error: "must be an IPv4 or IPv6 address" });
-const cidr = z.union([z.cidrv4(), z.cidrv6()], { error: "must be a CIDR range such as 10.244.0.0/16" });
+// Refinements rather than unions, so that the message says what is allowed instead of naming one branch.
+const ipAddress = z.string().refine((v) => z.ipv4().safeParse(v).success || z.ipv6().safeParse(v).success, "must be an IPv4 or IPv6 address");
+const cidr = z.string().refine((v) => z.cidrv4().safeParse(v).success || z.cidrv6().safeParse(v).success, "must be a CIDR range such as 10.244.0.0/16");
 const hostPort = z.string().regex(/^[a-z0-9.-]+:\d{1,5}$/, "must be host:port");
 const namespace = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label");
 
@@ -257,7 +258,7 @@ export const configSchema = z
                 /** The address coturn relays from; unset: the address the LoadBalancer Service receives. */
                 publicIp: ipAddress.optional(),
                 /** Port clients reach TURNS (TLS over TCP) on: 443 passes firewalls that let only HTTPS out. */
-                tlsPort: z.union([z.literal(443), z.literal(5349)], { error: "must be 443 or 5349" }).default(443),
+                tlsPort: z.number().refine((p) => p === 443 || p === 5349, "must be 443 or 5349").default(443),
                 /** UDP ports coturn relays media on; each is a port of the LoadBalancer Service. */
                 relayPorts: z
                     .strictObject({ min: port.default(49160), max: port.default(49199) })

@@ -126,6 +126,116 @@ const table: BadConfig[] = [
         expect: [/jitsi:monitoring\.prometheus\.retention = "7 days": must be a duration such as 2d or 12h/],
     },
     {
+        what: "bridges advertising their nodes' InternalIP without allowing private addresses",
+        change: { "jitsi:jvb": { advertise: "nodeIP" } },
+        expect: [/jitsi:jvb\.advertise = "nodeIP": advertises each node's InternalIP \(status\.hostIP\), a private address .*the TURN server refuses to relay to private addresses.*jvb\.allowPrivateAddresses: true/],
+    },
+    {
+        what: "a private address among the bridges' public IPs",
+        change: { "jitsi:jvb": { publicIps: ["203.0.113.7", "10.1.2.3"] } },
+        expect: [/jitsi:jvb\.publicIps\[1\] = "10\.1\.2\.3": is a private address that clients on the internet cannot reach/],
+    },
+    {
+        what: "publicIps mode without addresses",
+        change: { "jitsi:jvb": { advertise: "publicIps" } },
+        expect: [/jitsi:jvb\.publicIps = \[\]: must list at least one address while jvb\.advertise is "publicIps"/],
+    },
+    {
+        what: "an unknown advertise mode",
+        change: { "jitsi:jvb": { advertise: "stun" } },
+        expect: [/jitsi:jvb\.advertise = "stun": .*"nodeExternalIP"\|"nodeIP"\|"publicIps"/],
+    },
+    {
+        what: "TURN without a host",
+        change: { "jitsi:turn": { publicIp: "203.0.113.10" } },
+        expect: [/jitsi:turn\.host = \(missing\): is required while turn\.enabled is true/],
+    },
+    {
+        what: "TURN without its address",
+        change: { "jitsi:turn": { host: "turn.example.org" } },
+        expect: [/jitsi:turn\.publicIp = \(missing\): is required while turn\.enabled is true: reserve a static address/],
+    },
+    {
+        what: "TURN on a private address",
+        change: { "jitsi:turn": { host: "turn.example.org", publicIp: "192.168.0.10" } },
+        expect: [/jitsi:turn\.publicIp = "192\.168\.0\.10": must be a public address/],
+    },
+    {
+        what: "TURN on the meeting host's name",
+        change: { "jitsi:turn": { host: "meet.example.org", publicIp: "203.0.113.10" } },
+        expect: [/jitsi:turn\.host = "meet\.example\.org": must differ from every entry of hosts/],
+    },
+    {
+        what: "a TURNS port that is neither 443 nor 5349",
+        change: { "jitsi:turn": { host: "turn.example.org", publicIp: "203.0.113.10", tlsPort: 8443 } },
+        expect: [/jitsi:turn\.tlsPort = 8443: must be 443 or 5349/],
+    },
+    {
+        what: "a TURN relay range overlapping the bridges' ports",
+        change: { "jitsi:turn": { host: "turn.example.org", publicIp: "203.0.113.10", relayPorts: { min: 30390, max: 30420 } } },
+        expect: [/jitsi:turn\.relayPorts = \{"min":30390,"max":30420\}: must not overlap the JVB UDP ports 30300-30405/],
+    },
+    {
+        what: "a TURN relay range containing TURN's own port",
+        change: { "jitsi:turn": { host: "turn.example.org", publicIp: "203.0.113.10", relayPorts: { min: 3470, max: 3480 } } },
+        expect: [/jitsi:turn\.relayPorts = .*: must not include TURN's turn port 3478/],
+    },
+    {
+        what: "a TURN relay range too wide for one load balancer",
+        change: { "jitsi:turn": { host: "turn.example.org", publicIp: "203.0.113.10", relayPorts: { min: 49152, max: 65535 } } },
+        expect: [/jitsi:turn\.relayPorts\.max = 65535: gives 16384 relay ports; at most 45 fit one LoadBalancer Service/],
+    },
+    {
+        what: "a TURN relay range upside down",
+        change: { "jitsi:turn": { host: "turn.example.org", publicIp: "203.0.113.10", relayPorts: { min: 50000, max: 49000 } } },
+        expect: [/jitsi:turn\.relayPorts\.min = 50000: must not exceed relayPorts\.max \(49000\)/],
+    },
+    {
+        what: "TURN without cert-manager",
+        change: { "jitsi:ops": { certManager: { enabled: false } } },
+        expect: [/jitsi:turn\.enabled = true: needs ops\.certManager\.enabled \(TURNS needs a certificate for turn\.host\), or use turn\.external/],
+    },
+    {
+        what: "TURN without ingress-nginx and no ACME target",
+        change: { "jitsi:ops": { ingressNginx: { enabled: false } } },
+        expect: [/jitsi:turn\.acmeHttpTarget = \(missing\): is required while ops\.ingressNginx\.enabled is false/],
+    },
+    {
+        what: "a cluster range that is no CIDR",
+        change: { "jitsi:turn": { host: "turn.example.org", publicIp: "203.0.113.10", deniedPeerCidrs: ["10.244.0.0"] } },
+        expect: [/jitsi:turn\.deniedPeerCidrs\[0\] = "10\.244\.0\.0": must be a CIDR range/],
+    },
+    {
+        what: "an external TURN server without its shared secret",
+        change: { "jitsi:turn": { external: { host: "turn.provider.example" } } },
+        expect: [/jitsi:turnSharedSecret = \(missing\): is required with turn\.external/],
+    },
+    {
+        what: "the TURN shared secret in plain text",
+        change: { "jitsi:turnSharedSecret": "plain-text-turn-secret" },
+        expect: [/jitsi:turnSharedSecret is stored in plain text/],
+    },
+    {
+        what: "a web override of a setting that has its own key",
+        change: { "jitsi:web": { configOverrides: { channelLastN: 5 } } },
+        expect: [/jitsi:web\.configOverrides\.channelLastN = 5: has a setting of its own: use web\.channelLastN/],
+    },
+    {
+        what: "a default language that is no language code",
+        change: { "jitsi:web": { defaultLanguage: "German" } },
+        expect: [/jitsi:web\.defaultLanguage = "German": must be a language code such as de or pt-BR/],
+    },
+    {
+        what: "channelLastN below -1",
+        change: { "jitsi:web": { channelLastN: -5 } },
+        expect: [/jitsi:web\.channelLastN = -5: /],
+    },
+    {
+        what: "P2P STUN servers without a port",
+        change: { "jitsi:web": { p2p: { stunServers: ["stun.example.org"] } } },
+        expect: [/jitsi:web\.p2p\.stunServers\[0\] = "stun\.example\.org": must be host:port/],
+    },
+    {
         what: "several problems at once",
         change: { "jitsi:shards": 0, "jitsi:jvb": { minReplicas: 3, maxReplicas: 2 } },
         expect: [/2 problems/, /jitsi:shards = 0/, /jitsi:jvb\.minReplicas = 3/],
