@@ -16,7 +16,7 @@ import { NodeAddressReader } from "./components/nodeAddressReader";
 import { Shard } from "./components/shard";
 import { Turn } from "./components/turn";
 import { advertiseMode, SecretKey, StackConfig } from "./config/schema";
-import { maxParticipantsPerBridge, ownedNamespace, stackCapacity, TurnEndpoint, TURN_PORTS } from "./lib";
+import { admitAcmeSolvers, denyIngressByDefault, maxParticipantsPerBridge, ownedNamespace, RESTRICTED, stackCapacity, TurnEndpoint, TURN_PORTS } from "./lib";
 
 export = async () => {
     const config = loadConfig();
@@ -29,7 +29,12 @@ function deploy(config: StackConfig) {
 
     const ops = new OpsStack("ops", { ops: config.ops, namespaces: config.namespaces, acmeEmail: config.tls.acmeEmail });
 
-    const namespace = ownedNamespace(namespaceName);
+    const namespace = ownedNamespace(namespaceName, RESTRICTED);
+    denyIngressByDefault("jitsi", namespace);
+    const monitoringNamespace = config.monitoring.enabled ? config.namespaces.monitoring : undefined;
+    // Where the ingress controller runs: this stack's ingress-nginx, or the user's controller under that namespace name.
+    const ingressNamespace = config.namespaces.ingressNginx;
+    admitAcmeSolvers("jitsi", namespace, ingressNamespace);
     const ns = namespace.metadata.name;
 
     const secrets = new JitsiSecrets("jitsi-auth", { namespace: ns, keys: secretKeys(config) });
@@ -42,6 +47,8 @@ function deploy(config: StackConfig) {
               acmeHttpTarget: config.turn.acmeHttpTarget ?? `ingress-nginx-controller.${config.namespaces.ingressNginx}.svc.${config.clusterDomain}:80`,
               forwarderImage: config.router.image,
               issuersReady: ops.certificatesReady,
+              ingressNamespace: config.turn.acmeHttpTarget ? undefined : ingressNamespace,
+              monitoringNamespace,
           }, { dependsOn: [secrets] })
         : undefined;
 
@@ -61,7 +68,7 @@ function deploy(config: StackConfig) {
                     imageTag: config.imageTag,
                     resources: config.resources,
                     jvb: config.jvb,
-                    monitoringNamespace: config.monitoring.enabled ? config.namespaces.monitoring : undefined,
+                    monitoringNamespace,
                     turn: turnEndpoint(config),
                     web: config.web,
                     nodeReaderServiceAccount: nodeReader?.serviceAccountName,
@@ -83,6 +90,8 @@ function deploy(config: StackConfig) {
         resources: config.resources.router,
         backendsReady: shards.map((s) => s.webService),
         ingressReady: ops.ingressReady,
+        ingressNamespace,
+        monitoringNamespace,
     });
 
     const monitoring = config.monitoring.enabled

@@ -3,6 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { advertiseMode, JvbSettings, ResourceSettings } from "../config/schema";
 import {
     ADVERTISE_DIR,
+    ANYWHERE,
+    fromPods,
+    ingressPolicy,
+    jvbPortRange,
+    scrapedBy,
+    tcp,
+    udp,
     jvbRelayEnv,
     NODE_ADDRESS_SCRIPT,
     NODE_READER_TOKEN_DIR,
@@ -35,8 +42,11 @@ export interface JvbPoolArgs {
     imageTag: string;
     jvb: JvbSettings;
     resources: ResourceSettings;
-    /** With monitoring the pool scales on the bridges' own stress metric, without it on CPU. */
-    scaleOnStress: boolean;
+    /**
+     * Prometheus's namespace when the MonitoringStack runs: the pool then scales on the bridges' own
+     * stress metric (else on CPU), and Prometheus may read their metrics port.
+     */
+    monitoringNamespace?: string;
     /** ServiceAccount that may read Node objects; required when bridges advertise their node's ExternalIP. */
     nodeReaderServiceAccount?: pulumi.Input<string>;
 }
@@ -185,7 +195,7 @@ export class JvbPool extends pulumi.ComponentResource {
                     scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: statefulSet.metadata.name },
                     minReplicas: jvb.minReplicas,
                     maxReplicas: jvb.maxReplicas,
-                    metrics: [autoscalingMetric(jvb, args.scaleOnStress)],
+                    metrics: [autoscalingMetric(jvb, args.monitoringNamespace !== undefined)],
                     behavior: {
                         scaleUp: {
                             stabilizationWindowSeconds: jvb.autoscaling.scaleUpStabilizationSeconds,
@@ -198,6 +208,23 @@ export class JvbPool extends pulumi.ComponentResource {
                         },
                     },
                 },
+            },
+            { parent: this },
+        );
+
+        // Media from anywhere on the shard's UDP ports; relay from the shard's other bridges on the same
+        // ports; the REST port (health, drain, shutdown, metrics) only for Prometheus: the preStop's calls
+        // stay on loopback, and the kubelet's probes come from the node.
+        const range = jvbPortRange(jvb, shard.index);
+        new k8s.networking.v1.NetworkPolicy(
+            name,
+            {
+                metadata: { name: stsName, namespace, labels: podLabels },
+                spec: ingressPolicy(selector, [
+                    { from: ANYWHERE, ports: [udp(range.first, range.last)] },
+                    ...(jvb.relay.enabled ? [{ from: [fromPods(selector)], ports: [udp(range.first, range.last)] }] : []),
+                    ...scrapedBy(args.monitoringNamespace, tcp(JVB_HTTP_PORT)),
+                ]),
             },
             { parent: this },
         );

@@ -2,11 +2,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config/schema";
 import {
+    denyIngressByDefault,
     FETCH_TORTURE,
+    fromPods,
+    ingressPolicy,
     LOAD_TEST_IMAGES,
     malleusScript,
     OWNER_LABELS,
     ownedNamespace,
+    RESTRICTED,
+    tcp,
     resourceRequirements,
     restrictedSecurityContext,
     SELENIUM_PORTS,
@@ -40,7 +45,8 @@ export class LoadTest extends pulumi.ComponentResource {
     constructor(name: string, args: LoadTestArgs, opts?: pulumi.ComponentResourceOptions) {
         super("jitsi:loadtest:LoadTest", name, {}, opts);
         const { settings, namespace } = args;
-        const ns = ownedNamespace(namespace, { parent: this });
+        const ns = ownedNamespace(namespace, RESTRICTED, { parent: this });
+        denyIngressByDefault("loadtest", ns, { parent: this });
         const inNs = { parent: this, dependsOn: [ns] };
 
         const fetch = new k8s.core.v1.ConfigMap(
@@ -212,6 +218,19 @@ export class LoadTest extends pulumi.ComponentResource {
             // Starting the test only makes sense once the grid exists; the script also waits for it to be ready.
             { ...inNs, deleteBeforeReplace: true },
         );
+
+        // The grid's own flows: browsers and the runner talk to the hub, the hub drives the browsers.
+        const admit = (component: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
+            new k8s.networking.v1.NetworkPolicy(
+                `loadtest-${component}`,
+                { metadata: { name: `selenium-${component}`, namespace, labels: labelsOf(component) }, spec },
+                { parent: this, dependsOn: [ns] },
+            );
+        admit("hub", ingressPolicy(labelsOf("hub"), [
+            { from: [fromPods(labelsOf("node"))], ports: [tcp(SELENIUM_PORTS.publish, SELENIUM_PORTS.subscribe), tcp(SELENIUM_PORTS.hub)] },
+            { from: [fromPods(labelsOf("runner"))], ports: [tcp(SELENIUM_PORTS.hub)] },
+        ]));
+        admit("node", ingressPolicy(labelsOf("node"), [{ from: [fromPods(labelsOf("hub"))], ports: [tcp(SELENIUM_PORTS.node)] }]));
 
         this.logsCommand = `kubectl -n ${namespace} logs -f job/${LOAD_TEST_JOB}`;
         this.registerOutputs({ logsCommand: this.logsCommand });

@@ -5,6 +5,7 @@ import { StackConfig } from "../config/schema";
 import {
     CHARTS,
     Component,
+    HOST_AGENTS,
     jitsiDashboard,
     JVB_STRESS_METRIC,
     OWNER_LABELS,
@@ -47,7 +48,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
         super("jitsi:monitoring:MonitoringStack", name, {}, opts);
         const { monitoring, namespaces } = args;
         const namespace = namespaces.monitoring;
-        const ns = ownedNamespace(namespace, { parent: this });
+        // node-exporter reads the host: host network, host PID and host paths.
+        const ns = ownedNamespace(namespace, HOST_AGENTS, { parent: this });
 
         const password = new random.RandomPassword("grafana-admin", { length: 32, special: false }, { parent: this });
         this.grafanaAdminPassword = pulumi.secret(password.result);

@@ -2,7 +2,18 @@ import * as certmanager from "@pulumi/kubernetes-cert-manager";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config/schema";
-import { CHARTS, ChartRef, ELASTIC_STACK_VERSION, OWNER_LABELS, ownedNamespace, pinnedChart, resourceRequirements } from "../lib";
+import {
+    CHART_DEFAULT,
+    CHARTS,
+    ChartRef,
+    ELASTIC_STACK_VERSION,
+    HOST_AGENTS,
+    OWNER_LABELS,
+    ownedNamespace,
+    pinnedChart,
+    PodSecurity,
+    resourceRequirements,
+} from "../lib";
 import { INGRESS_CLASS } from "./roomRouter";
 
 export const LETSENCRYPT_SERVERS = {
@@ -50,8 +61,8 @@ export class OpsStack extends pulumi.ComponentResource {
         this.registerOutputs({});
     }
 
-    private namespace(name: string): k8s.core.v1.Namespace {
-        return ownedNamespace(name, { parent: this });
+    private namespace(name: string, podSecurity: PodSecurity = CHART_DEFAULT): k8s.core.v1.Namespace {
+        return ownedNamespace(name, podSecurity, { parent: this });
     }
 
     private chart(name: string, ref: ChartRef, namespace: string, values: Record<string, unknown>, ns?: pulumi.Resource): k8s.helm.v4.Chart {
@@ -139,7 +150,8 @@ export class OpsStack extends pulumi.ComponentResource {
     private logging(operatorNamespace: string, namespace: string, settings: StackConfig["ops"]["logging"]): void {
         const operatorNs = this.namespace(operatorNamespace);
         const operator = this.chart("eck-operator", CHARTS.eckOperator, operatorNamespace, { installCRDs: true }, operatorNs);
-        const ns = this.namespace(namespace);
+        // Filebeat reads every container's log files on the node: root and host paths.
+        const ns = this.namespace(namespace, HOST_AGENTS);
         const crdsAndNamespace = { parent: this, dependsOn: [operator, ns] };
 
         new k8s.apiextensions.CustomResource(

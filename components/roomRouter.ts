@@ -3,7 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { ResourceSettings } from "../config/schema";
 import {
+    fromNamespace,
+    fromPods,
     haproxyConfig,
+    ingressPolicy,
+    scrapedBy,
+    tcp,
     httpProbe,
     labels,
     probes,
@@ -38,6 +43,10 @@ export interface RoomRouterArgs {
     backendsReady?: pulumi.Resource[];
     /** The ingress controller (whose webhook admits Ingresses) and the cert-manager issuers, when this stack runs them. */
     ingressReady?: pulumi.Resource[];
+    /** Namespace of the ingress controller, the only client of the router's HTTP port. */
+    ingressNamespace: string;
+    /** Prometheus's namespace, which may read the stats port; unset when monitoring is off. */
+    monitoringNamespace?: string;
 }
 
 /**
@@ -160,6 +169,20 @@ export class RoomRouter extends pulumi.ComponentResource {
             { parent: this },
         );
         this.serviceName = service.metadata.name;
+
+        // HTTP only from the ingress controller, the peers port only from the other replica, stats for Prometheus.
+        new k8s.networking.v1.NetworkPolicy(
+            name,
+            {
+                metadata: { name: ROUTER_NAME, namespace, labels: podLabels },
+                spec: ingressPolicy(selector, [
+                    { from: [fromNamespace(args.ingressNamespace)], ports: [tcp(ROUTER_PORTS.http)] },
+                    { from: [fromPods(selector)], ports: [tcp(ROUTER_PORTS.peers)] },
+                    ...scrapedBy(args.monitoringNamespace, tcp(ROUTER_PORTS.stats)),
+                ]),
+            },
+            { parent: this },
+        );
 
         new k8s.policy.v1.PodDisruptionBudget(
             name,

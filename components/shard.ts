@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { JvbSettings, ResourceSettings, ShardSpec, StackConfig, WebSettings } from "../config/schema";
 import {
+    fromPods,
     httpProbe,
+    ingressPolicy,
     jicofoRelayEnv,
     jitsiImage,
     JITSI_UID,
@@ -16,8 +18,10 @@ import {
     prosodyTurnEnv,
     resourceRequirements,
     restrictedSecurityContext,
+    scrapedBy,
     secretEnv,
     selectorLabels,
+    tcp,
     TurnEndpoint,
     WEB_CUSTOM_CONFIG_PATH,
     WEB_HTTP_PORT,
@@ -62,10 +66,14 @@ export class Shard extends pulumi.ComponentResource {
     readonly webServiceName: string;
     readonly webService: k8s.core.v1.Service;
     readonly jvbPool: JvbPool;
+    private readonly shardName: string;
+    private readonly namespace: pulumi.Input<string>;
 
     constructor(name: string, args: ShardArgs, opts?: pulumi.ComponentResourceOptions) {
         super("jitsi:shard:Shard", name, {}, opts);
         const { shard, namespace } = args;
+        this.shardName = shard.name;
+        this.namespace = namespace;
         const monitored = args.monitoringNamespace !== undefined;
         const common = xmppEnv({ shard: shard.name, publicUrl: args.publicUrl, timezone: args.timezone });
 
@@ -138,14 +146,12 @@ export class Shard extends pulumi.ComponentResource {
             { name: "http", port: 80, targetPort: WEB_HTTP_PORT },
         ]);
 
-        new k8s.networking.v1.NetworkPolicy(
-            `${shard.name}-prosody`,
-            {
-                metadata: { name: `${shard.name}-prosody`, namespace, labels: labels("prosody", shard.name) },
-                spec: prosodyNetworkPolicy(shard.name, args.monitoringNamespace),
-            },
-            { parent: this },
-        );
+        this.networkPolicy("prosody", prosodyNetworkPolicy(shard.name, args.monitoringNamespace));
+        // Web serves the router; jicofo only Prometheus (it connects out to prosody, nothing connects to it).
+        this.networkPolicy("web", ingressPolicy(selectorLabels("web", shard.name), [
+            { from: [fromPods(selectorLabels("router"))], ports: [tcp(WEB_HTTP_PORT)] },
+        ]));
+        this.networkPolicy("jicofo", ingressPolicy(selectorLabels("jicofo", shard.name), scrapedBy(args.monitoringNamespace, tcp(JICOFO_REST_PORT))));
 
         this.jvbPool = new JvbPool(`${name}-jvb`, {
             namespace,
@@ -155,7 +161,7 @@ export class Shard extends pulumi.ComponentResource {
             imageTag: args.imageTag,
             jvb: args.jvb,
             resources: args.resources.jvb,
-            scaleOnStress: monitored,
+            monitoringNamespace: args.monitoringNamespace,
             nodeReaderServiceAccount: args.nodeReaderServiceAccount,
         }, { parent: this });
 
@@ -214,6 +220,15 @@ export class Shard extends pulumi.ComponentResource {
         );
     }
 
+    private networkPolicy(component: "prosody" | "web" | "jicofo", spec: k8s.types.input.networking.v1.NetworkPolicySpec): void {
+        const name = `${this.shardName}-${component}`;
+        new k8s.networking.v1.NetworkPolicy(
+            name,
+            { metadata: { name, namespace: this.namespace, labels: labels(component, this.shardName) }, spec },
+            { parent: this },
+        );
+    }
+
     private service(
         component: "prosody" | "web",
         serviceName: string,
@@ -263,23 +278,11 @@ export function prosodyMetricsEnv(monitored: boolean): k8s.types.input.core.v1.E
  * and Prometheus may read /metrics on the HTTP port. Everything else, other shards included, is denied.
  */
 export function prosodyNetworkPolicy(shard: string, monitoringNamespace?: string): k8s.types.input.networking.v1.NetworkPolicySpec {
-    const ports = Object.values(PROSODY_PORTS).map((port) => ({ protocol: "TCP", port }));
-    return {
-        podSelector: { matchLabels: selectorLabels("prosody", shard) },
-        policyTypes: ["Ingress"],
-        ingress: [
-            {
-                from: (["jicofo", "jvb", "web"] as const).map((component) => ({ podSelector: { matchLabels: selectorLabels(component, shard) } })),
-                ports,
-            },
-            ...(monitoringNamespace
-                ? [
-                      {
-                          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": monitoringNamespace } } }],
-                          ports: [{ protocol: "TCP", port: PROSODY_PORTS.http }],
-                      },
-                  ]
-                : []),
-        ],
-    };
+    return ingressPolicy(selectorLabels("prosody", shard), [
+        {
+            from: (["jicofo", "jvb", "web"] as const).map((component) => fromPods(selectorLabels(component, shard))),
+            ports: Object.values(PROSODY_PORTS).map((port) => tcp(port)),
+        },
+        ...scrapedBy(monitoringNamespace, tcp(PROSODY_PORTS.http)),
+    ]);
 }

@@ -4,6 +4,12 @@ import { createHash } from "crypto";
 import { TurnSettings } from "../config/schema";
 import {
     acmeForwarderConfig,
+    ANYWHERE,
+    fromNamespace,
+    publicEgressOnly,
+    scrapedBy,
+    tcp,
+    udp,
     AUTH_SECRET_NAME,
     labels,
     resourceRequirements,
@@ -34,6 +40,10 @@ export interface TurnArgs {
     forwarderImage: string;
     /** The cert-manager issuers, which must exist before the Certificate. */
     issuersReady?: pulumi.Resource[];
+    /** Namespace of the ingress controller the port-80 forwarder reaches; unset: a controller elsewhere. */
+    ingressNamespace?: string;
+    /** Prometheus's namespace, which may read coturn's metrics; unset when monitoring is off. */
+    monitoringNamespace?: string;
 }
 
 /**
@@ -185,6 +195,42 @@ export class Turn extends pulumi.ComponentResource {
                             ],
                         },
                     },
+                },
+            },
+            { parent: this },
+        );
+
+        // In: every client on TURN, TURNS, the ACME port and the relay ports; metrics for Prometheus.
+        // Out: public addresses only (bridges, clients' peers), DNS, and the ingress controller for ACME:
+        // coturn's denied peers, enforced a second time by the cluster.
+        const acmePort = Number(args.acmeHttpTarget.split(":").pop());
+        new k8s.networking.v1.NetworkPolicy(
+            name,
+            {
+                metadata: { name: TURN_NAME, namespace, labels: podLabels },
+                spec: {
+                    podSelector: { matchLabels: selector },
+                    policyTypes: ["Ingress", "Egress"],
+                    ingress: [
+                        {
+                            from: ANYWHERE,
+                            ports: [
+                                udp(TURN_CONTAINER_PORTS.turn),
+                                tcp(TURN_CONTAINER_PORTS.turn),
+                                tcp(TURN_CONTAINER_PORTS.turns),
+                                tcp(TURN_CONTAINER_PORTS.acmeForwarder),
+                                udp(relay.min, relay.max),
+                            ],
+                        },
+                        ...scrapedBy(args.monitoringNamespace, tcp(TURN_CONTAINER_PORTS.metrics)),
+                    ],
+                    egress: [
+                        ...publicEgressOnly(settings.deniedPeerCidrs),
+                        {
+                            to: [args.ingressNamespace ? fromNamespace(args.ingressNamespace) : { namespaceSelector: {} }],
+                            ports: [tcp(acmePort)],
+                        },
+                    ],
                 },
             },
             { parent: this },

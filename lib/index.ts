@@ -14,3 +14,5 @@ export * from "./turn";
 export * from "./webConfig";
 export * from "./relay";
 export * from "./nodeAddress";
+export * from "./podSecurity";
+export * from "./networkPolicy";

@@ -114,7 +114,10 @@ describe("invariants", function () {
             },
             {
                 invariant: "prosody-isolated",
-                breakIt: (o) => o.splice(o.indexOf(find(o, "NetworkPolicy", "shard-1-prosody")), 1),
+                breakIt: (o) => {
+                    o.splice(o.indexOf(find(o, "NetworkPolicy", "shard-1-prosody")), 1);
+                    o.splice(o.indexOf(find(o, "NetworkPolicy", "default-deny-ingress")), 1);
+                },
                 expect: /Deployment jitsi\/shard-1-prosody: no NetworkPolicy restricts who connects to prosody/,
             },
             {

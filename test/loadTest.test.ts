@@ -33,6 +33,9 @@ describe("load test", function () {
             "Deployment/selenium-hub",
             "Deployment/selenium-node-chrome",
             "Job/loadtest",
+            "NetworkPolicy/default-deny-ingress",
+            "NetworkPolicy/selenium-hub",
+            "NetworkPolicy/selenium-node",
             "Service/selenium-hub",
         ]);
         assert.ok(objects(run, "Namespace").some((n) => n.metadata.name === "loadtest"));

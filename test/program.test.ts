@@ -46,11 +46,15 @@ for (const stack of ["development", "production"]) {
                     [`${s} HorizontalPodAutoscaler jvb`]: 1,
                     [`${s} PodDisruptionBudget jvb`]: 1,
                     [`${s} NetworkPolicy prosody`]: 1,
+                    [`${s} NetworkPolicy web`]: 1,
+                    [`${s} NetworkPolicy jicofo`]: 1,
+                    [`${s} NetworkPolicy jvb`]: 1,
                 });
             }
             assert.deepStrictEqual(perShard, expected);
             // Shared by the shards: credentials, the router (StatefulSet, 2 Services, ConfigMap, PDB, Ingress), TURN
-            // (Deployment, Service, ConfigMap, Certificate), the bridges' node reader, and the MonitoringStack's monitors.
+            // (Deployment, Service, ConfigMap, Certificate), the bridges' node reader, the MonitoringStack's monitors,
+            // and NetworkPolicies: default deny, ACME solvers, router, TURN.
             assert.deepStrictEqual(
                 countBy(
                     objects(run).filter((o) => o.metadata.namespace === "jitsi" && !o.metadata.labels?.["app.kubernetes.io/instance"]),
@@ -68,6 +72,7 @@ for (const stack of ["development", "production"]) {
                     Ingress: 1,
                     PodMonitor: 5,
                     PrometheusRule: 1,
+                    NetworkPolicy: 4,
                 },
             );
         });
