@@ -296,6 +296,99 @@ export const prosodyIsolated: Invariant = {
     },
 };
 
+/**
+ * The Pod Security Standards, field by field (kubernetes.io/docs/concepts/security/pod-security-standards,
+ * as of v1.29): what a pod template breaks at `baseline`, and additionally at `restricted`.
+ */
+const BASELINE_CAPABILITIES = ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"];
+const SAFE_SYSCTLS = [
+    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes",
+];
+const RESTRICTED_VOLUME_TYPES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+
+export function podSecurityProblems(spec: K8sObject, level: string): string[] {
+    if (level === "privileged") return [];
+    const problems: string[] = [];
+    const pod = spec.securityContext ?? {};
+    const all: K8sObject[] = [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
+    if (spec.hostNetwork || spec.hostPID || spec.hostIPC) problems.push("uses host namespaces");
+    for (const v of spec.volumes ?? []) if (v.hostPath) problems.push(`volume ${v.name} is a hostPath`);
+    for (const sysctl of pod.sysctls ?? []) if (!SAFE_SYSCTLS.includes(sysctl.name)) problems.push(`sets unsafe sysctl ${sysctl.name}`);
+    if (pod.seccompProfile?.type === "Unconfined") problems.push("pod seccomp profile is Unconfined");
+    for (const c of all) {
+        const sc = c.securityContext ?? {};
+        if (sc.privileged) problems.push(`container ${c.name} is privileged`);
+        for (const cap of sc.capabilities?.add ?? []) if (!BASELINE_CAPABILITIES.includes(cap)) problems.push(`container ${c.name} adds ${cap}`);
+        for (const p of c.ports ?? []) if (p.hostPort) problems.push(`container ${c.name} uses hostPort ${p.hostPort}`);
+        if (sc.seccompProfile?.type === "Unconfined") problems.push(`container ${c.name} seccomp profile is Unconfined`);
+        if (sc.procMount !== undefined && sc.procMount !== "Default") problems.push(`container ${c.name} procMount ${sc.procMount}`);
+    }
+    if (level !== "restricted") return problems;
+
+    for (const v of spec.volumes ?? []) {
+        const type = Object.keys(v).find((k) => k !== "name");
+        if (type && !RESTRICTED_VOLUME_TYPES.includes(type)) problems.push(`volume ${v.name} is of type ${type}`);
+    }
+    for (const c of all) {
+        const sc = c.securityContext ?? {};
+        if (sc.allowPrivilegeEscalation !== false) problems.push(`container ${c.name} allows privilege escalation`);
+        if ((sc.runAsNonRoot ?? pod.runAsNonRoot) !== true) problems.push(`container ${c.name} does not set runAsNonRoot`);
+        if (sc.runAsUser === 0 || (sc.runAsUser === undefined && pod.runAsUser === 0)) problems.push(`container ${c.name} runs as uid 0`);
+        const seccomp = sc.seccompProfile?.type ?? pod.seccompProfile?.type;
+        if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") problems.push(`container ${c.name} sets no RuntimeDefault seccomp profile`);
+        if (!(sc.capabilities?.drop ?? []).includes("ALL")) problems.push(`container ${c.name} does not drop ALL capabilities`);
+        for (const cap of sc.capabilities?.add ?? []) if (cap !== "NET_BIND_SERVICE") problems.push(`container ${c.name} adds ${cap}`);
+    }
+    return problems;
+}
+
+const ENFORCE = "pod-security.kubernetes.io/enforce";
+
+export const podSecurityLevels: Invariant = {
+    name: "pod-security-levels",
+    description: "Every pod template meets the Pod Security level its namespace enforces.",
+    check(objects) {
+        const out: Violation[] = [];
+        for (const t of podTemplates(objects)) {
+            const ns = objects.find((o) => o.kind === "Namespace" && o.metadata.name === t.namespace);
+            const level = ns?.metadata.labels?.[ENFORCE];
+            if (!level) continue;
+            for (const problem of podSecurityProblems(t.spec, level)) out.push(violation(this.name, t.workload, `breaks ${level} in namespace ${t.namespace}: ${problem}`));
+        }
+        return out;
+    },
+};
+
+export const ownedNamespacesIsolated: Invariant = {
+    name: "owned-namespaces-isolated",
+    description: "Every namespace the stack creates enforces a pinned Pod Security level; those holding the stack's own workloads deny ingress by default.",
+    check(objects) {
+        const out: Violation[] = [];
+        const withWorkloads = new Set(podTemplates(objects).map((t) => t.namespace));
+        for (const ns of objects.filter((o) => o.kind === "Namespace")) {
+            const labels = ns.metadata.labels ?? {};
+            for (const mode of ["enforce", "warn", "audit"]) {
+                if (!labels[`pod-security.kubernetes.io/${mode}`]) out.push(violation(this.name, ns, `has no pod-security.kubernetes.io/${mode} level`));
+                if (!labels[`pod-security.kubernetes.io/${mode}-version`]) out.push(violation(this.name, ns, `does not pin pod-security.kubernetes.io/${mode}-version`));
+            }
+            if (!withWorkloads.has(ns.metadata.name)) continue;
+            const denies = objects.some(
+                (p) =>
+                    p.kind === "NetworkPolicy" &&
+                    p.metadata.namespace === ns.metadata.name &&
+                    Object.keys(p.spec?.podSelector?.matchLabels ?? {}).length === 0 &&
+                    (p.spec?.podSelector?.matchExpressions ?? []).length === 0 &&
+                    (p.spec?.policyTypes ?? []).includes("Ingress") &&
+                    (p.spec?.ingress ?? []).length === 0,
+            );
+            if (!denies) out.push(violation(this.name, ns, "holds workloads but no NetworkPolicy denies ingress by default"));
+        }
+        return out;
+    },
+};
+
 export const INVARIANTS: Invariant[] = [
     resourcesAndPinnedImages,
     selectorsMatchPods,
@@ -306,6 +399,8 @@ export const INVARIANTS: Invariant[] = [
     noSecretLeaks,
     restrictedPods,
     prosodyIsolated,
+    podSecurityLevels,
+    ownedNamespacesIsolated,
 ];
 
 export function checkAll(objects: K8sObject[], context: Context = DEFAULT_CONTEXT): Violation[] {

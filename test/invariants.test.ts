@@ -130,6 +130,31 @@ describe("invariants", function () {
                 breakIt: (o) => (find(o, "NetworkPolicy", "shard-0-prosody").spec.ingress[1].ports.push({ protocol: "TCP", port: 5222 })),
                 expect: /admits a whole namespace on more than the HTTP port/,
             },
+            {
+                invariant: "pod-security-levels",
+                breakIt: (o) => (find(o, "Deployment", "turn").spec.template.spec.hostNetwork = true),
+                expect: /Deployment jitsi\/turn: breaks restricted in namespace jitsi: uses host namespaces/,
+            },
+            {
+                invariant: "pod-security-levels",
+                breakIt: (o) => delete find(o, "StatefulSet", "shard-0-jvb").spec.template.spec.initContainers[0].securityContext.seccompProfile,
+                expect: /StatefulSet jitsi\/shard-0-jvb: breaks restricted in namespace jitsi: container node-address sets no RuntimeDefault seccomp profile/,
+            },
+            {
+                invariant: "pod-security-levels",
+                breakIt: (o) => find(o, "Deployment", "shard-0-web").spec.template.spec.volumes.push({ name: "host", hostPath: { path: "/" } }),
+                expect: /breaks restricted in namespace jitsi: volume host is a hostPath/,
+            },
+            {
+                invariant: "owned-namespaces-isolated",
+                breakIt: (o) => delete find(o, "Namespace", "jitsi").metadata.labels["pod-security.kubernetes.io/enforce"],
+                expect: /Namespace jitsi: has no pod-security\.kubernetes\.io\/enforce level/,
+            },
+            {
+                invariant: "owned-namespaces-isolated",
+                breakIt: (o) => (find(o, "NetworkPolicy", "default-deny-ingress").spec.ingress = [{}]),
+                expect: /Namespace jitsi: holds workloads but no NetworkPolicy denies ingress by default/,
+            },
         ];
 
         for (const c of cases) {

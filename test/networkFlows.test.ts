@@ -1,0 +1,151 @@
+/**
+ * What talks to what: the flows the rendered NetworkPolicies admit, against a table of flows the
+ * system needs (must be allowed) and flows nobody should have (must be denied), per stack file.
+ * Pod Security levels of the namespaces are checked by the `pod-security-levels` invariant.
+ */
+import * as assert from "assert";
+import { readStackFile, runProgram, withConfig } from "./harness";
+import { allowed, Endpoint, Pod, podOf } from "./flows";
+import { objects, Obj } from "./objects";
+
+interface Flow {
+    what: string;
+    from: Endpoint;
+    to: Endpoint;
+    port: number;
+    protocol?: "TCP" | "UDP";
+}
+
+const INTERNET: Endpoint = { ip: "198.51.100.20" };
+const INTERNET6: Endpoint = { ip: "2001:db8::20" };
+const INGRESS_CONTROLLER: Pod = { namespace: "ingress-nginx", labels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" } };
+const PROMETHEUS: Pod = { namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus" } };
+const STRANGER: Pod = { namespace: "default", labels: { app: "anything" } };
+/** A pod somebody started in the jitsi namespace by hand: a namespace is no trust boundary by itself. */
+const INTRUDER: Pod = { namespace: "jitsi", labels: { run: "debug" } };
+
+function flows(run: Obj[]) {
+    const router = podOf(run, "StatefulSet", "router");
+    const web = (s: string) => podOf(run, "Deployment", `${s}-web`);
+    const prosody = (s: string) => podOf(run, "Deployment", `${s}-prosody`);
+    const jicofo = (s: string) => podOf(run, "Deployment", `${s}-jicofo`);
+    const jvb = (s: string, k: number) => podOf(run, "StatefulSet", `${s}-jvb`, { "statefulset.kubernetes.io/pod-name": `${s}-jvb-${k}` });
+    const turn = podOf(run, "Deployment", "turn");
+    const solver: Pod = { namespace: "jitsi", labels: { "acme.cert-manager.io/http01-solver": "true" }, ports: { http: 8089 } };
+    return { router, web, prosody, jicofo, jvb, turn, solver };
+}
+
+for (const stack of ["development", "production"]) {
+    describe(`what talks to what, with Pulumi.${stack}.yaml`, function () {
+        this.timeout(30_000);
+        let objs: Obj[];
+        let jvbPorts: Record<string, number[]>;
+        let p: ReturnType<typeof flows>;
+
+        before(async () => {
+            const run = await runProgram(readStackFile(stack), stack);
+            if (run.error) throw run.error;
+            objs = objects(run);
+            jvbPorts = run.outputs.jvbUdpPorts;
+            p = flows(objs);
+        });
+
+        const mustAllow = (): Flow[] => {
+            const [first0, last0] = [jvbPorts["shard-0"][0], jvbPorts["shard-0"].at(-1)!];
+            return [
+                { what: "ingress controller -> router HTTP", from: INGRESS_CONTROLLER, to: p.router, port: 8080 },
+                { what: "router -> shard-0 web", from: p.router, to: p.web("shard-0"), port: 8000 },
+                { what: "router -> shard-1 web", from: p.router, to: p.web("shard-1"), port: 8000 },
+                { what: "router replica -> its peer's table port", from: p.router, to: p.router, port: 10000 },
+                { what: "web -> its prosody (BOSH, WebSocket)", from: p.web("shard-0"), to: p.prosody("shard-0"), port: 5280 },
+                { what: "jicofo -> its prosody", from: p.jicofo("shard-0"), to: p.prosody("shard-0"), port: 5222 },
+                { what: "bridge -> its prosody", from: p.jvb("shard-1", 0), to: p.prosody("shard-1"), port: 5222 },
+                { what: "client -> bridge media, first port", from: INTERNET, to: p.jvb("shard-0", 0), port: first0, protocol: "UDP" },
+                { what: "client -> bridge media, last port", from: INTERNET6, to: p.jvb("shard-0", 0), port: last0, protocol: "UDP" },
+                { what: "bridge -> bridge of its shard (relay)", from: p.jvb("shard-0", 0), to: p.jvb("shard-0", 1), port: first0 + 1, protocol: "UDP" },
+                { what: "Prometheus -> bridge metrics", from: PROMETHEUS, to: p.jvb("shard-0", 0), port: 8080 },
+                { what: "Prometheus -> prosody metrics", from: PROMETHEUS, to: p.prosody("shard-0"), port: 5280 },
+                { what: "Prometheus -> jicofo metrics", from: PROMETHEUS, to: p.jicofo("shard-0"), port: 8888 },
+                { what: "Prometheus -> router stats", from: PROMETHEUS, to: p.router, port: 8404 },
+                { what: "Prometheus -> coturn metrics", from: PROMETHEUS, to: p.turn, port: 9641 },
+                { what: "client -> TURN over UDP", from: INTERNET, to: p.turn, port: 3478, protocol: "UDP" },
+                { what: "client -> TURN over TCP", from: INTERNET, to: p.turn, port: 3478 },
+                { what: "client -> TURNS (443 on the load balancer)", from: INTERNET6, to: p.turn, port: 5349 },
+                { what: "Let's Encrypt -> TURN's ACME forwarder", from: INTERNET, to: p.turn, port: 8080 },
+                { what: "bridge -> TURN relay port", from: { ip: "203.0.113.7" }, to: p.turn, port: 49160, protocol: "UDP" },
+                { what: "TURN -> a bridge's public address", from: p.turn, to: { ip: "203.0.113.7" }, port: first0, protocol: "UDP" },
+                { what: "TURN -> DNS", from: p.turn, to: { ip: "10.96.0.10" }, port: 53, protocol: "UDP" },
+                { what: "TURN's forwarder -> ingress controller", from: p.turn, to: INGRESS_CONTROLLER, port: 80 },
+                { what: "ingress controller -> cert-manager HTTP-01 solver", from: INGRESS_CONTROLLER, to: p.solver, port: 8089 },
+            ];
+        };
+
+        const mustDeny = (): Flow[] => [
+            { what: "pod in another namespace -> bridge REST (shutdown, drain)", from: STRANGER, to: p.jvb("shard-0", 0), port: 8080 },
+            { what: "foreign pod in the jitsi namespace -> bridge REST", from: INTRUDER, to: p.jvb("shard-0", 1), port: 8080 },
+            { what: "internet -> bridge REST", from: INTERNET, to: p.jvb("shard-0", 0), port: 8080 },
+            { what: "another shard's web -> prosody", from: p.web("shard-1"), to: p.prosody("shard-0"), port: 5222 },
+            { what: "another shard's bridge -> prosody", from: p.jvb("shard-1", 0), to: p.prosody("shard-0"), port: 5222 },
+            { what: "pod in another namespace -> prosody", from: STRANGER, to: p.prosody("shard-0"), port: 5222 },
+            { what: "foreign pod in the jitsi namespace -> prosody", from: INTRUDER, to: p.prosody("shard-0"), port: 5280 },
+            { what: "Prometheus -> prosody's XMPP port", from: PROMETHEUS, to: p.prosody("shard-0"), port: 5222 },
+            { what: "internet -> web, around the router", from: INTERNET, to: p.web("shard-0"), port: 8000 },
+            { what: "pod in another namespace -> web", from: STRANGER, to: p.web("shard-1"), port: 8000 },
+            { what: "pod in another namespace -> router", from: STRANGER, to: p.router, port: 8080 },
+            { what: "internet -> router peers port", from: INTERNET, to: p.router, port: 10000 },
+            { what: "pod in another namespace -> jicofo", from: STRANGER, to: p.jicofo("shard-0"), port: 8888 },
+            { what: "internet -> coturn metrics", from: INTERNET, to: p.turn, port: 9641 },
+            { what: "internet -> TURN on a port it does not serve", from: INTERNET, to: p.turn, port: 22 },
+            { what: "TURN -> prosody (relaying into the cluster)", from: p.turn, to: p.prosody("shard-0"), port: 5222 },
+            { what: "TURN -> cloud metadata", from: p.turn, to: { ip: "169.254.169.254" }, port: 80 },
+            { what: "TURN -> a private address", from: p.turn, to: { ip: "10.0.0.5" }, port: 5222 },
+            { what: "TURN -> a pod address in the carrier-grade NAT range", from: p.turn, to: { ip: "100.64.3.4" }, port: 8080 },
+            { what: "internet -> ACME solver directly", from: INTERNET, to: p.solver, port: 8089 },
+        ];
+
+        it("admits every flow the system needs", () => {
+            const denied = mustAllow().filter((f) => !allowed(objs, f.from, f.to, f.port, f.protocol));
+            assert.deepStrictEqual(denied.map((f) => f.what), []);
+        });
+
+        it("admits nothing else: bridges' REST port, prosody, web, router, jicofo and TURN's way into the cluster are closed", () => {
+            const open = mustDeny().filter((f) => allowed(objs, f.from, f.to, f.port, f.protocol));
+            assert.deepStrictEqual(open.map((f) => f.what), []);
+        });
+
+        it("takes its ports from the same constants as the Services and containers", () => {
+            // Every port a Service of the jitsi namespace exposes is admitted from somewhere by a policy.
+            for (const svc of objs.filter((o) => o.kind === "Service" && o.metadata.namespace === "jitsi")) {
+                const target = objs.find(
+                    (w) =>
+                        ["Deployment", "StatefulSet"].includes(w.kind) &&
+                        w.metadata.namespace === "jitsi" &&
+                        Object.entries<string>(svc.spec.selector).every(([k, v]) => k === "statefulset.kubernetes.io/pod-name" || w.spec.template.metadata.labels[k] === v),
+                )!;
+                const pod = podOf(objs, target.kind, target.metadata.name, { "statefulset.kubernetes.io/pod-name": `${target.metadata.name}-0` });
+                for (const port of svc.spec.ports) {
+                    const n = typeof port.targetPort === "number" ? port.targetPort : port.port;
+                    const sources = [INTERNET, INGRESS_CONTROLLER, PROMETHEUS, p.router, p.web("shard-0"), p.jicofo("shard-0"), p.jvb("shard-0", 0), p.jvb("shard-1", 0), p.web("shard-1"), p.jicofo("shard-1")];
+                    assert.ok(
+                        sources.some((s) => allowed(objs, s, pod, n, port.protocol ?? "TCP")),
+                        `${svc.metadata.name} port ${port.name} (${n}/${port.protocol}) is admitted from nowhere`,
+                    );
+                }
+            }
+        });
+    });
+}
+
+describe("what talks to what, without monitoring", function () {
+    this.timeout(30_000);
+
+    it("closes every metrics port when no Prometheus runs", async () => {
+        const run = await runProgram(withConfig(readStackFile("production"), { "jitsi:monitoring": { enabled: false } }));
+        if (run.error) throw run.error;
+        const objs = objects(run);
+        const p = flows(objs);
+        for (const [to, port] of [[p.jvb("shard-0", 0), 8080], [p.prosody("shard-0"), 5280], [p.jicofo("shard-0"), 8888], [p.router, 8404], [p.turn, 9641]] as const) {
+            assert.ok(!allowed(objs, PROMETHEUS, to, port), `monitoring namespace still reaches port ${port}`);
+        }
+    });
+});
