@@ -8,6 +8,8 @@ import { z } from "zod";
 import { configSchema, normalizeShards, SECRET_KEYS, StackConfig } from "./schema";
 
 export const NAMESPACE = "jitsi";
+/** The project's former name: `pulumi config set` without a namespace wrote there, and nothing read it. */
+export const FORMER_NAMESPACES = ["jitsi-pulumi"];
 
 export class ConfigError extends Error {
     constructor(readonly problems: string[]) {
@@ -24,8 +26,19 @@ export function loadConfig(): StackConfig {
     const raw: Record<string, unknown> = {};
     const problems: string[] = [];
     const secretKeys: readonly string[] = SECRET_KEYS;
+    // `pulumi config set <key>` writes to the project's namespace: if that is not ours (a renamed fork, or
+    // a stack file from when the project had another name), the setting would change nothing.
+    const strayNamespaces = new Set([...FORMER_NAMESPACES, pulumi.getProject()].filter((n) => n !== NAMESPACE));
     for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
         const [ns, key] = splitKey(fullKey);
+        if (strayNamespaces.has(ns)) {
+            problems.push(
+                `${ns}:${key} is in the ${ns} namespace, which this program does not read: its settings live in ` +
+                    `the ${NAMESPACE} namespace (${NAMESPACE}:${key}); move it with 'pulumi config rm ${ns}:${key}' and ` +
+                    `'pulumi config set ${NAMESPACE}:${key} ...'`,
+            );
+            continue;
+        }
         if (ns !== NAMESPACE) continue;
         if (secretKeys.includes(key)) {
             if (!isConfigSecret(fullKey)) {

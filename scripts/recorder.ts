@@ -10,6 +10,8 @@ import * as path from "path";
 import { parse } from "yaml";
 
 export const ROOT = path.resolve(__dirname, "..");
+/** The project name in Pulumi.yaml, as the CLI would pass it. */
+export const PROJECT: string = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).name;
 
 export interface Recorded {
     type: string;
@@ -101,7 +103,7 @@ export async function runProgram(config: StackConfig, stack = "test"): Promise<R
                 return args.inputs;
             },
         },
-        "jitsi-pulumi",
+        PROJECT,
         stack,
         false,
     );

@@ -3,7 +3,7 @@
  * key path, the value given and what is allowed.
  */
 import * as assert from "assert";
-import { readStackFile, runProgram, withConfig } from "./harness";
+import { PROJECT, readStackFile, runProgram, withConfig } from "./harness";
 
 const production = readStackFile("production");
 
@@ -236,6 +236,16 @@ const table: BadConfig[] = [
         expect: [/jitsi:web\.p2p\.stunServers\[0\] = "stun\.example\.org": must be host:port/],
     },
     {
+        what: "a setting in the project's former namespace (pulumi config set without a namespace, before 0.2)",
+        change: { "jitsi-pulumi:shards": 3 },
+        expect: [/jitsi-pulumi:shards is in the jitsi-pulumi namespace, which this program does not read: its settings live in the jitsi namespace \(jitsi:shards\)/],
+    },
+    {
+        what: "an unknown setting in the jitsi namespace",
+        change: { "jitsi:imageTagg": "stable-1234" },
+        expect: [/jitsi:imageTagg = "stable-1234": unknown setting; allowed here: .*imageTag/],
+    },
+    {
         what: "several problems at once",
         change: { "jitsi:shards": 0, "jitsi:jvb": { minReplicas: 3, maxReplicas: 2 } },
         expect: [/2 problems/, /jitsi:shards = 0/, /jitsi:jvb\.minReplicas = 3/],
@@ -267,5 +277,19 @@ describe("bad stack config", function () {
             assert.strictEqual(run.error, undefined, stack);
             assert.ok(run.resources.length > 0);
         }
+    });
+});
+
+describe("the config namespace", function () {
+    this.timeout(30_000);
+
+    it("is the project's name, so `pulumi config set imageTag ...` (no namespace) reaches the program", async () => {
+        // What `pulumi config set imageTag stable-99999` writes: the key in the project's namespace.
+        const project = PROJECT;
+        assert.strictEqual(project, "jitsi");
+        const run = await runProgram(withConfig(readStackFile("production"), { [`${project}:imageTag`]: "stable-99999" }));
+        if (run.error) throw run.error;
+        const jvb = run.resources.find((r) => r.inputs?.kind === "StatefulSet" && r.inputs.metadata.name === "shard-0-jvb")!;
+        assert.strictEqual(jvb.inputs.spec.template.spec.containers[0].image, "ghcr.io/jitsi/jvb:stable-99999");
     });
 });
