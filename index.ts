@@ -138,7 +138,7 @@ function deploy(config: StackConfig) {
 
 /** The credentials this stack's parts use. */
 function secretKeys(config: StackConfig): SecretKey[] {
-    return ["jicofoAuthPassword", "jvbAuthPassword", "jicofoComponentSecret", ...(config.turn.enabled ? (["turnSharedSecret"] as const) : [])];
+    return ["jicofoAuthPassword", "jvbAuthPassword", ...(config.turn.enabled ? (["turnSharedSecret"] as const) : [])];
 }
 
 /** The TURN server prosody hands to clients: this stack's coturn, or the external one. */

@@ -75,12 +75,12 @@ export class Shard extends pulumi.ComponentResource {
         this.shardName = shard.name;
         this.namespace = namespace;
         const monitored = args.monitoringNamespace !== undefined;
-        const common = xmppEnv({ shard: shard.name, publicUrl: args.publicUrl, timezone: args.timezone });
+        const shared = { shard: shard.name, publicUrl: args.publicUrl, timezone: args.timezone };
 
         this.deployment("prosody", args, args.resources.prosody, {
             env: [
-                ...common,
-                ...secretEnv("JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD", "JICOFO_COMPONENT_SECRET"),
+                ...xmppEnv("prosody", shared),
+                ...secretEnv("JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD"),
                 { name: "JVB_AUTH_USER", value: "jvb" },
                 ...prosodyMetricsEnv(monitored),
                 ...(args.turn ? [...prosodyTurnEnv(args.turn), ...secretEnv("TURN_CREDENTIALS")] : []),
@@ -101,8 +101,8 @@ export class Shard extends pulumi.ComponentResource {
 
         this.deployment("jicofo", args, args.resources.jicofo, {
             env: [
-                ...common,
-                ...secretEnv("JICOFO_AUTH_PASSWORD", "JICOFO_COMPONENT_SECRET"),
+                ...xmppEnv("jicofo", shared),
+                ...secretEnv("JICOFO_AUTH_PASSWORD"),
                 { name: "JVB_BREWERY_MUC", value: JVB_BREWERY_MUC },
                 // Serves /about/health on 8888.
                 { name: "JICOFO_ENABLE_REST", value: "1" },
@@ -125,7 +125,7 @@ export class Shard extends pulumi.ComponentResource {
         );
         this.deployment("web", args, args.resources.web, {
             env: [
-                ...common,
+                ...xmppEnv("web", shared),
                 { name: "XMPP_BOSH_URL_BASE", value: `http://${prosodyServiceName(shard.name)}:${PROSODY_PORTS.http}` },
                 // TLS ends at the ingress.
                 { name: "DISABLE_HTTPS", value: "1" },

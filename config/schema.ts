@@ -21,7 +21,7 @@ export const DEFAULT_TURN_IMAGE = "coturn/coturn:4.17.0-r0";
  * Settings that hold secrets. They are never part of the validated object: they are read with
  * `config.getSecret`, and generated when absent. Setting one without `--secret` is refused.
  */
-export const SECRET_KEYS = ["jicofoAuthPassword", "jvbAuthPassword", "jicofoComponentSecret", "turnSharedSecret"] as const;
+export const SECRET_KEYS = ["jicofoAuthPassword", "jvbAuthPassword", "turnSharedSecret"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
 export const ADVERTISE_MODES = ["nodeExternalIP", "nodeIP", "publicIps"] as const;

@@ -21,7 +21,6 @@ export const AUTH_SECRET_NAME = "jitsi-auth";
 export const SECRET_ENV = {
     jicofoAuthPassword: "JICOFO_AUTH_PASSWORD",
     jvbAuthPassword: "JVB_AUTH_PASSWORD",
-    jicofoComponentSecret: "JICOFO_COMPONENT_SECRET",
     // prosody hands out TURN credentials derived from it; coturn checks them with it.
     turnSharedSecret: "TURN_CREDENTIALS",
 } as const;
@@ -56,15 +55,43 @@ export interface ShardEnvArgs {
     timezone: string;
 }
 
-/** Settings every container of a shard must agree on. */
-export function xmppEnv(args: ShardEnvArgs): EnvVar[] {
+type SharedSetting = keyof typeof XMPP_DOMAINS | "XMPP_SERVER" | "XMPP_PORT" | "PUBLIC_URL";
+
+/**
+ * Which of the shard's shared settings each image reads (docker-jitsi-meet stable-11146-2: the
+ * templates and s6 scripts under <image>/rootfs). Setting one an image does not read would only
+ * suggest a meaning it does not have; test/upstream.test.ts holds the images' variables.
+ */
+const SHARED_SETTINGS_READ: Record<"web" | "prosody" | "jicofo" | "jvb", SharedSetting[]> = {
+    web: ["XMPP_DOMAIN", "XMPP_MUC_DOMAIN", "XMPP_GUEST_DOMAIN", "XMPP_HIDDEN_DOMAIN", "PUBLIC_URL"],
+    prosody: [
+        "XMPP_DOMAIN",
+        "XMPP_AUTH_DOMAIN",
+        "XMPP_MUC_DOMAIN",
+        "XMPP_INTERNAL_MUC_DOMAIN",
+        "XMPP_GUEST_DOMAIN",
+        "XMPP_HIDDEN_DOMAIN",
+        "XMPP_SERVER",
+        "XMPP_PORT",
+        "PUBLIC_URL",
+    ],
+    jicofo: ["XMPP_DOMAIN", "XMPP_AUTH_DOMAIN", "XMPP_MUC_DOMAIN", "XMPP_INTERNAL_MUC_DOMAIN", "XMPP_HIDDEN_DOMAIN", "XMPP_SERVER", "XMPP_PORT"],
+    jvb: ["XMPP_AUTH_DOMAIN", "XMPP_INTERNAL_MUC_DOMAIN", "XMPP_SERVER", "XMPP_PORT"],
+};
+
+/** The shard's shared settings that this component's image reads, with the same values for all of them. */
+export function xmppEnv(component: "web" | "prosody" | "jicofo" | "jvb", args: ShardEnvArgs): EnvVar[] {
+    const values: Record<SharedSetting, string> = {
+        ...XMPP_DOMAINS,
+        XMPP_SERVER: prosodyServiceName(args.shard),
+        XMPP_PORT: String(PROSODY_PORTS.c2s),
+        PUBLIC_URL: args.publicUrl,
+    };
     return [
-        ...Object.entries(XMPP_DOMAINS).map(([name, value]) => ({ name, value })),
-        { name: "XMPP_SERVER", value: prosodyServiceName(args.shard) },
-        { name: "XMPP_PORT", value: String(PROSODY_PORTS.c2s) },
-        { name: "PUBLIC_URL", value: args.publicUrl },
+        ...SHARED_SETTINGS_READ[component].map((name) => ({ name, value: values[name] })),
+        // Read by the C library (tzdata is in the base image) for log timestamps.
         { name: "TZ", value: args.timezone },
-        // /run is an emptyDir, which Kubernetes creates world-writable; s6 refuses that unless told.
+        // /run is an emptyDir, which Kubernetes creates world-writable; s6-overlay refuses that unless told.
         { name: "S6_YES_I_WANT_A_WORLD_WRITABLE_RUN_BECAUSE_KUBERNETES", value: "1" },
     ];
 }

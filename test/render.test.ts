@@ -30,8 +30,8 @@ describe("render", function () {
             const text = JSON.stringify(rendered);
             // Generated and configured credentials; short values such as the user name "admin" are not secrets.
             const secrets = secretValues(objects(run));
-            // XMPP credentials (3), the TURN shared secret, Grafana's admin password.
-            assert.strictEqual(secrets.length, 5);
+            // XMPP credentials (2), the TURN shared secret, Grafana's admin password.
+            assert.strictEqual(secrets.length, 4);
             for (const s of secrets) assert.ok(!text.includes(s), "a secret value reached the rendered output");
             assert.strictEqual(rendered.objects["jitsi-auth"][0].stringData.JVB_AUTH_PASSWORD, REDACTED);
             assert.match(summary(stack, rendered), new RegExp(`total: ${objects(run).length} objects .*, 6 charts`));

@@ -1,0 +1,160 @@
+/**
+ * Upstream is the truth: the environment variables each Jitsi image reads, written down as facts from
+ * docker-jitsi-meet at the pinned tag (the file under <image>/rootfs that reads each one is named), so
+ * that the program sets nothing an image ignores and a tag upgrade that renames a variable fails here.
+ * Upgrading the tag means reading the new tag's rootfs and adding a table for it.
+ */
+import * as assert from "assert";
+import { DEFAULT_JITSI_TAG } from "../config/schema";
+import { readStackFile, runProgram, stackFile, withConfig } from "./harness";
+import { containers, Obj } from "./objects";
+
+type Table = Record<string, string>;
+
+/** Read by every image: s6-overlay (base/Dockerfile installs v3.2.3.0) and the C library (TZ). */
+const BASE: Table = {
+    S6_YES_I_WANT_A_WORLD_WRITABLE_RUN_BECAUSE_KUBERNETES: "s6-overlay /init (refuses a world-writable /run otherwise)",
+    TZ: "libc, for every process's local time",
+};
+
+/** docker-jitsi-meet stable-11146-2. */
+const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb", Table> = {
+    web: {
+        XMPP_DOMAIN: "defaults/meet.conf, defaults/system-config.js",
+        XMPP_MUC_DOMAIN: "defaults/system-config.js",
+        XMPP_GUEST_DOMAIN: "defaults/system-config.js",
+        XMPP_HIDDEN_DOMAIN: "defaults/settings-config.js, etc/s6-overlay/scripts/config",
+        XMPP_BOSH_URL_BASE: "defaults/meet.conf",
+        PUBLIC_URL: "defaults/settings-config.js, defaults/system-config.js",
+        DISABLE_HTTPS: "defaults/default, etc/s6-overlay/scripts/config",
+        ENABLE_HTTP_REDIRECT: "defaults/default",
+        DEFAULT_LANGUAGE: "defaults/settings-config.js",
+        START_AUDIO_MUTED: "defaults/settings-config.js",
+        START_VIDEO_MUTED: "defaults/settings-config.js",
+        ENABLE_WELCOME_PAGE: "defaults/settings-config.js",
+        ENABLE_P2P: "defaults/settings-config.js",
+        P2P_STUN_SERVERS: "defaults/settings-config.js",
+    },
+    prosody: {
+        XMPP_DOMAIN: "defaults/conf.d/jitsi-meet.cfg.lua",
+        XMPP_AUTH_DOMAIN: "defaults/conf.d/jitsi-meet.cfg.lua",
+        XMPP_MUC_DOMAIN: "defaults/conf.d/jitsi-meet.cfg.lua",
+        XMPP_INTERNAL_MUC_DOMAIN: "defaults/conf.d/jitsi-meet.cfg.lua",
+        XMPP_GUEST_DOMAIN: "defaults/conf.d/jitsi-meet.cfg.lua",
+        XMPP_HIDDEN_DOMAIN: "defaults/conf.d/jitsi-meet.cfg.lua",
+        XMPP_SERVER: "defaults/conf.d/visitors.cfg.lua",
+        XMPP_PORT: "defaults/prosody.cfg.lua",
+        PUBLIC_URL: "defaults/conf.d/jitsi-meet.cfg.lua",
+        JICOFO_AUTH_PASSWORD: "etc/s6-overlay/scripts/config, register-setup (registers the focus user)",
+        JVB_AUTH_PASSWORD: "etc/s6-overlay/scripts/config, register-setup (registers the jvb user)",
+        JVB_AUTH_USER: "defaults/conf.d/jitsi-meet.cfg.lua, defaults/conf.d/brewery.cfg.lua",
+        PROSODY_ENABLE_METRICS: "defaults/prosody.cfg.lua",
+        PROSODY_METRICS_ALLOWED_CIDR: "defaults/prosody.cfg.lua",
+        TURN_HOST: "defaults/prosody.cfg.lua (external_services)",
+        TURN_PORT: "defaults/prosody.cfg.lua",
+        TURN_TRANSPORT: "defaults/prosody.cfg.lua",
+        TURNS_HOST: "defaults/prosody.cfg.lua",
+        TURNS_PORT: "defaults/prosody.cfg.lua",
+        TURN_CREDENTIALS: "defaults/prosody.cfg.lua (external_service_secret)",
+    },
+    jicofo: {
+        XMPP_DOMAIN: "defaults/jicofo.conf",
+        XMPP_AUTH_DOMAIN: "defaults/jicofo.conf",
+        XMPP_MUC_DOMAIN: "defaults/jicofo.conf",
+        XMPP_INTERNAL_MUC_DOMAIN: "defaults/jicofo.conf",
+        XMPP_HIDDEN_DOMAIN: "defaults/jicofo.conf",
+        XMPP_SERVER: "defaults/jicofo.conf",
+        XMPP_PORT: "defaults/jicofo.conf",
+        JICOFO_AUTH_PASSWORD: "defaults/jicofo.conf, etc/s6-overlay/scripts/config",
+        JVB_BREWERY_MUC: "defaults/jicofo.conf",
+        JICOFO_ENABLE_REST: "defaults/jicofo.conf",
+        ENABLE_OCTO: "defaults/jicofo.conf",
+        OCTO_BRIDGE_SELECTION_STRATEGY: "defaults/jicofo.conf",
+        JICOFO_OCTO_REGION: "defaults/jicofo.conf",
+        MAX_BRIDGE_PARTICIPANTS: "defaults/jicofo.conf",
+    },
+    jvb: {
+        XMPP_AUTH_DOMAIN: "defaults/jvb.conf",
+        XMPP_INTERNAL_MUC_DOMAIN: "defaults/jvb.conf",
+        XMPP_SERVER: "defaults/jvb.conf",
+        XMPP_PORT: "defaults/jvb.conf",
+        JVB_AUTH_USER: "defaults/jvb.conf",
+        JVB_AUTH_PASSWORD: "defaults/jvb.conf, etc/s6-overlay/scripts/config",
+        JVB_BREWERY_MUC: "defaults/jvb.conf",
+        JVB_ADVERTISE_IPS: "defaults/jvb.conf (static mappings), etc/s6-overlay/scripts/config",
+        JVB_STUN_SERVERS: "defaults/jvb.conf",
+        JVB_DISABLE_STUN: "defaults/jvb.conf",
+        COLIBRI_REST_ENABLED: "defaults/jvb.conf",
+        SHUTDOWN_REST_ENABLED: "defaults/jvb.conf",
+        ENABLE_OCTO: "defaults/jvb.conf (videobridge.relay)",
+        JVB_OCTO_REGION: "defaults/jvb.conf",
+        JVB_OCTO_RELAY_ID: "defaults/jvb.conf",
+        JVB_ADVERTISE_PRIVATE_CANDIDATES: "defaults/jvb.conf",
+        // Not in rootfs: jitsi-videobridge's packaged start script, which s6 runs (etc/s6-overlay/scripts/jvb).
+        VIDEOBRIDGE_MAX_MEMORY: "/usr/share/jitsi-videobridge/jvb.sh (-Xmx), from jitsi-videobridge jvb/resources/jvb.sh",
+    },
+};
+
+const VERIFIED: Record<string, typeof STABLE_11146_2> = { "stable-11146-2": STABLE_11146_2 };
+
+/** Variables the program's own start commands read (JvbPool: JVB_START, NODE_ADDRESS_SCRIPT). */
+const OWN: Record<string, Table> = {
+    jvb: { JVB_PORT_BASE: "JVB_START: the pod's media port is this plus its ordinal", NODE_NAME: "NODE_ADDRESS_SCRIPT (init container)" },
+};
+
+function jitsiContainers(objects: Obj[]): { image: string; tag: string; container: Obj }[] {
+    return containers({ resources: objects.map((inputs) => ({ type: "kubernetes:x", name: "", inputs, secretPaths: [], dependsOn: [] })), outputs: {} })
+        .map(({ container }) => ({ container, m: /^ghcr\.io\/jitsi\/(\w+):(.+)$/.exec(container.image) }))
+        .filter((c) => c.m)
+        .map(({ container, m }) => ({ image: m![1], tag: m![2], container }));
+}
+
+describe("upstream facts: environment variables the Jitsi images read", function () {
+    this.timeout(30_000);
+
+    it("has a verified table for the default tag and for the tag each stack file pins", () => {
+        for (const tag of [DEFAULT_JITSI_TAG, stackFile("development")["jitsi:imageTag"], stackFile("production")["jitsi:imageTag"]]) {
+            if (tag === undefined) continue;
+            assert.ok(VERIFIED[tag], `no verified variable table for ${tag}: read its rootfs and add one to test/upstream.test.ts`);
+        }
+    });
+
+    const variants: Record<string, () => ReturnType<typeof readStackFile>> = {
+        development: () => readStackFile("development"),
+        production: () => readStackFile("production"),
+        "production with every web setting, nodeIP advertising and relay off": () =>
+            withConfig(readStackFile("production"), {
+                "jitsi:web": { defaultLanguage: "de", p2p: { stunServers: ["stun.example.org:3478"] } },
+                "jitsi:jvb": { advertise: "nodeIP", allowPrivateAddresses: true, stunServers: [], relay: { enabled: false } },
+            }),
+    };
+    for (const [name, config] of Object.entries(variants)) {
+        it(`sets on each Jitsi container only variables its image reads (${name})`, async () => {
+            const run = await runProgram(config());
+            if (run.error) throw run.error;
+            const unread: string[] = [];
+            for (const { image, tag, container } of jitsiContainers(run.resources.map((r) => r.inputs))) {
+                const table = VERIFIED[tag]?.[image as keyof typeof STABLE_11146_2];
+                assert.ok(table, `no table for ${image}:${tag}`);
+                for (const e of container.env ?? []) {
+                    if (!(e.name in table || e.name in BASE || e.name in (OWN[image] ?? {}))) unread.push(`${image}/${container.name}: ${e.name}`);
+                }
+            }
+            assert.deepStrictEqual(unread, []);
+        });
+    }
+
+    it("catches a variable the image does not read", async () => {
+        const run = await runProgram(readStackFile("production"));
+        const objects = run.resources.map((r) => r.inputs);
+        const jicofo = objects.find((o) => o?.kind === "Deployment" && o.metadata.name === "shard-0-jicofo");
+        // What the program set before this table existed: jicofo at stable-11146-2 never reads it.
+        jicofo.spec.template.spec.containers[0].env.push({ name: "JICOFO_COMPONENT_SECRET", valueFrom: { secretKeyRef: { name: "x", key: "y" } } });
+        const table = STABLE_11146_2.jicofo;
+        const names = jitsiContainers(objects)
+            .filter((c) => c.image === "jicofo")
+            .flatMap((c) => (c.container.env ?? []).map((e: Obj) => e.name))
+            .filter((n: string) => !(n in table) && !(n in BASE));
+        assert.deepStrictEqual(names, ["JICOFO_COMPONENT_SECRET"]);
+    });
+});
