@@ -15,8 +15,8 @@ import { RoomRouter } from "./components/roomRouter";
 import { NodeAddressReader } from "./components/nodeAddressReader";
 import { Shard } from "./components/shard";
 import { Turn } from "./components/turn";
-import { advertiseMode, SecretKey, StackConfig } from "./config/schema";
-import { admitAcmeSolvers, denyIngressByDefault, maxParticipantsPerBridge, ownedNamespace, RESTRICTED, stackCapacity, TurnEndpoint, TURN_PORTS } from "./lib";
+import { advertiseMode, StackConfig } from "./config/schema";
+import { admitAcmeSolvers, denyIngressByDefault, JitsiSecretKey, maxParticipantsPerBridge, ownedNamespace, RESTRICTED, stackCapacity, TurnEndpoint, TURN_PORTS } from "./lib";
 
 export = async () => {
     const config = loadConfig();
@@ -99,8 +99,7 @@ function deploy(config: StackConfig) {
               monitoring: config.monitoring,
               namespaces: config.namespaces,
               host: config.hosts[0],
-              clusterIssuer: config.tls.issuer,
-              serveResourceMetrics: !config.ops.metricsServer.enabled,
+                            ingressNginxNamespace: config.ops.ingressNginx.enabled ? config.namespaces.ingressNginx : undefined,
               jitsiNamespace: namespace,
               dependsOn: ops.ingressReady,
           })
@@ -137,7 +136,7 @@ function deploy(config: StackConfig) {
 }
 
 /** The credentials this stack's parts use. */
-function secretKeys(config: StackConfig): SecretKey[] {
+function secretKeys(config: StackConfig): JitsiSecretKey[] {
     return ["jicofoAuthPassword", "jvbAuthPassword", ...(config.turn.enabled ? (["turnSharedSecret"] as const) : [])];
 }
 

@@ -2,13 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { NAMESPACE } from "../config/load";
-import { SecretKey } from "../config/schema";
-import { AUTH_SECRET_NAME, OWNER_LABELS, SECRET_ENV } from "../lib";
+import { AUTH_SECRET_NAME, JitsiSecretKey, OWNER_LABELS, SECRET_ENV } from "../lib";
 
 export interface JitsiSecretsArgs {
     namespace: pulumi.Input<string>;
     /** The credentials this stack uses; a switched-off feature's secret is neither generated nor stored. */
-    keys: readonly SecretKey[];
+    keys: readonly JitsiSecretKey[];
 }
 
 /**
@@ -20,13 +19,13 @@ export interface JitsiSecretsArgs {
 export class JitsiSecrets extends pulumi.ComponentResource {
     readonly secretName: pulumi.Output<string>;
     /** The values, for tests and for components that need to hand them on; all are Pulumi secrets. */
-    readonly values: Partial<Record<SecretKey, pulumi.Output<string>>>;
+    readonly values: Partial<Record<JitsiSecretKey, pulumi.Output<string>>>;
 
     constructor(name: string, args: JitsiSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("jitsi:secrets:JitsiSecrets", name, {}, opts);
         const config = new pulumi.Config(NAMESPACE);
 
-        const values: Partial<Record<SecretKey, pulumi.Output<string>>> = {};
+        const values: Partial<Record<JitsiSecretKey, pulumi.Output<string>>> = {};
         const stringData: Record<string, pulumi.Output<string>> = {};
         for (const key of args.keys) {
             const value =

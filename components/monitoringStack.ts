@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { StackConfig } from "../config/schema";
+import { NAMESPACE } from "../config/load";
+import { SecretKey, StackConfig } from "../config/schema";
 import {
     CHARTS,
     Component,
@@ -21,15 +22,23 @@ import { INGRESS_CLASS } from "./roomRouter";
 export const KPS_FULLNAME = "kube-prometheus-stack";
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
 export const GRAFANA_PATH = "/grafana";
+/** The AlertmanagerConfig used as Alertmanager's whole configuration, and its credentials. */
+export const ALERTMANAGER_CONFIG = "jitsi-receivers";
+export const ALERT_RECEIVERS_SECRET = "alertmanager-receivers";
+/** Labels of ingress-nginx's controller Services (chart 4.15.1, _helpers.tpl selectorLabels, release ingress-nginx). */
+export const INGRESS_NGINX_CONTROLLER_LABELS = {
+    "app.kubernetes.io/name": "ingress-nginx",
+    "app.kubernetes.io/instance": "ingress-nginx",
+    "app.kubernetes.io/component": "controller",
+} as const;
 
 export interface MonitoringStackArgs {
     monitoring: StackConfig["monitoring"];
     namespaces: StackConfig["namespaces"];
     /** Grafana is served at https://<host>/grafana. */
     host: string;
-    clusterIssuer: string;
-    /** When metrics-server is off, prometheus-adapter serves the resource metrics API instead. */
-    serveResourceMetrics: boolean;
+    /** The ingress controller's namespace when this stack runs ingress-nginx: its metrics are scraped. */
+    ingressNginxNamespace?: string;
     /** The Jitsi namespace must exist before monitors are created in it. */
     jitsiNamespace: pulumi.Resource;
     dependsOn?: pulumi.Resource[];
@@ -69,7 +78,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
 
         pinnedChart("prometheus-adapter", CHARTS.prometheusAdapter, namespace, {
             prometheus: { url: `http://${KPS_FULLNAME}-prometheus.${namespace}.svc`, port: 9090 },
-            rules: adapterRules(args.serveResourceMetrics),
+            rules: adapterRules(monitoring.serveResourceMetrics),
         }, { parent: this, dependsOn: [ns] });
 
         // Custom resources: their CRDs come with the kube-prometheus-stack chart.
@@ -99,6 +108,48 @@ export class MonitoringStack extends pulumi.ComponentResource {
             );
         }
 
+        if (args.ingressNginxNamespace) {
+            // The chart's own ServiceMonitor would need this chart's CRDs before ingress-nginx exists; this
+            // one selects the controller's metrics Service (controller.metrics.enabled) from here instead.
+            new k8s.apiextensions.CustomResource(
+                "ingress-nginx",
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "ServiceMonitor",
+                    metadata: { name: "ingress-nginx", namespace, labels: { ...OWNER_LABELS } },
+                    spec: {
+                        namespaceSelector: { matchNames: [args.ingressNginxNamespace] },
+                        selector: { matchLabels: INGRESS_NGINX_CONTROLLER_LABELS },
+                        endpoints: [{ port: "metrics", interval: "30s" }],
+                    },
+                },
+                { parent: this, dependsOn: [kps] },
+            );
+        }
+
+        const receivers = alertReceivers(monitoring.alerts.receivers);
+        if (receivers) {
+            const config = new pulumi.Config(NAMESPACE);
+            const credentials = new k8s.core.v1.Secret(
+                "alertmanager-receivers",
+                {
+                    metadata: { name: ALERT_RECEIVERS_SECRET, namespace, labels: { ...OWNER_LABELS } },
+                    stringData: Object.fromEntries(receivers.secretKeys.map(([setting, key]) => [key, config.requireSecret(setting)])),
+                },
+                { parent: this, dependsOn: [ns] },
+            );
+            new k8s.apiextensions.CustomResource(
+                "alertmanager-receivers",
+                {
+                    apiVersion: "monitoring.coreos.com/v1alpha1",
+                    kind: "AlertmanagerConfig",
+                    metadata: { name: ALERTMANAGER_CONFIG, namespace, labels: { ...OWNER_LABELS } },
+                    spec: receivers.spec,
+                },
+                { parent: this, dependsOn: [kps, credentials] },
+            );
+        }
+
         new k8s.apiextensions.CustomResource(
             "jitsi-alerts",
             {
@@ -125,7 +176,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
 
 }
 
-export function kubePrometheusStackValues(args: Pick<MonitoringStackArgs, "monitoring" | "namespaces" | "host" | "clusterIssuer">) {
+export function kubePrometheusStackValues(args: Pick<MonitoringStackArgs, "monitoring" | "namespaces" | "host">) {
     const { prometheus, alertmanager, grafana } = args.monitoring;
     // Monitors and rules are picked up from these namespaces only, whatever their labels.
     const watched = {
@@ -154,21 +205,33 @@ export function kubePrometheusStackValues(args: Pick<MonitoringStackArgs, "monit
                 ruleNamespaceSelector: watched,
             },
         },
-        alertmanager: { alertmanagerSpec: { replicas: alertmanager.replicas } },
+        alertmanager: {
+            alertmanagerSpec: {
+                replicas: alertmanager.replicas,
+                // With receivers configured, the AlertmanagerConfig is the whole configuration; else the chart's (no receiver).
+                ...(alertReceivers(args.monitoring.alerts.receivers) ? { alertmanagerConfiguration: { name: ALERTMANAGER_CONFIG } } : {}),
+            },
+        },
+        // prometheus-adapter's resource rules, and node dashboards, group node metrics by a `node` label.
+        "prometheus-node-exporter": {
+            prometheus: { monitor: { relabelings: [{ sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node", action: "replace" }] } },
+        },
         grafana: {
             admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
             persistence: { enabled: true, type: "pvc", size: grafana.storage, accessModes: ["ReadWriteOnce"] },
+            // A ReadWriteOnce volume cannot attach to a new pod on another node while the old one holds it.
+            deploymentStrategy: { type: "Recreate" },
             "grafana.ini": {
                 server: { root_url: `https://${args.host}${GRAFANA_PATH}`, serve_from_sub_path: true },
             },
+            // No certificate of its own: ingress-nginx serves one certificate per host, the one the Jitsi
+            // Ingress orders for this host (Let's Encrypt allows 5 duplicate certificates a week).
             ingress: {
                 enabled: true,
                 ingressClassName: INGRESS_CLASS,
-                annotations: { "cert-manager.io/cluster-issuer": args.clusterIssuer },
                 hosts: [args.host],
                 path: GRAFANA_PATH,
                 pathType: "Prefix",
-                tls: [{ secretName: "grafana-tls", hosts: [args.host] }],
             },
             sidecar: { dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1" } },
         },
@@ -211,6 +274,50 @@ function resourceMetricRules() {
             containerLabel: "container",
         },
         window: "3m",
+    };
+}
+
+/**
+ * Alertmanager's configuration when any receiver is set: every alert to one receiver with each
+ * configured channel, except the always-firing Watchdog. Credentials come from the Secret by reference
+ * (AlertmanagerConfig v1alpha1: authPassword, urlSecret, apiURL are SecretKeySelectors).
+ */
+export function alertReceivers(r: StackConfig["monitoring"]["alerts"]["receivers"]) {
+    if (!r.email && !r.webhook && !r.chat) return undefined;
+    const secretKeys: [SecretKey, string][] = [];
+    const ref = (setting: SecretKey, key: string) => {
+        secretKeys.push([setting, key]);
+        return { name: ALERT_RECEIVERS_SECRET, key };
+    };
+    const receiver: Record<string, unknown> = { name: "jitsi" };
+    if (r.email) {
+        receiver.emailConfigs = [
+            {
+                to: r.email.to,
+                from: r.email.from,
+                smarthost: r.email.smarthost,
+                requireTLS: r.email.requireTls,
+                sendResolved: true,
+                ...(r.email.username ? { authUsername: r.email.username, authPassword: ref("alertEmailPassword", "email-password") } : {}),
+            },
+        ];
+    }
+    if (r.webhook) receiver.webhookConfigs = [{ urlSecret: ref("alertWebhookUrl", "webhook-url"), sendResolved: r.webhook.sendResolved }];
+    if (r.chat) {
+        receiver.slackConfigs = [
+            { apiURL: ref("alertChatWebhookUrl", "chat-url"), sendResolved: r.chat.sendResolved, ...(r.chat.channel ? { channel: r.chat.channel } : {}) },
+        ];
+    }
+    return {
+        secretKeys,
+        spec: {
+            route: {
+                receiver: "jitsi",
+                groupBy: ["alertname", "namespace"],
+                routes: [{ receiver: "null", matchers: [{ name: "alertname", value: "Watchdog|InfoInhibitor", matchType: "=~" }] }],
+            },
+            receivers: [{ name: "null" }, receiver],
+        },
     };
 }
 

@@ -1,6 +1,7 @@
 import * as certmanager from "@pulumi/kubernetes-cert-manager";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import { StackConfig } from "../config/schema";
 import {
     CHART_DEFAULT,
@@ -117,8 +118,10 @@ export class OpsStack extends pulumi.ComponentResource {
                     externalTrafficPolicy: "Local",
                     annotations: settings.serviceAnnotations,
                 },
+                // The metrics Service, scraped by the MonitoringStack's ServiceMonitor when monitoring is on.
                 metrics: { enabled: true },
-                podDisruptionBudget: settings.replicas > 1 ? { enabled: true, minAvailable: 1 } : undefined,
+                // The chart makes a PodDisruptionBudget with this only above one replica (controller-poddisruptionbudget.yaml).
+                minAvailable: 1,
                 allowSnippetAnnotations: false,
             },
         }, ns);
@@ -183,11 +186,12 @@ export class OpsStack extends pulumi.ComponentResource {
             crdsAndNamespace,
         );
 
+        const policy = JSON.stringify(ilmPolicy(settings.retentionDays), null, 2);
         const ilm = new k8s.core.v1.ConfigMap(
             "filebeat-ilm",
             {
                 metadata: { name: "filebeat-ilm", namespace, labels: { ...OWNER_LABELS } },
-                data: { "policy.json": JSON.stringify(ilmPolicy(settings.retentionDays), null, 2) },
+                data: { "policy.json": policy },
             },
             { parent: this, dependsOn: [ns] },
         );
@@ -230,6 +234,8 @@ export class OpsStack extends pulumi.ComponentResource {
                     config: filebeatConfig(),
                     daemonSet: {
                         podTemplate: {
+                            // Filebeat loads the policy only at start (setup.ilm): a new policy must restart it.
+                            metadata: { annotations: { "jitsi-pulumi/ilm-policy-sha256": createHash("sha256").update(policy).digest("hex") } },
                             spec: {
                                 serviceAccountName: account.metadata.name,
                                 automountServiceAccountToken: true,
@@ -288,13 +294,17 @@ export function elasticsearchNodeSets(settings: StackConfig["ops"]["logging"]): 
     ];
 }
 
-/** Roll indices over daily and delete them `retentionDays` after rollover: logs never grow without bound. */
+/**
+ * Roll indices over daily and delete them so that no log line is older than `retentionDays`: the delete
+ * phase's age counts from rollover, and an index rolls over a day after its first line, so the delete
+ * comes one day earlier than the retention.
+ */
 export function ilmPolicy(retentionDays: number) {
     return {
         policy: {
             phases: {
                 hot: { actions: { rollover: { max_age: "1d", max_primary_shard_size: "50gb" } } },
-                delete: { min_age: `${retentionDays}d`, actions: { delete: {} } },
+                delete: { min_age: `${retentionDays - 1}d`, actions: { delete: {} } },
             },
         },
     };

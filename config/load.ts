@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { configSchema, normalizeShards, SECRET_KEYS, StackConfig } from "./schema";
+import { configSchema, normalizeShards, SECRET_KEYS, SecretKey, StackConfig } from "./schema";
 
 export const NAMESPACE = "jitsi";
 /** The project's former name: `pulumi config set` without a namespace wrote there, and nothing read it. */
@@ -53,15 +53,23 @@ export function loadConfig(): StackConfig {
     }
     const result = parseConfig(raw);
     problems.push(...result.problems);
-    const turn = result.config?.turn;
-    if (turn?.enabled && turn.external && !(`${NAMESPACE}:turnSharedSecret` in pulumi.runtime.allConfig())) {
-        problems.push(
-            `${NAMESPACE}:turnSharedSecret = (missing): is required with turn.external: your TURN server's shared secret ` +
-                `(static-auth-secret), set with 'pulumi config set --secret ${NAMESPACE}:turnSharedSecret <value>'`,
-        );
-    }
+    if (result.config) problems.push(...missingSecrets(result.config, new Set(Object.keys(pulumi.runtime.allConfig()))));
     if (problems.length > 0 || !result.config) throw new ConfigError(problems);
     return result.config;
+}
+
+/** Secret settings that cannot be generated, because they belong to something outside the stack. */
+function missingSecrets(config: StackConfig, present: Set<string>): string[] {
+    const receivers = config.monitoring.alerts.receivers;
+    const needed: [boolean, SecretKey, string][] = [
+        [config.turn.enabled && config.turn.external !== undefined, "turnSharedSecret", "is required with turn.external: your TURN server's shared secret (static-auth-secret)"],
+        [config.monitoring.enabled && receivers.email?.username !== undefined, "alertEmailPassword", "is required with monitoring.alerts.receivers.email.username: the SMTP password"],
+        [config.monitoring.enabled && receivers.webhook !== undefined, "alertWebhookUrl", "is required with monitoring.alerts.receivers.webhook: the URL alerts are posted to"],
+        [config.monitoring.enabled && receivers.chat !== undefined, "alertChatWebhookUrl", "is required with monitoring.alerts.receivers.chat: the chat's incoming-webhook URL"],
+    ];
+    return needed
+        .filter(([wanted, key]) => wanted && !present.has(`${NAMESPACE}:${key}`))
+        .map(([, key, why]) => `${NAMESPACE}:${key} = (missing): ${why}; set it with 'pulumi config set --secret ${NAMESPACE}:${key} <value>'`);
 }
 
 /** Validates settings given as plain values (as the stack file holds them). */

@@ -21,7 +21,15 @@ export const DEFAULT_TURN_IMAGE = "coturn/coturn:4.17.0-r0";
  * Settings that hold secrets. They are never part of the validated object: they are read with
  * `config.getSecret`, and generated when absent. Setting one without `--secret` is refused.
  */
-export const SECRET_KEYS = ["jicofoAuthPassword", "jvbAuthPassword", "turnSharedSecret"] as const;
+export const SECRET_KEYS = [
+    "jicofoAuthPassword",
+    "jvbAuthPassword",
+    "turnSharedSecret",
+    // Alertmanager receivers' credentials: never generated, required when their receiver is configured.
+    "alertEmailPassword",
+    "alertWebhookUrl",
+    "alertChatWebhookUrl",
+] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
 export const ADVERTISE_MODES = ["nodeExternalIP", "nodeIP", "publicIps"] as const;
@@ -389,6 +397,11 @@ export const configSchema = z
             .strictObject({
                 /** The MonitoringStack; with it, JVBs scale on jitsi_jvb_stress, without it on CPU. */
                 enabled: z.boolean().default(true),
+                /**
+                 * prometheus-adapter registers the resource metrics API (v1beta1.metrics.k8s.io, `kubectl top`, CPU
+                 * autoscaling) too. Only where nothing else serves it: managed clusters' own metrics-server owns it.
+                 */
+                serveResourceMetrics: z.boolean().default(false),
                 prometheus: z
                     .strictObject({
                         replicas: z.number().int().min(1).default(1),
@@ -405,6 +418,25 @@ export const configSchema = z
                         jvbStressThreshold: z.number().gt(0).max(1).default(0.8),
                         /** Fire when this many ICE connections per shard failed within 15 minutes. */
                         iceFailures: z.number().int().min(1).default(10),
+                        /** Where Alertmanager sends alerts; none set: alerts are only visible in Alertmanager and Grafana. */
+                        receivers: z
+                            .strictObject({
+                                /** Password: the secret setting alertEmailPassword, when `username` is set. */
+                                email: z
+                                    .strictObject({
+                                        to: z.email(),
+                                        from: z.email(),
+                                        smarthost: hostPort,
+                                        username: z.string().min(1).optional(),
+                                        requireTls: z.boolean().default(true),
+                                    })
+                                    .optional(),
+                                /** Any HTTP endpoint taking Alertmanager's JSON; its URL is the secret setting alertWebhookUrl. */
+                                webhook: z.strictObject({ sendResolved: z.boolean().default(true) }).optional(),
+                                /** A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat); URL: alertChatWebhookUrl. */
+                                chat: z.strictObject({ channel: z.string().min(1).optional(), sendResolved: z.boolean().default(true) }).optional(),
+                            })
+                            .prefault({}),
                     })
                     .prefault({}),
             })
@@ -442,6 +474,14 @@ export const configSchema = z
                 path: ["tls", "acmeEmail"],
                 input: undefined,
                 message: "is required while ops.certManager.enabled is true: Let's Encrypt registers the account under it",
+            });
+        }
+        if (cfg.monitoring.enabled && cfg.monitoring.serveResourceMetrics && cfg.ops.metricsServer.enabled) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["monitoring", "serveResourceMetrics"],
+                input: true,
+                message: "must be false while ops.metricsServer.enabled is true: one component owns v1beta1.metrics.k8s.io",
             });
         }
         const turn = cfg.turn;

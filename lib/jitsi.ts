@@ -25,6 +25,8 @@ export const SECRET_ENV = {
     turnSharedSecret: "TURN_CREDENTIALS",
 } as const;
 export type SecretEnvName = (typeof SECRET_ENV)[keyof typeof SECRET_ENV];
+/** The secret settings the Jitsi containers use (kept in the jitsi-auth Secret). */
+export type JitsiSecretKey = keyof typeof SECRET_ENV;
 
 export const PROSODY_PORTS = { c2s: 5222, http: 5280, component: 5347 } as const;
 export const WEB_HTTP_PORT = 8000;

@@ -6,6 +6,7 @@
 import * as assert from "assert";
 import { Recorded, readStackFile, Run, runProgram, stackFile, withConfig } from "./harness";
 import { matches, named, objects, Obj, podTemplates } from "./objects";
+import { ALL_RECEIVERS, RECEIVER_SECRETS } from "./variants";
 
 const CHART = "kubernetes:helm.sh/v4:Chart";
 const CERT_MANAGER = "kubernetes-cert-manager:index:CertManager";
@@ -90,8 +91,11 @@ for (const stack of ["development", "production"]) {
         it("issues certificates from the configured issuer on every Ingress, Let's Encrypt over HTTP-01 through nginx", () => {
             const issuer = file["jitsi:tls"].issuer;
             assert.strictEqual(named(run, "Ingress", "jitsi").metadata.annotations["cert-manager.io/cluster-issuer"], issuer);
+            // One certificate per host: Grafana's Ingress orders none and is served with the Jitsi Ingress's.
             const grafanaIngress = charts(run)["kube-prometheus-stack"].values.grafana.ingress;
-            assert.strictEqual(grafanaIngress.annotations["cert-manager.io/cluster-issuer"], issuer);
+            assert.strictEqual(grafanaIngress.annotations, undefined);
+            assert.strictEqual(grafanaIngress.tls, undefined);
+            assert.deepStrictEqual(grafanaIngress.hosts, [named(run, "Ingress", "jitsi").spec.tls[0].hosts[0]]);
             for (const ci of objects(run, "ClusterIssuer")) {
                 assert.strictEqual(ci.spec.acme.email, file["jitsi:tls"].acmeEmail);
                 assert.deepStrictEqual(ci.spec.acme.solvers, [{ http01: { ingress: { ingressClassName: "nginx" } } }]);
@@ -122,7 +126,7 @@ for (const stack of ["development", "production"]) {
             if (monitoring.prometheus.resources) assert.deepStrictEqual(spec.resources, monitoring.prometheus.resources);
         });
 
-        it("serves Grafana under /grafana with TLS, a mounted persistent volume and a generated admin password kept secret", () => {
+        it("serves Grafana under /grafana with the host's one certificate, a persistent volume it is recreated on, and a generated admin password kept secret", () => {
             const grafana = charts(run)["kube-prometheus-stack"].values.grafana;
             const host = file["jitsi:hosts"][0];
             assert.deepStrictEqual(grafana.persistence, {
@@ -134,7 +138,9 @@ for (const stack of ["development", "production"]) {
             assert.strictEqual(grafana["grafana.ini"].server.root_url, `https://${host}/grafana`);
             assert.strictEqual(grafana["grafana.ini"].server.serve_from_sub_path, true);
             assert.strictEqual(grafana.ingress.path, "/grafana");
-            assert.deepStrictEqual(grafana.ingress.tls, [{ secretName: "grafana-tls", hosts: [host] }]);
+            assert.deepStrictEqual(named(run, "Ingress", "jitsi").spec.tls, [{ hosts: file["jitsi:hosts"], secretName: "jitsi-tls" }]);
+            // Recreate: the ReadWriteOnce volume cannot attach to a new pod on another node while the old pod runs.
+            assert.deepStrictEqual(grafana.deploymentStrategy, { type: "Recreate" });
 
             const secret = named(run, "Secret", grafana.admin.existingSecret);
             assert.strictEqual(secret.metadata.namespace, "monitoring");
@@ -235,7 +241,9 @@ for (const stack of ["development", "production"]) {
             assert.strictEqual(dataSet.volumeClaimTemplates[0].spec.resources.requests.storage, logging.storage);
 
             const policy = JSON.parse(named(run, "ConfigMap", "filebeat-ilm").data["policy.json"]);
-            assert.strictEqual(policy.policy.phases.delete.min_age, `${logging.retentionDays}d`);
+            // Age counts from the daily rollover, so the delete comes a day before the retention runs out.
+            assert.strictEqual(policy.policy.phases.delete.min_age, `${logging.retentionDays - 1}d`);
+            assert.strictEqual(policy.policy.phases.hot.actions.rollover.max_age, "1d");
             const beat = named(run, "Beat", "filebeat");
             assert.strictEqual(beat.spec.type, "filebeat");
             assert.strictEqual(beat.spec.config["setup.ilm.policy_file"], "/usr/share/filebeat/ilm/policy.json");
@@ -270,12 +278,32 @@ describe("ops and monitoring switched per stack", function () {
         assert.strictEqual(run.outputs.grafanaUrl, undefined);
     });
 
-    it("lets prometheus-adapter serve resource metrics when metrics-server is off, so one component owns that API", async () => {
+    it("leaves the resource metrics API alone when metrics-server is off, since managed clusters bring their own", async () => {
+        // prometheus-adapter 5.3.0 creates the APIService v1beta1.metrics.k8s.io whenever rules.resource is set
+        // (templates/resource-metrics-apiservice.yaml); GKE and AKS own that APIService already.
         const run = await runProgram(withConfig(production, { "jitsi:ops": { metricsServer: { enabled: false } } }));
         assert.ifError(run.error);
         assert.strictEqual(charts(run)["metrics-server"], undefined);
+        assert.strictEqual(charts(run)["prometheus-adapter"].values.rules.resource, undefined);
+    });
+
+    it("lets prometheus-adapter serve resource metrics when asked to, with node metrics labelled by node", async () => {
+        const run = await runProgram(
+            withConfig(production, { "jitsi:ops": { metricsServer: { enabled: false } }, "jitsi:monitoring": { ...stackFile("production")["jitsi:monitoring"], serveResourceMetrics: true } }),
+        );
+        assert.ifError(run.error);
         const resource = charts(run)["prometheus-adapter"].values.rules.resource;
         assert.ok(resource.cpu.containerQuery && resource.memory.containerQuery);
+        assert.deepStrictEqual(resource.cpu.resources.overrides.node, { resource: "node" });
+        // The adapter's node query matches on `node`, which node-exporter's monitor now adds from the pod's node.
+        const relabel = charts(run)["kube-prometheus-stack"].values["prometheus-node-exporter"].prometheus.monitor.relabelings;
+        assert.deepStrictEqual(relabel, [{ sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node", action: "replace" }]);
+    });
+
+    it("refuses to let prometheus-adapter serve resource metrics next to metrics-server", async () => {
+        const run = await runProgram(withConfig(production, { "jitsi:monitoring": { serveResourceMetrics: true } }));
+        assert.match(String(run.error?.message), /jitsi:monitoring\.serveResourceMetrics = true: must be false while ops\.metricsServer\.enabled is true/);
+        assert.deepStrictEqual(run.resources, []);
     });
 
     it("gives the dashboard's login user read-only access, never cluster-admin", async () => {
@@ -288,9 +316,81 @@ describe("ops and monitoring switched per stack", function () {
         for (const b of objects(run, "ClusterRoleBinding")) assert.notStrictEqual(b.roleRef.name, "cluster-admin");
     });
 
-    it("puts the issuer the stack chooses on every Ingress", async () => {
+    it("orders every certificate from the issuer the stack chooses", async () => {
         const run = await runProgram(withConfig(production, { "jitsi:tls": { issuer: "letsencrypt-staging", acmeEmail: "ops@school.example" } }));
         assert.strictEqual(named(run, "Ingress", "jitsi").metadata.annotations["cert-manager.io/cluster-issuer"], "letsencrypt-staging");
-        assert.strictEqual(charts(run)["kube-prometheus-stack"].values.grafana.ingress.annotations["cert-manager.io/cluster-issuer"], "letsencrypt-staging");
+        assert.strictEqual(named(run, "Certificate", "turn-tls").spec.issuerRef.name, "letsencrypt-staging");
+    });
+});
+
+describe("alerts reach people, and the charts' settings take effect", function () {
+    this.timeout(30_000);
+    const production = readStackFile("production");
+
+    it("sends alerts by e-mail, webhook and chat through an AlertmanagerConfig whose credentials stay in a Secret", async () => {
+        const run = await runProgram(
+            withConfig(production, { "jitsi:monitoring": { alerts: { receivers: ALL_RECEIVERS } }, ...RECEIVER_SECRETS }, Object.keys(RECEIVER_SECRETS)),
+        );
+        assert.ifError(run.error);
+        const values = charts(run)["kube-prometheus-stack"].values;
+        const config = named(run, "AlertmanagerConfig", values.alertmanager.alertmanagerSpec.alertmanagerConfiguration.name);
+        assert.strictEqual(config.metadata.namespace, "monitoring", "the global AlertmanagerConfig lives in Alertmanager's namespace");
+        assert.strictEqual(config.spec.route.receiver, "jitsi");
+        const receiver = config.spec.receivers.find((r: Obj) => r.name === "jitsi");
+        assert.deepStrictEqual(receiver.emailConfigs[0].authPassword, { name: "alertmanager-receivers", key: "email-password" });
+        assert.strictEqual(receiver.emailConfigs[0].to, "oncall@school.example");
+        assert.strictEqual(receiver.emailConfigs[0].requireTLS, true);
+        assert.deepStrictEqual(receiver.webhookConfigs[0].urlSecret, { name: "alertmanager-receivers", key: "webhook-url" });
+        assert.deepStrictEqual(receiver.slackConfigs[0].apiURL, { name: "alertmanager-receivers", key: "chat-url" });
+        assert.strictEqual(receiver.slackConfigs[0].channel, "#jitsi");
+        // Watchdog fires always, by design; it goes nowhere.
+        assert.deepStrictEqual(config.spec.route.routes, [{ receiver: "null", matchers: [{ name: "alertname", value: "Watchdog|InfoInhibitor", matchType: "=~" }] }]);
+
+        const secret = named(run, "Secret", "alertmanager-receivers");
+        assert.deepStrictEqual(secret.stringData, {
+            "email-password": "smtp-password-value",
+            "webhook-url": "https://hooks.example/alert-token-value",
+            "chat-url": "https://chat.example/hooks/chat-token-value",
+        });
+        const recorded = run.resources.find((r) => r.inputs === secret)!;
+        assert.deepStrictEqual(recorded.secretPaths, ["stringData"]);
+        const elsewhere = JSON.stringify(run.resources.filter((r) => r !== recorded).map((r) => r.inputs));
+        for (const value of Object.values(RECEIVER_SECRETS)) assert.ok(!elsewhere.includes(value), "a receiver credential leaked");
+    });
+
+    it("keeps the chart's own Alertmanager configuration when no receiver is set", async () => {
+        const run = await runProgram(production);
+        assert.strictEqual(charts(run)["kube-prometheus-stack"].values.alertmanager.alertmanagerSpec.alertmanagerConfiguration, undefined);
+        assert.deepStrictEqual(objects(run, "AlertmanagerConfig"), []);
+    });
+
+    it("refuses a receiver whose credential is missing, naming the secret setting", async () => {
+        const run = await runProgram(withConfig(production, { "jitsi:monitoring": { alerts: { receivers: { chat: {} } } } }));
+        assert.match(String(run.error?.message), /jitsi:alertChatWebhookUrl = \(missing\): is required with monitoring\.alerts\.receivers\.chat/);
+        assert.deepStrictEqual(run.resources, []);
+    });
+
+    it("scrapes ingress-nginx's metrics Service, and asks the chart for a disruption budget by the key it has", async () => {
+        const run = await runProgram(production);
+        const controller = charts(run)["ingress-nginx"].values.controller;
+        assert.strictEqual(controller.metrics.enabled, true);
+        assert.strictEqual(controller.minAvailable, 1);
+        assert.strictEqual(controller.podDisruptionBudget, undefined);
+        const monitor = named(run, "ServiceMonitor", "ingress-nginx");
+        assert.strictEqual(monitor.metadata.namespace, "monitoring");
+        assert.deepStrictEqual(monitor.spec.namespaceSelector, { matchNames: ["ingress-nginx"] });
+        assert.deepStrictEqual(monitor.spec.endpoints.map((e: Obj) => e.port), ["metrics"]);
+        const watched = charts(run)["kube-prometheus-stack"].values.prometheus.prometheusSpec.serviceMonitorNamespaceSelector.matchExpressions[0].values;
+        assert.ok(watched.includes(monitor.metadata.namespace), "Prometheus picks up ServiceMonitors from the monitor's namespace");
+    });
+
+    it("restarts Filebeat when the retention changes, since it loads its lifecycle policy only at start", async () => {
+        const annotation = async (days: number) => {
+            const run = await runProgram(withConfig(production, { "jitsi:ops": { ...stackFile("production")["jitsi:ops"], logging: { ...stackFile("production")["jitsi:ops"].logging, retentionDays: days } } }));
+            return named(run, "Beat", "filebeat").spec.daemonSet.podTemplate.metadata.annotations["jitsi-pulumi/ilm-policy-sha256"];
+        };
+        const [a, b] = [await annotation(14), await annotation(30)];
+        assert.match(a, /^[0-9a-f]{64}$/);
+        assert.notStrictEqual(a, b);
     });
 });
