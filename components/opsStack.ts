@@ -1,10 +1,10 @@
 import * as certmanager from "@pulumi/kubernetes-cert-manager";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
 import { StackConfig } from "../config/schema";
 import {
     CHART_DEFAULT,
+    configChecksum,
     CHARTS,
     ChartRef,
     ELASTIC_STACK_VERSION,
@@ -235,7 +235,7 @@ export class OpsStack extends pulumi.ComponentResource {
                     daemonSet: {
                         podTemplate: {
                             // Filebeat loads the policy only at start (setup.ilm): a new policy must restart it.
-                            metadata: { annotations: { "jitsi-pulumi/ilm-policy-sha256": createHash("sha256").update(policy).digest("hex") } },
+                            metadata: { annotations: configChecksum(policy) },
                             spec: {
                                 serviceAccountName: account.metadata.name,
                                 automountServiceAccountToken: true,

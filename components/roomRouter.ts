@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
 import { ResourceSettings } from "../config/schema";
 import {
+    configChecksum,
     fromNamespace,
     fromPods,
     haproxyConfig,
@@ -112,7 +112,7 @@ export class RoomRouter extends pulumi.ComponentResource {
                         metadata: {
                             labels: podLabels,
                             // HAProxy reads its configuration at start; a new one must restart the pods.
-                            annotations: { "jitsi-pulumi/config-sha256": sha256(this.config + ROUTER_ENTRYPOINT) },
+                            annotations: configChecksum(this.config, ROUTER_ENTRYPOINT),
                         },
                         spec: {
                             automountServiceAccountToken: false,
@@ -229,8 +229,4 @@ export class RoomRouter extends pulumi.ComponentResource {
 
         this.registerOutputs({ serviceName: this.serviceName });
     }
-}
-
-function sha256(text: string): string {
-    return createHash("sha256").update(text).digest("hex");
 }

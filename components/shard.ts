@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
 import { JvbSettings, ResourceSettings, ShardSpec, StackConfig, WebSettings } from "../config/schema";
 import {
+    configChecksum,
     fromPods,
     httpProbe,
     ingressPolicy,
@@ -138,7 +138,7 @@ export class Shard extends pulumi.ComponentResource {
             volume: { name: "custom-config", configMap: { name: webConfig.metadata.name } },
             mount: { name: "custom-config", mountPath: WEB_CUSTOM_CONFIG_PATH, subPath: "custom-config.js", readOnly: true },
             // The image reads the file at start (and a subPath mount never updates): a new one restarts the pods.
-            checksum: createHash("sha256").update(customConfig).digest("hex"),
+            checksum: configChecksum(customConfig),
         });
 
         this.webServiceName = webServiceName(shard.name);
@@ -177,7 +177,7 @@ export class Shard extends pulumi.ComponentResource {
         configFile?: {
             volume: k8s.types.input.core.v1.Volume;
             mount: k8s.types.input.core.v1.VolumeMount;
-            checksum: string;
+            checksum: Record<string, string>;
         },
     ): k8s.apps.v1.Deployment {
         const shard = args.shard.name;
@@ -195,7 +195,7 @@ export class Shard extends pulumi.ComponentResource {
                     template: {
                         metadata: {
                             labels: labels(component, shard),
-                            annotations: configFile ? { "jitsi-pulumi/config-sha256": configFile.checksum } : undefined,
+                            annotations: configFile?.checksum,
                         },
                         spec: {
                             automountServiceAccountToken: false,

@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
 import { TurnSettings } from "../config/schema";
 import {
     acmeForwarderConfig,
@@ -11,6 +10,7 @@ import {
     tcp,
     udp,
     AUTH_SECRET_NAME,
+    configChecksum,
     labels,
     resourceRequirements,
     restrictedSecurityContext,
@@ -134,7 +134,7 @@ export class Turn extends pulumi.ComponentResource {
                     template: {
                         metadata: {
                             labels: podLabels,
-                            annotations: { "jitsi-pulumi/config-sha256": sha256(JSON.stringify(files) + TURN_START) },
+                            annotations: configChecksum(files["turnserver.conf"], files["haproxy.cfg"], TURN_START),
                         },
                         spec: {
                             automountServiceAccountToken: false,
@@ -250,8 +250,4 @@ export function turnServicePorts(settings: Pick<TurnSettings, "tlsPort" | "relay
         { name: "acme", protocol: "TCP", port: TURN_PORTS.acme, targetPort: TURN_CONTAINER_PORTS.acmeForwarder },
         ...Array.from({ length: max - min + 1 }, (_, i) => ({ name: `relay-${min + i}`, protocol: "UDP", port: min + i, targetPort: min + i })),
     ];
-}
-
-function sha256(text: string): string {
-    return createHash("sha256").update(text).digest("hex");
 }

@@ -16,3 +16,4 @@ export * from "./relay";
 export * from "./nodeAddress";
 export * from "./podSecurity";
 export * from "./networkPolicy";
+export * from "./checksum";

@@ -387,7 +387,7 @@ describe("alerts reach people, and the charts' settings take effect", function (
     it("restarts Filebeat when the retention changes, since it loads its lifecycle policy only at start", async () => {
         const annotation = async (days: number) => {
             const run = await runProgram(withConfig(production, { "jitsi:ops": { ...stackFile("production")["jitsi:ops"], logging: { ...stackFile("production")["jitsi:ops"].logging, retentionDays: days } } }));
-            return named(run, "Beat", "filebeat").spec.daemonSet.podTemplate.metadata.annotations["jitsi-pulumi/ilm-policy-sha256"];
+            return named(run, "Beat", "filebeat").spec.daemonSet.podTemplate.metadata.annotations["jitsi-pulumi/config-sha256"];
         };
         const [a, b] = [await annotation(14), await annotation(30)];
         assert.match(a, /^[0-9a-f]{64}$/);
