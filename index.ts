@@ -49,6 +49,8 @@ function deploy(config: StackConfig) {
               issuersReady: ops.certificatesReady,
               ingressNamespace: config.turn.acmeHttpTarget ? undefined : ingressNamespace,
               monitoringNamespace,
+              // Every bridge port lies in the NodePort range (the schema checks it); a new shard changes nothing here.
+              bridgePorts: { first: config.nodePortRange.min, last: config.nodePortRange.max },
           }, { dependsOn: [secrets] })
         : undefined;
 

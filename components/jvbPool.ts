@@ -223,6 +223,8 @@ export class JvbPool extends pulumi.ComponentResource {
                 spec: ingressPolicy(selector, [
                     { from: ANYWHERE, ports: [udp(range.first, range.last)] },
                     ...(jvb.relay.enabled ? [{ from: [fromPods(selector)], ports: [udp(range.first, range.last)] }] : []),
+                    // coturn relaying a client: inside the cluster its packets may arrive from its pod address.
+                    { from: [fromPods(selectorLabels("turn"))], ports: [udp(range.first, range.last)] },
                     ...scrapedBy(args.monitoringNamespace, tcp(JVB_HTTP_PORT)),
                 ]),
             },

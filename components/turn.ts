@@ -5,6 +5,7 @@ import {
     acmeForwarderConfig,
     ANYWHERE,
     fromNamespace,
+    fromPods,
     publicEgressOnly,
     scrapedBy,
     tcp,
@@ -44,6 +45,8 @@ export interface TurnArgs {
     ingressNamespace?: string;
     /** Prometheus's namespace, which may read coturn's metrics; unset when monitoring is off. */
     monitoringNamespace?: string;
+    /** Where the bridges' media ports lie (every shard's), which coturn relays to. */
+    bridgePorts: { first: number; last: number };
 }
 
 /**
@@ -222,10 +225,16 @@ export class Turn extends pulumi.ComponentResource {
                                 udp(relay.min, relay.max),
                             ],
                         },
+                        // Bridges answering a relayed client from inside the cluster: kube-proxy hands packets for
+                        // the load balancer's address straight to coturn, with the bridge's pod address as source.
+                        { from: [fromPods(selectorLabels("jvb"))], ports: [udp(relay.min, relay.max)] },
                         ...scrapedBy(args.monitoringNamespace, tcp(TURN_CONTAINER_PORTS.metrics)),
                     ],
                     egress: [
                         ...publicEgressOnly(settings.deniedPeerCidrs),
+                        // The same inside out: a bridge's NodePort may be translated to its pod address before
+                        // egress rules apply, so the bridges' media ports are admitted by pod as well.
+                        { to: [fromPods(selectorLabels("jvb"))], ports: [udp(args.bridgePorts.first, args.bridgePorts.last)] },
                         {
                             to: [args.ingressNamespace ? fromNamespace(args.ingressNamespace) : { namespaceSelector: {} }],
                             ports: [tcp(acmePort)],
