@@ -10,7 +10,7 @@ import { loadConfig } from "./config/load";
 import { JitsiSecrets } from "./components/jitsiSecrets";
 import { LoadTest } from "./components/loadTest";
 import { GRAFANA_PATH, MonitoringStack } from "./components/monitoringStack";
-import { OpsStack } from "./components/opsStack";
+import { ingressControllerAddress, OpsStack } from "./components/opsStack";
 import { RoomRouter } from "./components/roomRouter";
 import { NodeAddressReader } from "./components/nodeAddressReader";
 import { Shard } from "./components/shard";
@@ -44,7 +44,7 @@ function deploy(config: StackConfig) {
               namespace: ns,
               settings: { ...config.turn, host: config.turn.host!, publicIp: config.turn.publicIp! },
               clusterIssuer: config.tls.issuer,
-              acmeHttpTarget: config.turn.acmeHttpTarget ?? `ingress-nginx-controller.${config.namespaces.ingressNginx}.svc.${config.clusterDomain}:80`,
+              acmeHttpTarget: config.turn.acmeHttpTarget ?? ingressControllerAddress(config.namespaces.ingressNginx, config.clusterDomain),
               forwarderImage: config.router.image,
               issuersReady: ops.certificatesReady,
               ingressNamespace: config.turn.acmeHttpTarget ? undefined : ingressNamespace,
@@ -101,7 +101,7 @@ function deploy(config: StackConfig) {
               monitoring: config.monitoring,
               namespaces: config.namespaces,
               host: config.hosts[0],
-                            ingressNginxNamespace: config.ops.ingressNginx.enabled ? config.namespaces.ingressNginx : undefined,
+              ingressNginxNamespace: config.ops.ingressNginx.enabled ? config.namespaces.ingressNginx : undefined,
               jitsiNamespace: namespace,
               dependsOn: ops.ingressReady,
           })

@@ -16,6 +16,7 @@ import {
     selectorLabels,
     SHARD_LABEL,
 } from "../lib";
+import { INGRESS_NGINX_RELEASE } from "./opsStack";
 import { INGRESS_CLASS } from "./roomRouter";
 
 /** Names the kube-prometheus-stack chart derives from this (services, Prometheus and Alertmanager objects). */
@@ -25,10 +26,10 @@ export const GRAFANA_PATH = "/grafana";
 /** The AlertmanagerConfig used as Alertmanager's whole configuration, and its credentials. */
 export const ALERTMANAGER_CONFIG = "jitsi-receivers";
 export const ALERT_RECEIVERS_SECRET = "alertmanager-receivers";
-/** Labels of ingress-nginx's controller Services (chart 4.15.1, _helpers.tpl selectorLabels, release ingress-nginx). */
+/** Labels of ingress-nginx's controller Services (chart 4.15.1: _helpers.tpl selectorLabels plus the component). */
 export const INGRESS_NGINX_CONTROLLER_LABELS = {
     "app.kubernetes.io/name": "ingress-nginx",
-    "app.kubernetes.io/instance": "ingress-nginx",
+    "app.kubernetes.io/instance": INGRESS_NGINX_RELEASE,
     "app.kubernetes.io/component": "controller",
 } as const;
 

@@ -26,6 +26,13 @@ export const ELASTICSEARCH_NAME = "logs";
 export const KIBANA_NAME = "logs";
 export const ILM_POLICY_NAME = "jitsi-logs";
 export const DASHBOARD_VIEWER = "dashboard-viewer";
+/** Helm release of ingress-nginx: its controller Service is `<release>-controller` (chart 4.15.1 fullname). */
+export const INGRESS_NGINX_RELEASE = "ingress-nginx";
+
+/** The in-cluster HTTP address of this stack's ingress controller. */
+export function ingressControllerAddress(namespace: string, clusterDomain: string): string {
+    return `${INGRESS_NGINX_RELEASE}-controller.${namespace}.svc.${clusterDomain}:80`;
+}
 
 export interface OpsStackArgs {
     ops: StackConfig["ops"];
@@ -107,7 +114,7 @@ export class OpsStack extends pulumi.ComponentResource {
 
     private ingressNginx(namespace: string, settings: StackConfig["ops"]["ingressNginx"]): void {
         const ns = this.namespace(namespace);
-        const chart = this.chart("ingress-nginx", CHARTS.ingressNginx, namespace, {
+        const chart = this.chart(INGRESS_NGINX_RELEASE, CHARTS.ingressNginx, namespace, {
             controller: {
                 replicaCount: settings.replicas,
                 ingressClassResource: { name: INGRESS_CLASS, default: true },
