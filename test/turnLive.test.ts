@@ -1,0 +1,135 @@
+/**
+ * The TURN configuration the program renders, run by a real coturn on loopback: it starts, it hands
+ * out relays to clients holding REST credentials derived from the shared secret, and it refuses to
+ * relay into a denied range. Also the port-80 forwarder's configuration, checked by HAProxy.
+ * Needs Debian's `coturn` (turnserver, turnutils_peer, turnutils_uclient) and `haproxy`; .ci/run
+ * installs both. Only loopback is used: the peer that must be refused is 127.0.0.1, and coturn's
+ * built-in loopback ban is lifted for the test so that the program's own denied ranges are what refuse it.
+ */
+import * as assert from "assert";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { readStackFile, runProgram } from "./harness";
+import { named } from "./objects";
+
+function binary(name: string): string | undefined {
+    try {
+        return execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim() || undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+const SECRET = "loopback-test-secret";
+
+/** The rendered file made runnable on loopback: TLS, metrics and the listener moved aside, nothing else changed. */
+function forLoopback(rendered: string, port: number, dir: string, keepDenied: boolean): string {
+    const kept = rendered
+        .split("\n")
+        .filter((l) => !/^(cert|pkey|tls-listening-port|prometheus|prometheus-port|pidfile|listening-port)\b/.test(l))
+        .filter((l) => keepDenied || !l.startsWith("denied-peer-ip="));
+    return [
+        ...kept,
+        `listening-port=${port}`,
+        "listening-ip=127.0.0.1",
+        "relay-ip=127.0.0.1",
+        `pidfile=${dir}/turnserver.pid`,
+        // What the container's start command appends from the Kubernetes Secret.
+        `static-auth-secret=${SECRET}`,
+        // Lifts coturn's own loopback ban (which requires a CLI password), leaving the program's denied ranges.
+        "allow-loopback-peers",
+        "cli-password=unused-in-test",
+        "",
+    ].join("\n");
+}
+
+async function startTurnserver(conf: string): Promise<{ proc: ChildProcess; log: () => string }> {
+    const proc = spawn("turnserver", ["-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
+    let log = "";
+    proc.stdout!.on("data", (d) => (log += d));
+    proc.stderr!.on("data", (d) => (log += d));
+    const deadline = Date.now() + 10_000;
+    while (!/IO method/.test(log)) {
+        if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`turnserver did not start:\n${log}`);
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    return { proc, log: () => log };
+}
+
+/** One client, three messages to the peer through a relay, with REST credentials (-W): what a browser does. */
+function relayThrough(turnPort: number, peerPort: number): { status: number | null; output: string } {
+    const r = spawnSync(
+        "turnutils_uclient",
+        ["-W", SECRET, "-u", "participant", "-e", "127.0.0.1", "-r", String(peerPort), "-p", String(turnPort), "-n", "3", "-m", "1", "-c", "-X", "127.0.0.1"],
+        { encoding: "utf8", timeout: 15_000 },
+    );
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+describe("TURN on a real coturn", function () {
+    this.timeout(60_000);
+    const missing = ["turnserver", "turnutils_peer", "turnutils_uclient", "haproxy"].filter((b) => !binary(b));
+    let rendered: string;
+    let forwarder: string;
+    let dir: string;
+    let peer: ChildProcess | undefined;
+    const peerPort = 20000 + Math.floor(Math.random() * 6000);
+    const turnPort = peerPort + 6000;
+
+    before(async function () {
+        if (missing.length > 0) {
+            console.log(`      ${missing.join(", ")} not installed (apt-get install coturn haproxy): skipping the live TURN tests`);
+            this.skip();
+        }
+        const run = await runProgram(readStackFile("production"));
+        if (run.error) throw run.error;
+        const cm = named(run, "ConfigMap", "turn-config");
+        rendered = cm.data["turnserver.conf"];
+        forwarder = cm.data["haproxy.cfg"];
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "turn-"));
+        peer = spawn("turnutils_peer", ["-L", "127.0.0.1", "-p", String(peerPort)], { stdio: "ignore" });
+    });
+
+    after(() => {
+        peer?.kill();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("relays for a client with credentials derived from the shared secret (control: the denied ranges left out)", async () => {
+        const conf = path.join(dir, "open.conf");
+        fs.writeFileSync(conf, forLoopback(rendered, turnPort, dir, false));
+        const server = await startTurnserver(conf);
+        try {
+            const r = relayThrough(turnPort, peerPort);
+            assert.strictEqual(r.status, 0, `${r.output}\n--- turnserver:\n${server.log()}`);
+            assert.match(r.output, /Total lost packets 0 \(0\.0+%\)/);
+        } finally {
+            server.proc.kill();
+        }
+    });
+
+    it("refuses to relay into a denied range with the rendered configuration", async () => {
+        const conf = path.join(dir, "rendered.conf");
+        fs.writeFileSync(conf, forLoopback(rendered, turnPort + 1, dir, true));
+        const server = await startTurnserver(conf);
+        try {
+            assert.doesNotMatch(server.log(), /Bad configuration format: (?!prometheus)/, "coturn rejects a line of the rendered file");
+            const r = relayThrough(turnPort + 1, peerPort);
+            assert.notStrictEqual(r.status, 0);
+            assert.match(r.output, /error 403 \(Forbidden IP\)/, r.output);
+        } finally {
+            server.proc.kill();
+        }
+    });
+
+    it("forwards port 80 with a configuration HAProxy accepts", () => {
+        const file = path.join(dir, "haproxy.cfg");
+        // The cluster's ingress controller name does not resolve here; HAProxy checks the rest.
+        fs.writeFileSync(file, forwarder.replace(/server ingress \S+/, "server ingress 127.0.0.1:80"));
+        const r = spawnSync("haproxy", ["-c", "-f", file], { encoding: "utf8" });
+        assert.strictEqual(r.status, 0, `${r.stdout}${r.stderr}`);
+    });
+});
