@@ -216,15 +216,16 @@ export class JvbPool extends pulumi.ComponentResource {
         // ports; the REST port (health, drain, shutdown, metrics) only for Prometheus: the preStop's calls
         // stay on loopback, and the kubelet's probes come from the node.
         const range = jvbPortRange(jvb, shard.index);
+        const media = [udp(range.first, range.last)];
         new k8s.networking.v1.NetworkPolicy(
             name,
             {
                 metadata: { name: stsName, namespace, labels: podLabels },
                 spec: ingressPolicy(selector, [
-                    { from: ANYWHERE, ports: [udp(range.first, range.last)] },
-                    ...(jvb.relay.enabled ? [{ from: [fromPods(selector)], ports: [udp(range.first, range.last)] }] : []),
+                    { from: ANYWHERE, ports: media },
+                    ...(jvb.relay.enabled ? [{ from: [fromPods(selector)], ports: media }] : []),
                     // coturn relaying a client: inside the cluster its packets may arrive from its pod address.
-                    { from: [fromPods(selectorLabels("turn"))], ports: [udp(range.first, range.last)] },
+                    { from: [fromPods(selectorLabels("turn"))], ports: media },
                     ...scrapedBy(args.monitoringNamespace, tcp(JVB_HTTP_PORT)),
                 ]),
             },

@@ -210,7 +210,7 @@ export function kubePrometheusStackValues(args: Pick<MonitoringStackArgs, "monit
             alertmanagerSpec: {
                 replicas: alertmanager.replicas,
                 // With receivers configured, the AlertmanagerConfig is the whole configuration; else the chart's (no receiver).
-                ...(alertReceivers(args.monitoring.alerts.receivers) ? { alertmanagerConfiguration: { name: ALERTMANAGER_CONFIG } } : {}),
+                ...(hasReceivers(args.monitoring.alerts.receivers) ? { alertmanagerConfiguration: { name: ALERTMANAGER_CONFIG } } : {}),
             },
         },
         // prometheus-adapter's resource rules, and node dashboards, group node metrics by a `node` label.
@@ -278,13 +278,19 @@ function resourceMetricRules() {
     };
 }
 
+type Receivers = StackConfig["monitoring"]["alerts"]["receivers"];
+
+function hasReceivers(r: Receivers): boolean {
+    return r.email !== undefined || r.webhook !== undefined || r.chat !== undefined;
+}
+
 /**
  * Alertmanager's configuration when any receiver is set: every alert to one receiver with each
  * configured channel, except the always-firing Watchdog. Credentials come from the Secret by reference
  * (AlertmanagerConfig v1alpha1: authPassword, urlSecret, apiURL are SecretKeySelectors).
  */
-export function alertReceivers(r: StackConfig["monitoring"]["alerts"]["receivers"]) {
-    if (!r.email && !r.webhook && !r.chat) return undefined;
+export function alertReceivers(r: Receivers) {
+    if (!hasReceivers(r)) return undefined;
     const secretKeys: [SecretKey, string][] = [];
     const ref = (setting: SecretKey, key: string) => {
         secretKeys.push([setting, key]);

@@ -484,6 +484,7 @@ export const configSchema = z
                 message: "must be false while ops.metricsServer.enabled is true: one component owns v1beta1.metrics.k8s.io",
             });
         }
+        const shards = normalizeShards(cfg.shards);
         const turn = cfg.turn;
         if (turn.enabled && !turn.external) {
             if (!cfg.ops.certManager.enabled) {
@@ -513,7 +514,7 @@ export const configSchema = z
                 });
             }
             const relay = turn.relayPorts;
-            const jvbPorts = { first: cfg.jvb.udpBasePort, last: lastJvbPort(cfg.jvb, normalizeShards(cfg.shards).length) };
+            const jvbPorts = { first: cfg.jvb.udpBasePort, last: lastJvbPort(cfg.jvb, shards.length) };
             if (relay.min <= jvbPorts.last && relay.max >= jvbPorts.first) {
                 ctx.addIssue({
                     code: "custom",
@@ -524,7 +525,6 @@ export const configSchema = z
             }
         }
 
-        const shards = normalizeShards(cfg.shards);
         const seen = new Map<string, number>();
         shards.forEach((s, i) => {
             if (seen.has(s.name)) {
