@@ -2,11 +2,15 @@
  * jitsi-pulumi: a horizontally scalable Jitsi Meet on Kubernetes, declared from the stack's config.
  *
  *   Ingress -> RoomRouter (HAProxy, sticky per room) -> Shard web -> prosody / jicofo -> JvbPool
+ *                                                        web -> Etherpad, Whiteboard (stack-wide)
+ *   JibriPool (stack-wide) -> every shard's prosody, and the site like any participant
  *
  * The configuration is validated in full before the first resource is declared, so a mistake in a
  * stack file stops `pulumi preview` with a message instead of reaching the cluster.
  */
 import { loadConfig } from "./config/load";
+import { Etherpad } from "./components/etherpad";
+import { JibriPool } from "./components/jibriPool";
 import { JitsiSecrets } from "./components/jitsiSecrets";
 import { LoadTest } from "./components/loadTest";
 import { GRAFANA_PATH, MonitoringStack } from "./components/monitoringStack";
@@ -15,6 +19,7 @@ import { RoomRouter } from "./components/roomRouter";
 import { NodeAddressReader } from "./components/nodeAddressReader";
 import { Shard } from "./components/shard";
 import { Turn } from "./components/turn";
+import { Whiteboard } from "./components/whiteboard";
 import { advertiseMode, StackConfig } from "./config/schema";
 import { admitAcmeSolvers, denyIngressByDefault, JitsiSecretKey, maxParticipantsPerBridge, ownedNamespace, RESTRICTED, stackCapacity, TurnEndpoint, TURN_PORTS } from "./lib";
 
@@ -37,7 +42,20 @@ function deploy(config: StackConfig) {
     admitAcmeSolvers("jitsi", namespace, ingressNamespace);
     const ns = namespace.metadata.name;
 
-    const secrets = new JitsiSecrets("jitsi-auth", { namespace: ns, keys: secretKeys(config) });
+    const secrets = new JitsiSecrets("jitsi-auth", {
+        namespace: ns,
+        keys: secretKeys(config),
+        internalUsers: config.auth.type === "internal" ? config.auth.users : undefined,
+    });
+
+    // Stack-wide services every shard's web proxies to; web's nginx resolves their Services at start.
+    const etherpad = config.etherpad.enabled
+        ? new Etherpad("etherpad", { namespace: ns, image: config.etherpad.image, resources: config.resources.etherpad, storage: config.etherpad.storage, storageClass: config.etherpad.storageClass })
+        : undefined;
+    const whiteboard = config.whiteboard.enabled
+        ? new Whiteboard("whiteboard", { namespace: ns, image: config.whiteboard.image, resources: config.resources.whiteboard, monitoringNamespace })
+        : undefined;
+    const access = { auth: config.auth, meetings: config.meetings, recording: config.jibri.enabled };
 
     const turn = config.turn.enabled && !config.turn.external
         ? new Turn("turn", {
@@ -74,6 +92,15 @@ function deploy(config: StackConfig) {
                     turn: turnEndpoint(config),
                     web: config.web,
                     nodeReaderServiceAccount: nodeReader?.serviceAccountName,
+                    access,
+                    collaboration: {
+                        etherpad: config.etherpad.enabled,
+                        whiteboard: config.whiteboard.enabled,
+                        namespace: namespaceName,
+                        clusterDomain: config.clusterDomain,
+                    },
+                    collaborationReady: [etherpad?.service, whiteboard?.service].filter((s): s is NonNullable<typeof s> => s !== undefined),
+                    accounts: config.auth.type === "internal" ? { storage: config.auth.storage, storageClass: config.auth.storageClass } : undefined,
                 },
                 { dependsOn: [secrets] },
             ),
@@ -96,6 +123,20 @@ function deploy(config: StackConfig) {
         monitoringNamespace,
     });
 
+    if (config.jibri.enabled) {
+        new JibriPool("jibri", {
+            namespace: ns,
+            settings: config.jibri,
+            resources: config.resources.jibri,
+            imageTag: config.imageTag,
+            shards: config.shards.map((s) => s.name),
+            publicUrl,
+            timezone: config.timezone,
+            untrustedCertificate: config.tls.issuer === "letsencrypt-staging",
+            monitoringNamespace,
+        }, { dependsOn: [secrets] });
+    }
+
     const monitoring = config.monitoring.enabled
         ? new MonitoringStack("monitoring", {
               monitoring: config.monitoring,
@@ -103,6 +144,7 @@ function deploy(config: StackConfig) {
               host: config.hosts[0],
               ingressNginxNamespace: config.ops.ingressNginx.enabled ? config.namespaces.ingressNginx : undefined,
               jitsiNamespace: namespace,
+              optional: { jibri: config.jibri.enabled, whiteboard: config.whiteboard.enabled },
               dependsOn: ops.ingressReady,
           })
         : undefined;
@@ -139,7 +181,13 @@ function deploy(config: StackConfig) {
 
 /** The credentials this stack's parts use. */
 function secretKeys(config: StackConfig): JitsiSecretKey[] {
-    return ["jicofoAuthPassword", "jvbAuthPassword", ...(config.turn.enabled ? (["turnSharedSecret"] as const) : [])];
+    return [
+        "jicofoAuthPassword",
+        "jvbAuthPassword",
+        ...(config.turn.enabled ? (["turnSharedSecret"] as const) : []),
+        ...(config.auth.type === "jwt" ? (["jwtAppSecret"] as const) : []),
+        ...(config.jibri.enabled ? (["jibriXmppPassword", "jibriRecorderPassword"] as const) : []),
+    ];
 }
 
 /** The TURN server prosody hands to clients: this stack's coturn, or the external one. */

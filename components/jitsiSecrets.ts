@@ -2,12 +2,17 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { NAMESPACE } from "../config/load";
-import { AUTH_SECRET_NAME, JitsiSecretKey, OWNER_LABELS, SECRET_ENV } from "../lib";
+import { AUTH_SECRET_NAME, INTERNAL_USERS_SECRET, JitsiSecretKey, OWNER_LABELS, SECRET_ENV } from "../lib";
 
 export interface JitsiSecretsArgs {
     namespace: pulumi.Input<string>;
     /** The credentials this stack uses; a switched-off feature's secret is neither generated nor stored. */
     keys: readonly JitsiSecretKey[];
+    /**
+     * auth.type internal: the account names. Their passwords come from the secret setting
+     * internalUserPasswords (validated against these names before any resource) into a Secret of their own.
+     */
+    internalUsers?: readonly string[];
 }
 
 /**
@@ -46,6 +51,20 @@ export class JitsiSecrets extends pulumi.ComponentResource {
             { parent: this },
         );
         this.secretName = secret.metadata.name;
+
+        if (args.internalUsers && args.internalUsers.length > 0) {
+            // One key per user, the key being the name: the prosody sidecar reads them as files.
+            const passwords = config.requireSecretObject<Record<string, string>>("internalUserPasswords");
+            new k8s.core.v1.Secret(
+                `${name}-internal-users`,
+                {
+                    metadata: { name: INTERNAL_USERS_SECRET, namespace: args.namespace, labels: { ...OWNER_LABELS } },
+                    type: "Opaque",
+                    stringData: passwords,
+                },
+                { parent: this },
+            );
+        }
         this.registerOutputs({ secretName: this.secretName });
     }
 }

@@ -4,6 +4,7 @@ import { advertiseMode, JvbSettings, ResourceSettings } from "../config/schema";
 import {
     ADVERTISE_DIR,
     ANYWHERE,
+    averagePodMetric,
     fromPods,
     ingressPolicy,
     jvbPortRange,
@@ -315,12 +316,5 @@ export function autoscalingMetric(jvb: JvbSettings, scaleOnStress: boolean): k8s
             resource: { name: "cpu", target: { type: "Utilization", averageUtilization: jvb.autoscaling.cpuUtilizationFallback } },
         };
     }
-    return {
-        type: "Pods",
-        pods: {
-            metric: { name: JVB_STRESS_METRIC },
-            // Quantities are strings; stress is a fraction, so express it in milli-units.
-            target: { type: "AverageValue", averageValue: `${Math.round(jvb.autoscaling.targetStress * 1000)}m` },
-        },
-    };
+    return averagePodMetric(JVB_STRESS_METRIC, jvb.autoscaling.targetStress);
 }

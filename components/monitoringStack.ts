@@ -8,6 +8,7 @@ import {
     Component,
     HOST_AGENTS,
     jitsiDashboard,
+    JIBRI_BUSY_METRIC,
     JVB_STRESS_METRIC,
     OWNER_LABELS,
     ownedNamespace,
@@ -40,6 +41,8 @@ export interface MonitoringStackArgs {
     host: string;
     /** The ingress controller's namespace when this stack runs ingress-nginx: its metrics are scraped. */
     ingressNginxNamespace?: string;
+    /** Optional parts that serve metrics: the Jibri pool (which scales on them) and the whiteboard backend. */
+    optional: OptionalMonitors;
     /** The Jitsi namespace must exist before monitors are created in it. */
     jitsiNamespace: pulumi.Resource;
     dependsOn?: pulumi.Resource[];
@@ -79,12 +82,12 @@ export class MonitoringStack extends pulumi.ComponentResource {
 
         pinnedChart("prometheus-adapter", CHARTS.prometheusAdapter, namespace, {
             prometheus: { url: `http://${KPS_FULLNAME}-prometheus.${namespace}.svc`, port: 9090 },
-            rules: adapterRules(monitoring.serveResourceMetrics),
+            rules: adapterRules(monitoring.serveResourceMetrics, args.optional.jibri),
         }, { parent: this, dependsOn: [ns] });
 
         // Custom resources: their CRDs come with the kube-prometheus-stack chart.
         const afterCrds = { parent: this, dependsOn: [kps, args.jitsiNamespace] };
-        for (const monitor of podMonitors()) {
+        for (const monitor of podMonitors(args.optional)) {
             new k8s.apiextensions.CustomResource(
                 `jitsi-${monitor.component}`,
                 {
@@ -240,20 +243,20 @@ export function kubePrometheusStackValues(args: Pick<MonitoringStackArgs, "monit
 }
 
 /**
- * The adapter serves `jitsi_jvb_stress` averaged per pod to the custom metrics API. It registers the
- * resource metrics API (v1beta1.metrics.k8s.io) only when metrics-server does not.
+ * The adapter serves the metrics the autoscalers consume, averaged per pod, to the custom metrics API:
+ * `jitsi_jvb_stress`, and `jitsi_jibri_recording` when a Jibri pool runs. It registers the resource
+ * metrics API (v1beta1.metrics.k8s.io) only when metrics-server does not.
  */
-export function adapterRules(serveResourceMetrics: boolean) {
+export function adapterRules(serveResourceMetrics: boolean, recording = false) {
+    const perPod = (metric: string) => ({
+        seriesQuery: `${metric}{namespace!="",pod!=""}`,
+        resources: { overrides: { namespace: { resource: "namespace" }, pod: { resource: "pod" } } },
+        name: { matches: `^${metric}$`, as: metric },
+        metricsQuery: "avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+    });
     return {
         default: false,
-        custom: [
-            {
-                seriesQuery: `${JVB_STRESS_METRIC}{namespace!="",pod!=""}`,
-                resources: { overrides: { namespace: { resource: "namespace" }, pod: { resource: "pod" } } },
-                name: { matches: `^${JVB_STRESS_METRIC}$`, as: JVB_STRESS_METRIC },
-                metricsQuery: "avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
-            },
-        ],
+        custom: [perPod(JVB_STRESS_METRIC), ...(recording ? [perPod(JIBRI_BUSY_METRIC)] : [])],
         external: [],
         ...(serveResourceMetrics ? { resource: resourceMetricRules() } : {}),
     };
@@ -328,14 +331,21 @@ export function alertReceivers(r: Receivers) {
     };
 }
 
+export interface OptionalMonitors {
+    jibri: boolean;
+    whiteboard: boolean;
+}
+
 /** What Prometheus scrapes in the Jitsi namespace, by the named container port that serves /metrics. */
-export function podMonitors(): { component: Component; port: string }[] {
+export function podMonitors(optional: OptionalMonitors = { jibri: false, whiteboard: false }): { component: Component; port: string }[] {
     return [
         { component: "jvb", port: "metrics" },
         { component: "jicofo", port: "http" },
         { component: "prosody", port: "http" },
         { component: "router", port: "metrics" },
         { component: "turn", port: "metrics" },
+        ...(optional.jibri ? [{ component: "jibri" as const, port: "http" }] : []),
+        ...(optional.whiteboard ? [{ component: "whiteboard" as const, port: "metrics" }] : []),
     ];
 }
 

@@ -2,6 +2,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { JvbSettings, ResourceSettings, ShardSpec, StackConfig, WebSettings } from "../config/schema";
 import {
+    AccessSettings,
+    CollaborationServices,
+    INTERNAL_USERS_SECRET,
+    jicofoAccessEnv,
+    PROSODY_DATA_DIR,
+    prosodyAccessEnv,
+    USER_SYNC_LIVENESS,
+    USER_SYNC_SCRIPT,
+    USERS_DIR,
+    webAccessEnv,
     configChecksum,
     fromPods,
     httpProbe,
@@ -35,6 +45,19 @@ import {
 import { JvbPool } from "./jvbPool";
 
 type Container = k8s.types.input.core.v1.Container;
+type Volume = k8s.types.input.core.v1.Volume;
+type VolumeMount = k8s.types.input.core.v1.VolumeMount;
+
+/** What a Deployment's pod has besides its main container and the image's writable directories. */
+interface PodExtras {
+    volumes?: Volume[];
+    volumeMounts?: VolumeMount[];
+    /** Pod template annotations (a checksum of a file the image reads only at start). */
+    annotations?: Record<string, string>;
+    /** Each shares the main container's mounts, plus its own. */
+    sidecars?: (Omit<Container, "volumeMounts"> & { volumeMounts?: VolumeMount[] })[];
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
 
 export interface ShardArgs {
     namespace: pulumi.Input<string>;
@@ -54,6 +77,14 @@ export interface ShardArgs {
     web: WebSettings;
     /** ServiceAccount that may read Node objects, when bridges advertise their node's ExternalIP. */
     nodeReaderServiceAccount?: pulumi.Input<string>;
+    /** Who may meet, and whether a Jibri pool records (it then logs in to this prosody). */
+    access: AccessSettings;
+    /** Etherpad and the whiteboard backend, which web proxies to. */
+    collaboration: CollaborationServices;
+    /** Their Services: web's nginx resolves them when it starts, so they must exist first. */
+    collaborationReady: pulumi.Resource[];
+    /** auth.type internal: prosody keeps its accounts on a volume of this size, kept in step by a sidecar. */
+    accounts?: { storage: string; storageClass?: string };
 }
 
 /**
@@ -77,21 +108,24 @@ export class Shard extends pulumi.ComponentResource {
         const monitored = args.monitoringNamespace !== undefined;
         const shared = { shard: shard.name, publicUrl: args.publicUrl, timezone: args.timezone };
 
+        const prosodyEnv = [
+            ...xmppEnv("prosody", shared),
+            ...secretEnv("JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD"),
+            { name: "JVB_AUTH_USER", value: "jvb" },
+            ...prosodyMetricsEnv(monitored),
+            ...(args.turn ? [...prosodyTurnEnv(args.turn), ...secretEnv("TURN_CREDENTIALS")] : []),
+            ...prosodyAccessEnv(args.access),
+        ];
+        const accounts = args.accounts ? this.accountStorage(args, args.accounts, prosodyEnv) : undefined;
         this.deployment("prosody", args, args.resources.prosody, {
-            env: [
-                ...xmppEnv("prosody", shared),
-                ...secretEnv("JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD"),
-                { name: "JVB_AUTH_USER", value: "jvb" },
-                ...prosodyMetricsEnv(monitored),
-                ...(args.turn ? [...prosodyTurnEnv(args.turn), ...secretEnv("TURN_CREDENTIALS")] : []),
-            ],
+            env: prosodyEnv,
             ports: [
                 { name: "xmpp-c2s", containerPort: PROSODY_PORTS.c2s },
                 { name: "http", containerPort: PROSODY_PORTS.http },
                 { name: "xmpp-component", containerPort: PROSODY_PORTS.component },
             ],
             ...probes(httpProbe("/health", PROSODY_PORTS.http)),
-        }, { data: "/var/lib/prosody", plugins: "/prosody-plugins-custom" });
+        }, { ...(accounts ? {} : { data: PROSODY_DATA_DIR }), plugins: "/prosody-plugins-custom" }, accounts);
 
         this.service("prosody", prosodyServiceName(shard.name), args, [
             { name: "xmpp-c2s", port: PROSODY_PORTS.c2s, targetPort: PROSODY_PORTS.c2s },
@@ -107,6 +141,7 @@ export class Shard extends pulumi.ComponentResource {
                 // Serves /about/health on 8888.
                 { name: "JICOFO_ENABLE_REST", value: "1" },
                 ...jicofoRelayEnv(args.jvb.relay, shard.name, args.resources.jvb.limits.cpu),
+                ...jicofoAccessEnv(args.access),
             ],
             ports: [{ name: "http", containerPort: JICOFO_REST_PORT }],
             // Jicofo's health check fails while no bridge is registered; that is not a reason to restart it.
@@ -131,14 +166,16 @@ export class Shard extends pulumi.ComponentResource {
                 { name: "DISABLE_HTTPS", value: "1" },
                 { name: "ENABLE_HTTP_REDIRECT", value: "0" },
                 ...webEnv(args.web),
+                ...webAccessEnv(args.access, args.collaboration),
             ],
             ports: [{ name: "http", containerPort: WEB_HTTP_PORT }],
             ...probes(httpProbe("/", WEB_HTTP_PORT)),
         }, { transcripts: "/usr/share/jitsi-meet/transcripts" }, {
-            volume: { name: "custom-config", configMap: { name: webConfig.metadata.name } },
-            mount: { name: "custom-config", mountPath: WEB_CUSTOM_CONFIG_PATH, subPath: "custom-config.js", readOnly: true },
+            volumes: [{ name: "custom-config", configMap: { name: webConfig.metadata.name } }],
+            volumeMounts: [{ name: "custom-config", mountPath: WEB_CUSTOM_CONFIG_PATH, subPath: "custom-config.js", readOnly: true }],
             // The image reads the file at start (and a subPath mount never updates): a new one restarts the pods.
-            checksum: configChecksum(customConfig),
+            annotations: configChecksum(customConfig),
+            dependsOn: args.collaborationReady,
         });
 
         this.webServiceName = webServiceName(shard.name);
@@ -146,7 +183,7 @@ export class Shard extends pulumi.ComponentResource {
             { name: "http", port: 80, targetPort: WEB_HTTP_PORT },
         ]);
 
-        this.networkPolicy("prosody", prosodyNetworkPolicy(shard.name, args.monitoringNamespace));
+        this.networkPolicy("prosody", prosodyNetworkPolicy(shard.name, args.monitoringNamespace, args.access.recording));
         // Web serves the router; jicofo only Prometheus (it connects out to prosody, nothing connects to it).
         this.networkPolicy("web", ingressPolicy(selectorLabels("web", shard.name), [
             { from: [fromPods(selectorLabels("router"))], ports: [tcp(WEB_HTTP_PORT)] },
@@ -174,16 +211,12 @@ export class Shard extends pulumi.ComponentResource {
         resources: ResourceSettings,
         container: Omit<Container, "name" | "image">,
         extraDirs: Record<string, string> = {},
-        configFile?: {
-            volume: k8s.types.input.core.v1.Volume;
-            mount: k8s.types.input.core.v1.VolumeMount;
-            checksum: Record<string, string>;
-        },
+        extras: PodExtras = {},
     ): k8s.apps.v1.Deployment {
         const shard = args.shard.name;
         const dirs = writableDirs(extraDirs);
-        const volumes = [...dirs.volumes, ...(configFile ? [configFile.volume] : [])];
-        const volumeMounts = [...dirs.volumeMounts, ...(configFile ? [configFile.mount] : [])];
+        const volumes = [...dirs.volumes, ...(extras.volumes ?? [])];
+        const volumeMounts = [...dirs.volumeMounts, ...(extras.volumeMounts ?? [])];
         return new k8s.apps.v1.Deployment(
             `${shard}-${component}`,
             {
@@ -195,7 +228,7 @@ export class Shard extends pulumi.ComponentResource {
                     template: {
                         metadata: {
                             labels: labels(component, shard),
-                            annotations: configFile?.checksum,
+                            annotations: extras.annotations,
                         },
                         spec: {
                             automountServiceAccountToken: false,
@@ -211,13 +244,56 @@ export class Shard extends pulumi.ComponentResource {
                                     volumeMounts,
                                     ...container,
                                 },
+                                ...(extras.sidecars ?? []).map((sidecar) => ({ ...sidecar, volumeMounts: [...volumeMounts, ...(sidecar.volumeMounts ?? [])] })),
                             ],
                         },
                     },
                 },
             },
+            { parent: this, dependsOn: extras.dependsOn },
+        );
+    }
+
+    /**
+     * auth.type internal: prosody's data directory on a volume, so accounts outlive the pod, and the
+     * sidecar that keeps them in step with the stack's list (lib/prosodyUsers.ts). ReadWriteOnce is
+     * enough: prosody is replaced, never rolled, so one pod holds the claim at a time.
+     */
+    private accountStorage(args: ShardArgs, accounts: { storage: string; storageClass?: string }, prosodyEnv: k8s.types.input.core.v1.EnvVar[]): PodExtras {
+        const claimName = `${this.shardName}-prosody-data`;
+        const claim = new k8s.core.v1.PersistentVolumeClaim(
+            claimName,
+            {
+                metadata: { name: claimName, namespace: args.namespace, labels: labels("prosody", this.shardName) },
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    storageClassName: accounts.storageClass,
+                    resources: { requests: { storage: accounts.storage } },
+                },
+            },
             { parent: this },
         );
+        return {
+            volumes: [
+                { name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } },
+                { name: "users", secret: { secretName: INTERNAL_USERS_SECRET, defaultMode: 0o440 } },
+            ],
+            volumeMounts: [{ name: "data", mountPath: PROSODY_DATA_DIR }],
+            sidecars: [
+                {
+                    name: "accounts",
+                    image: jitsiImage("prosody", args.imageTag),
+                    command: ["/bin/bash", "-c", USER_SYNC_SCRIPT],
+                    // What the script reads: the domains, and the service accounts' passwords it keeps current.
+                    env: prosodyEnv.filter((e) => USER_SYNC_ENV.includes(e.name as string)),
+                    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+                    securityContext: restrictedSecurityContext(JITSI_UID),
+                    volumeMounts: [{ name: "users", mountPath: USERS_DIR, readOnly: true }],
+                    // No readiness probe: the pod's readiness, and so prosody's Service, must not wait on it.
+                    livenessProbe: { exec: { command: USER_SYNC_LIVENESS }, initialDelaySeconds: 60, periodSeconds: 60, failureThreshold: 3 },
+                },
+            ],
+        };
     }
 
     private networkPolicy(component: "prosody" | "web" | "jicofo", spec: k8s.types.input.networking.v1.NetworkPolicySpec): void {
@@ -274,15 +350,31 @@ export function prosodyMetricsEnv(monitored: boolean): k8s.types.input.core.v1.E
 }
 
 /**
- * Prosody holds every conference of its shard: only that shard's jicofo, JVBs and web may connect,
- * and Prometheus may read /metrics on the HTTP port. Everything else, other shards included, is denied.
+ * Prosody holds every conference of its shard: only that shard's jicofo, JVBs and web may connect, the
+ * stack's Jibris as XMPP clients, and Prometheus may read /metrics on the HTTP port. Everything else,
+ * other shards included, is denied.
  */
-export function prosodyNetworkPolicy(shard: string, monitoringNamespace?: string): k8s.types.input.networking.v1.NetworkPolicySpec {
+export function prosodyNetworkPolicy(shard: string, monitoringNamespace?: string, recording = false): k8s.types.input.networking.v1.NetworkPolicySpec {
     return ingressPolicy(selectorLabels("prosody", shard), [
         {
             from: (["jicofo", "jvb", "web"] as const).map((component) => fromPods(selectorLabels(component, shard))),
             ports: Object.values(PROSODY_PORTS).map((port) => tcp(port)),
         },
+        // The stack's Jibris log in to every shard's prosody (client connections only).
+        ...(recording ? [{ from: [fromPods(selectorLabels("jibri"))], ports: [tcp(PROSODY_PORTS.c2s)] }] : []),
         ...scrapedBy(monitoringNamespace, tcp(PROSODY_PORTS.http)),
     ]);
 }
+
+/** The variables the account sidecar's script reads. */
+const USER_SYNC_ENV = [
+    "XMPP_DOMAIN",
+    "XMPP_AUTH_DOMAIN",
+    "XMPP_HIDDEN_DOMAIN",
+    "JVB_AUTH_USER",
+    "JICOFO_AUTH_PASSWORD",
+    "JVB_AUTH_PASSWORD",
+    "JIBRI_XMPP_PASSWORD",
+    "JIBRI_RECORDER_PASSWORD",
+    "TZ",
+];

@@ -53,7 +53,12 @@ export function loadConfig(): StackConfig {
     }
     const result = parseConfig(raw);
     problems.push(...result.problems);
-    if (result.config) problems.push(...missingSecrets(result.config, new Set(Object.keys(pulumi.runtime.allConfig()))));
+    if (result.config) {
+        const all = pulumi.runtime.allConfig();
+        problems.push(...missingSecrets(result.config, new Set(Object.keys(all))));
+        problems.push(...userPasswordProblems(result.config.auth.users, all[`${NAMESPACE}:internalUserPasswords`]));
+        if (result.config.auth.type === "jwt") problems.push(...jwtSecretProblems(all[`${NAMESPACE}:jwtAppSecret`]));
+    }
     if (problems.length > 0 || !result.config) throw new ConfigError(problems);
     return result.config;
 }
@@ -66,10 +71,52 @@ function missingSecrets(config: StackConfig, present: Set<string>): string[] {
         [config.monitoring.enabled && receivers.email?.username !== undefined, "alertEmailPassword", "is required with monitoring.alerts.receivers.email.username: the SMTP password"],
         [config.monitoring.enabled && receivers.webhook !== undefined, "alertWebhookUrl", "is required with monitoring.alerts.receivers.webhook: the URL alerts are posted to"],
         [config.monitoring.enabled && receivers.chat !== undefined, "alertChatWebhookUrl", "is required with monitoring.alerts.receivers.chat: the chat's incoming-webhook URL"],
+        [config.auth.type === "jwt", "jwtAppSecret", 'is required while auth.type is "jwt": the key your token issuer signs with'],
     ];
     return needed
         .filter(([wanted, key]) => wanted && !present.has(`${NAMESPACE}:${key}`))
         .map(([, key, why]) => `${NAMESPACE}:${key} = (missing): ${why}; set it with 'pulumi config set --secret ${NAMESPACE}:${key} <value>'`);
+}
+
+/**
+ * internalUserPasswords is a map from user name to password: one entry for each of auth.users, and none
+ * for a name that is not listed (a typo there would leave an account without its password). Only the
+ * names are ever shown.
+ */
+export function userPasswordProblems(users: string[], raw: string | undefined): string[] {
+    const key = `${NAMESPACE}:internalUserPasswords`;
+    const set = `'pulumi config set --secret --path "${key}.<name>" <password>'`;
+    if (raw === undefined) {
+        return users.length === 0 ? [] : [`${key} = (missing): needs a password for each of auth.users (${users.join(", ")}); set each with ${set}`];
+    }
+    let passwords: unknown;
+    try {
+        passwords = JSON.parse(raw);
+    } catch {
+        passwords = undefined;
+    }
+    if (passwords === null || typeof passwords !== "object" || Array.isArray(passwords)) {
+        return [`${key} = (secret): must be a map of user name to password; set each with ${set}`];
+    }
+    const entries = passwords as Record<string, unknown>;
+    const problems: string[] = [];
+    for (const name of users) {
+        const pw = entries[name];
+        if (typeof pw !== "string" || pw.length === 0) problems.push(`${key}.${name} = (missing): auth.users lists ${name}; set a password with ${set}`);
+    }
+    for (const name of Object.keys(entries).filter((n) => !users.includes(n))) {
+        problems.push(`${key}.${name} = (secret): ${name} is not in auth.users (${users.join(", ") || "empty"}); add the name there or remove the password`);
+    }
+    return problems;
+}
+
+/**
+ * An HS256 key shorter than 16 characters is guessable, and prosody's template writes app_secret only when
+ * jitsi/tpl's toBool reads the value as true: "0", "f" or "false" would switch token signatures off.
+ */
+export function jwtSecretProblems(secret: string | undefined): string[] {
+    if (secret === undefined || secret.length >= 16) return [];
+    return [`${NAMESPACE}:jwtAppSecret = (secret, ${secret.length} characters): must be at least 16 characters, the key your token issuer signs with`];
 }
 
 /** Validates settings given as plain values (as the stack file holds them). */

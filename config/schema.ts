@@ -16,6 +16,10 @@ export const DEFAULT_JITSI_TAG = "stable-11146-2";
 export const DEFAULT_ROUTER_IMAGE = "haproxy:3.2.25";
 /** The coturn project's own image (Debian based, runs as nobody, built with Prometheus support). */
 export const DEFAULT_TURN_IMAGE = "coturn/coturn:4.17.0-r0";
+/** Etherpad's official image; the newest release whose Dockerfile and settings.json.docker were read (docs/decisions.md). */
+export const DEFAULT_ETHERPAD_IMAGE = "etherpad/etherpad:2.5.3";
+/** Jitsi's Excalidraw collaboration backend, the tag docker-jitsi-meet stable-11146-2 pins (whiteboard.yml). */
+export const DEFAULT_WHITEBOARD_IMAGE = "jitsi/excalidraw-backend:2026.3.0";
 
 /**
  * Settings that hold secrets. They are never part of the validated object: they are read with
@@ -29,8 +33,18 @@ export const SECRET_KEYS = [
     "alertEmailPassword",
     "alertWebhookUrl",
     "alertChatWebhookUrl",
+    // auth.type jwt: the key tokens are signed with; never generated, the token issuer has it too.
+    "jwtAppSecret",
+    // auth.type internal: a map of user name to password, one entry per name in auth.users.
+    "internalUserPasswords",
+    // Jibri's accounts on every shard's prosody: generated.
+    "jibriXmppPassword",
+    "jibriRecorderPassword",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
+
+export const AUTH_TYPES = ["anonymous", "internal", "jwt"] as const;
+export type AuthType = (typeof AUTH_TYPES)[number];
 
 export const ADVERTISE_MODES = ["nodeExternalIP", "nodeIP", "publicIps"] as const;
 export type AdvertiseMode = (typeof ADVERTISE_MODES)[number];
@@ -66,6 +80,9 @@ const port = z.number().int().min(1).max(65535);
 const ipAddress = z.string().refine((v) => z.ipv4().safeParse(v).success || z.ipv6().safeParse(v).success, "must be an IPv4 or IPv6 address");
 const cidr = z.string().refine((v) => z.cidrv4().safeParse(v).success || z.cidrv6().safeParse(v).success, "must be a CIDR range such as 10.244.0.0/16");
 const hostPort = z.string().regex(/^[a-z0-9.-]+:\d{1,5}$/, "must be host:port");
+/** An XMPP account name (the part before @): prosody's nodeprep keeps these unchanged. */
+const userName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must be a user name of lower-case letters, digits, '.', '_' and '-'");
+const storageClass = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "must be the name of a StorageClass");
 const namespace = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label");
 
 function resources(requests: { cpu: string; memory: string }, limits: { cpu: string; memory: string }) {
@@ -135,6 +152,10 @@ export const configSchema = z
                 jicofo: resources({ cpu: "200m", memory: "768Mi" }, { cpu: "1", memory: "768Mi" }),
                 jvb: resources({ cpu: "1", memory: "1536Mi" }, { cpu: "2", memory: "1536Mi" }),
                 router: resources({ cpu: "100m", memory: "128Mi" }, { cpu: "500m", memory: "256Mi" }),
+                etherpad: resources({ cpu: "100m", memory: "256Mi" }, { cpu: "1", memory: "512Mi" }),
+                whiteboard: resources({ cpu: "50m", memory: "128Mi" }, { cpu: "500m", memory: "256Mi" }),
+                // Chrome, ffmpeg and Java; the 2Gi /dev/shm that Chrome writes to counts against the limit.
+                jibri: resources({ cpu: "2", memory: "3Gi" }, { cpu: "4", memory: "4Gi" }),
             })
             .prefault({}),
         jvb: z
@@ -364,6 +385,102 @@ export const configSchema = z
                     });
                 }
             }),
+        /**
+         * Who may open a meeting. anonymous: anyone with the link. internal: accounts kept by prosody, named in
+         * `users` (passwords: the secret setting internalUserPasswords). jwt: a token signed with jwtAppSecret.
+         */
+        auth: z
+            .strictObject({
+                type: z.enum(AUTH_TYPES).default("anonymous"),
+                /** With internal or jwt: others may join a meeting once someone who logged in has opened it. */
+                guests: z.boolean().default(false),
+                /** internal: the accounts every shard's prosody keeps; each needs a password in internalUserPasswords. */
+                users: z.array(userName).default([]),
+                /** internal: prosody's data volume per shard, where the accounts live across restarts. */
+                storage: memory.default("1Gi"),
+                storageClass: storageClass.optional(),
+                jwt: z
+                    .strictObject({
+                        /** The application id tokens are issued for (prosody's app_id). */
+                        appId: z.string().min(1),
+                        acceptedIssuers: z.array(z.string().min(1)).default([]),
+                        acceptedAudiences: z.array(z.string().min(1)).default([]),
+                    })
+                    .optional(),
+            })
+            .prefault({})
+            .superRefine((auth, ctx) => {
+                const refuse = (path: PropertyKey[], input: unknown, message: string) => ctx.addIssue({ code: "custom", path, input, message });
+                if (auth.type === "jwt" && auth.jwt === undefined) {
+                    refuse(["jwt", "appId"], undefined, "is required while auth.type is \"jwt\": prosody checks each token's application id against it");
+                }
+                if (auth.type !== "jwt" && auth.jwt !== undefined) {
+                    refuse(["jwt"], auth.jwt, `is read only while auth.type is "jwt" (it is "${auth.type}")`);
+                }
+                if (auth.type === "internal" && auth.users.length === 0) {
+                    refuse(["users"], auth.users, 'must name at least one account while auth.type is "internal": nobody could open a meeting');
+                }
+                if (auth.type !== "internal" && auth.users.length > 0) {
+                    refuse(["users"], auth.users, `are read only while auth.type is "internal" (it is "${auth.type}")`);
+                }
+                if (auth.type === "anonymous" && auth.guests) {
+                    refuse(["guests"], true, 'needs auth.type "internal" or "jwt": without authentication everyone joins as a guest already');
+                }
+                const seen = new Set<string>();
+                auth.users.forEach((name, i) => {
+                    if (seen.has(name)) refuse(["users", i], name, "is listed twice");
+                    seen.add(name);
+                });
+            }),
+        /** Meeting features prosody and the web app switch on together. */
+        meetings: z
+            .strictObject({
+                /** Moderators may make participants wait in a lobby until admitted. */
+                lobby: z.boolean().default(true),
+                breakoutRooms: z.boolean().default(true),
+            })
+            .prefault({}),
+        /** Shared notes: one Etherpad for the stack, reached through each shard's web at /etherpad/. */
+        etherpad: z
+            .strictObject({
+                enabled: z.boolean().default(false),
+                image: image.default(DEFAULT_ETHERPAD_IMAGE),
+                /** Its pads live on this volume (Etherpad's file database). */
+                storage: memory.default("1Gi"),
+                storageClass: storageClass.optional(),
+            })
+            .prefault({}),
+        /** The whiteboard: one Excalidraw collaboration backend for the stack, reached through web at /socket.io/. */
+        whiteboard: z
+            .strictObject({
+                enabled: z.boolean().default(false),
+                image: image.default(DEFAULT_WHITEBOARD_IMAGE),
+            })
+            .prefault({}),
+        /**
+         * Recording: one pool of Jibris for the stack, each registered with every shard's prosody. With monitoring
+         * it scales between the replica bounds on how many are recording; without, it has `replicas.min`.
+         */
+        jibri: z
+            .strictObject({
+                enabled: z.boolean().default(false),
+                replicas: z
+                    .strictObject({ min: z.number().int().min(1).default(1), max: z.number().int().min(1).max(50).default(2) })
+                    .prefault({})
+                    .superRefine((r, ctx) => {
+                        if (r.min > r.max) ctx.addIssue({ code: "custom", path: ["min"], input: r.min, message: `must be at most jibri.replicas.max (${r.max})` });
+                    }),
+                /** Share of the pool's Jibris the autoscaler keeps recording; the rest wait idle for the next request. */
+                targetBusyFraction: z.number().gt(0).max(1).default(0.7),
+                /** Labels of the nodes Jibris may run on (dedicated recording nodes), such as {jitsi.example.org/recording: "true"}. */
+                nodeSelector: z.record(z.string(), z.string()).default({}),
+                /** Recordings volume per Jibri (ReadWriteOnce). */
+                storage: memory.default("10Gi"),
+                storageClass: storageClass.optional(),
+                /** How long a Jibri asked to stop may go on recording before it is killed. */
+                drainGracePeriodSeconds: z.number().int().min(60).default(4 * 3600),
+            })
+            .prefault({}),
         ops: z
             .strictObject({
                 certManager: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
@@ -484,6 +601,17 @@ export const configSchema = z
                 message: "must be false while ops.metricsServer.enabled is true: one component owns v1beta1.metrics.k8s.io",
             });
         }
+        const jibri = cfg.jibri;
+        if (jibri.enabled && !cfg.monitoring.enabled && jibri.replicas.min !== jibri.replicas.max) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["jibri", "replicas", "max"],
+                input: jibri.replicas.max,
+                message:
+                    `must equal jibri.replicas.min (${jibri.replicas.min}) while monitoring.enabled is false: ` +
+                    "the pool scales on how many Jibris are recording, which only Prometheus knows",
+            });
+        }
         const shards = normalizeShards(cfg.shards);
         const turn = cfg.turn;
         if (turn.enabled && !turn.external) {
@@ -588,6 +716,9 @@ export type StackConfig = Omit<ParsedConfig, "shards"> & { shards: ShardSpec[] }
 export type JvbSettings = StackConfig["jvb"];
 export type TurnSettings = StackConfig["turn"];
 export type WebSettings = StackConfig["web"];
+export type AuthSettings = StackConfig["auth"];
+export type MeetingSettings = StackConfig["meetings"];
+export type JibriSettings = StackConfig["jibri"];
 
 /** How a bridge learns the address it advertises; see `jvb.advertise`. */
 export function advertiseMode(jvb: { advertise?: AdvertiseMode; publicIps: string[] }): AdvertiseMode {

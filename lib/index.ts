@@ -17,3 +17,7 @@ export * from "./nodeAddress";
 export * from "./podSecurity";
 export * from "./networkPolicy";
 export * from "./checksum";
+export * from "./access";
+export * from "./collaboration";
+export * from "./jibri";
+export * from "./prosodyUsers";

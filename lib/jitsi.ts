@@ -12,7 +12,7 @@ type Probe = k8s.types.input.core.v1.Probe;
 
 export const JITSI_REGISTRY = "ghcr.io/jitsi";
 
-export function jitsiImage(component: "web" | "prosody" | "jicofo" | "jvb", tag: string): string {
+export function jitsiImage(component: "web" | "prosody" | "jicofo" | "jvb" | "jibri", tag: string): string {
     return `${JITSI_REGISTRY}/${component}:${tag}`;
 }
 
@@ -23,6 +23,10 @@ export const SECRET_ENV = {
     jvbAuthPassword: "JVB_AUTH_PASSWORD",
     // prosody hands out TURN credentials derived from it; coturn checks them with it.
     turnSharedSecret: "TURN_CREDENTIALS",
+    jwtAppSecret: "JWT_APP_SECRET",
+    // Prosody registers both accounts (register-setup); every Jibri logs in with them.
+    jibriXmppPassword: "JIBRI_XMPP_PASSWORD",
+    jibriRecorderPassword: "JIBRI_RECORDER_PASSWORD",
 } as const;
 export type SecretEnvName = (typeof SECRET_ENV)[keyof typeof SECRET_ENV];
 /** The secret settings the Jitsi containers use (kept in the jitsi-auth Secret). */

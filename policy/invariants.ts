@@ -260,7 +260,8 @@ export const restrictedPods: Invariant = {
 
 export const prosodyIsolated: Invariant = {
     name: "prosody-isolated",
-    description: "A NetworkPolicy lets only the prosody's own shard's jicofo, JVBs and web connect (and Prometheus, on the HTTP port only).",
+    description:
+        "A NetworkPolicy lets only the prosody's own shard's jicofo, JVBs and web connect, the stack's Jibris as XMPP clients (port 5222 only), and Prometheus on the HTTP port only.",
     check(objects) {
         const out: Violation[] = [];
         const policies = objects.filter((o) => o.kind === "NetworkPolicy");
@@ -280,8 +281,14 @@ export const prosodyIsolated: Invariant = {
                     for (const peer of from) {
                         if (peer.podSelector && !peer.namespaceSelector) {
                             const sel = peer.podSelector.matchLabels ?? {};
-                            const ok = sel["app.kubernetes.io/instance"] === shard && ["jicofo", "jvb", "web"].includes(sel["app.kubernetes.io/component"]);
-                            if (!ok) out.push(violation(this.name, p, `admits pods ${JSON.stringify(sel)}, not only shard ${shard}'s jicofo, jvb and web`));
+                            const ownShard = sel["app.kubernetes.io/instance"] === shard && ["jicofo", "jvb", "web"].includes(sel["app.kubernetes.io/component"]);
+                            const jibriClients =
+                                sel["app.kubernetes.io/component"] === "jibri" &&
+                                (rule.ports ?? []).length > 0 &&
+                                rule.ports.every((port: K8sObject) => port.port === 5222);
+                            if (!ownShard && !jibriClients) {
+                                out.push(violation(this.name, p, `admits pods ${JSON.stringify(sel)}, not only shard ${shard}'s jicofo, jvb and web (and Jibris on 5222)`));
+                            }
                         } else if (peer.namespaceSelector && !peer.podSelector) {
                             const httpOnly = (rule.ports ?? []).length > 0 && rule.ports.every((port: K8sObject) => port.port === 5280);
                             if (!httpOnly) out.push(violation(this.name, p, "admits a whole namespace on more than the HTTP port"));

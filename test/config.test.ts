@@ -246,6 +246,118 @@ const table: BadConfig[] = [
         expect: [/jitsi:imageTagg = "stable-1234": unknown setting; allowed here: .*imageTag/],
     },
     {
+        what: "jwt authentication without an application id",
+        change: { "jitsi:auth": { type: "jwt" }, "jitsi:jwtAppSecret": "a-long-enough-jwt-secret" },
+        secretKeys: ["jitsi:jwtAppSecret"],
+        expect: [/jitsi:auth\.jwt\.appId = \(missing\): is required while auth\.type is "jwt"/],
+    },
+    {
+        what: "jwt authentication without its secret",
+        change: { "jitsi:auth": { type: "jwt", jwt: { appId: "portal" } } },
+        expect: [/jitsi:jwtAppSecret = \(missing\): is required while auth\.type is "jwt".*pulumi config set --secret jitsi:jwtAppSecret/],
+    },
+    {
+        what: "the JWT secret in plain text",
+        change: { "jitsi:auth": { type: "jwt", jwt: { appId: "portal" } }, "jitsi:jwtAppSecret": "plain-text-jwt-secret" },
+        expect: [/jitsi:jwtAppSecret is stored in plain text; store it encrypted with 'pulumi config set --secret jitsi:jwtAppSecret <value>'/],
+    },
+    {
+        what: "a JWT secret too short to be a key",
+        change: { "jitsi:auth": { type: "jwt", jwt: { appId: "portal" } }, "jitsi:jwtAppSecret": "false" },
+        secretKeys: ["jitsi:jwtAppSecret"],
+        expect: [/jitsi:jwtAppSecret = \(secret, 5 characters\): must be at least 16 characters/],
+    },
+    {
+        what: "jwt settings while authentication is internal",
+        change: { "jitsi:auth": { type: "internal", users: ["alice"], jwt: { appId: "portal" } }, "jitsi:internalUserPasswords": { alice: "pw" } },
+        secretKeys: ["jitsi:internalUserPasswords"],
+        expect: [/jitsi:auth\.jwt = \{"appId":"portal".*\}: is read only while auth\.type is "jwt" \(it is "internal"\)/],
+    },
+    {
+        what: "an unknown authentication type",
+        change: { "jitsi:auth": { type: "ldap" } },
+        expect: [/jitsi:auth\.type = "ldap": .*"anonymous".*"internal".*"jwt"/],
+    },
+    {
+        what: "internal authentication without any account",
+        change: { "jitsi:auth": { type: "internal" } },
+        expect: [/jitsi:auth\.users = \[\]: must name at least one account while auth\.type is "internal"/],
+    },
+    {
+        what: "accounts while authentication is anonymous",
+        change: { "jitsi:auth": { users: ["alice"] } },
+        expect: [/jitsi:auth\.users = \["alice"\]: are read only while auth\.type is "internal" \(it is "anonymous"\)/],
+    },
+    {
+        what: "guests without authentication",
+        change: { "jitsi:auth": { guests: true } },
+        expect: [/jitsi:auth\.guests = true: needs auth\.type "internal" or "jwt"/],
+    },
+    {
+        what: "a user name prosody would change",
+        change: { "jitsi:auth": { type: "internal", users: ["Alice Smith"] }, "jitsi:internalUserPasswords": { "Alice Smith": "pw" } },
+        secretKeys: ["jitsi:internalUserPasswords"],
+        expect: [/jitsi:auth\.users\[0\] = "Alice Smith": must be a user name of lower-case letters/],
+    },
+    {
+        what: "an account listed twice",
+        change: { "jitsi:auth": { type: "internal", users: ["alice", "alice"] }, "jitsi:internalUserPasswords": { alice: "pw" } },
+        secretKeys: ["jitsi:internalUserPasswords"],
+        expect: [/jitsi:auth\.users\[1\] = "alice": is listed twice/],
+    },
+    {
+        what: "an account without a password",
+        change: { "jitsi:auth": { type: "internal", users: ["alice", "bob"] }, "jitsi:internalUserPasswords": { alice: "secret-of-alice" } },
+        secretKeys: ["jitsi:internalUserPasswords"],
+        expect: [/jitsi:internalUserPasswords\.bob = \(missing\): auth\.users lists bob; set a password with 'pulumi config set --secret --path "jitsi:internalUserPasswords\.<name>" <password>'/],
+    },
+    {
+        what: "accounts without any password",
+        change: { "jitsi:auth": { type: "internal", users: ["alice"] } },
+        expect: [/jitsi:internalUserPasswords = \(missing\): needs a password for each of auth\.users \(alice\)/],
+    },
+    {
+        what: "a password for an account that is not listed",
+        change: { "jitsi:auth": { type: "internal", users: ["alice"] }, "jitsi:internalUserPasswords": { alice: "secret-of-alice", alcie: "secret-of-typo" } },
+        secretKeys: ["jitsi:internalUserPasswords"],
+        expect: [/jitsi:internalUserPasswords\.alcie = \(secret\): alcie is not in auth\.users \(alice\)/],
+    },
+    {
+        what: "account passwords in plain text",
+        change: { "jitsi:auth": { type: "internal", users: ["alice"] }, "jitsi:internalUserPasswords": { alice: "secret-of-alice" } },
+        expect: [/jitsi:internalUserPasswords is stored in plain text/],
+    },
+    {
+        what: "a Jibri pool whose minimum exceeds its maximum",
+        change: { "jitsi:jibri": { enabled: true, replicas: { min: 3, max: 2 } } },
+        expect: [/jitsi:jibri\.replicas\.min = 3: must be at most jibri\.replicas\.max/],
+    },
+    {
+        what: "an autoscaled Jibri pool without monitoring",
+        change: { "jitsi:jibri": { enabled: true, replicas: { min: 1, max: 3 } }, "jitsi:monitoring": { enabled: false } },
+        expect: [/jitsi:jibri\.replicas\.max = 3: must equal jibri\.replicas\.min \(1\) while monitoring\.enabled is false/],
+    },
+    {
+        what: "a busy share of Jibris above 1",
+        change: { "jitsi:jibri": { enabled: true, targetBusyFraction: 1.5 } },
+        expect: [/jitsi:jibri\.targetBusyFraction = 1\.5: /],
+    },
+    {
+        what: "a node selector value that is no string",
+        change: { "jitsi:jibri": { enabled: true, nodeSelector: { "jitsi.example.org/recording": true } } },
+        expect: [/jitsi:jibri\.nodeSelector\.jitsi\.example\.org\/recording = true: /],
+    },
+    {
+        what: "a recordings volume size that is no quantity",
+        change: { "jitsi:jibri": { enabled: true, storage: "lots" } },
+        expect: [/jitsi:jibri\.storage = "lots": /],
+    },
+    {
+        what: "an unknown Etherpad setting",
+        change: { "jitsi:etherpad": { enabled: true, replicas: 2 } },
+        expect: [/jitsi:etherpad\.replicas = 2: unknown setting; allowed here: enabled, image, storage, storageClass/],
+    },
+    {
         what: "several problems at once",
         change: { "jitsi:shards": 0, "jitsi:jvb": { minReplicas: 3, maxReplicas: 2 } },
         expect: [/2 problems/, /jitsi:shards = 0/, /jitsi:jvb\.minReplicas = 3/],

@@ -131,6 +131,16 @@ describe("invariants", function () {
                 expect: /admits a whole namespace on more than the HTTP port/,
             },
             {
+                invariant: "prosody-isolated",
+                // Jibris may log in as clients; the component port would let them act as a component.
+                breakIt: (o) =>
+                    find(o, "NetworkPolicy", "shard-0-prosody").spec.ingress.push({
+                        from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "jitsi-meet", "app.kubernetes.io/component": "jibri" } } }],
+                        ports: [{ protocol: "TCP", port: 5222 }, { protocol: "TCP", port: 5347 }],
+                    }),
+                expect: /admits pods .*jibri.*, not only shard shard-0's jicofo, jvb and web \(and Jibris on 5222\)/,
+            },
+            {
                 invariant: "pod-security-levels",
                 breakIt: (o) => (find(o, "Deployment", "turn").spec.template.spec.hostNetwork = true),
                 expect: /Deployment jitsi\/turn: breaks restricted in namespace jitsi: uses host namespaces/,

@@ -7,6 +7,7 @@ import * as assert from "assert";
 import { readStackFile, runProgram, withConfig } from "./harness";
 import { allowed, Endpoint, Pod, podOf } from "./flows";
 import { objects, Obj } from "./objects";
+import { ACCESS_VARIANTS } from "./variants";
 
 interface Flow {
     what: string;
@@ -151,5 +152,52 @@ describe("what talks to what, without monitoring", function () {
         for (const [to, port] of [[p.jvb("shard-0", 0), 8080], [p.prosody("shard-0"), 5280], [p.jicofo("shard-0"), 8888], [p.router, 8404], [p.turn, 9641]] as const) {
             assert.ok(!allowed(objs, PROMETHEUS, to, port), `monitoring namespace still reaches port ${port}`);
         }
+    });
+});
+
+describe("what talks to what, with every extra on (Etherpad, whiteboard, Jibri)", function () {
+    this.timeout(30_000);
+    let objs: Obj[];
+    let p: ReturnType<typeof flows> & { etherpad: Pod; whiteboard: Pod; jibri: Pod };
+
+    before(async () => {
+        const run = await runProgram(ACCESS_VARIANTS["all extras"]());
+        if (run.error) throw run.error;
+        objs = objects(run);
+        p = {
+            ...flows(objs),
+            etherpad: podOf(objs, "Deployment", "etherpad"),
+            whiteboard: podOf(objs, "Deployment", "whiteboard"),
+            jibri: podOf(objs, "StatefulSet", "jibri", { "statefulset.kubernetes.io/pod-name": "jibri-0" }),
+        };
+    });
+
+    it("admits every flow the extras need", () => {
+        const needed: Flow[] = [
+            { what: "shard-0 web -> Etherpad", from: p.web("shard-0"), to: p.etherpad, port: 9001 },
+            { what: "shard-1 web -> Etherpad", from: p.web("shard-1"), to: p.etherpad, port: 9001 },
+            { what: "shard-1 web -> whiteboard", from: p.web("shard-1"), to: p.whiteboard, port: 3000 },
+            { what: "Jibri -> shard-0 prosody (client)", from: p.jibri, to: p.prosody("shard-0"), port: 5222 },
+            { what: "Jibri -> shard-1 prosody (client)", from: p.jibri, to: p.prosody("shard-1"), port: 5222 },
+            { what: "Prometheus -> Jibri metrics", from: PROMETHEUS, to: p.jibri, port: 2222 },
+            { what: "Prometheus -> whiteboard metrics", from: PROMETHEUS, to: p.whiteboard, port: 9090 },
+        ];
+        assert.deepStrictEqual(needed.filter((f) => !allowed(objs, f.from, f.to, f.port, f.protocol)).map((f) => f.what), []);
+    });
+
+    it("admits nothing else to them: no way around web, no component port for Jibri, no way into a Jibri", () => {
+        const closed: Flow[] = [
+            { what: "internet -> Etherpad, around web", from: INTERNET, to: p.etherpad, port: 9001 },
+            { what: "router -> Etherpad, around web", from: p.router, to: p.etherpad, port: 9001 },
+            { what: "foreign pod in the jitsi namespace -> Etherpad", from: INTRUDER, to: p.etherpad, port: 9001 },
+            { what: "pod in another namespace -> whiteboard", from: STRANGER, to: p.whiteboard, port: 3000 },
+            { what: "web -> whiteboard metrics", from: p.web("shard-0"), to: p.whiteboard, port: 9090 },
+            { what: "Jibri -> prosody's component port", from: p.jibri, to: p.prosody("shard-0"), port: 5347 },
+            { what: "Jibri -> prosody's HTTP port", from: p.jibri, to: p.prosody("shard-1"), port: 5280 },
+            { what: "web -> Jibri's API", from: p.web("shard-0"), to: p.jibri, port: 2222 },
+            { what: "foreign pod in the jitsi namespace -> Jibri's internal API", from: INTRUDER, to: p.jibri, port: 3333 },
+            { what: "internet -> Jibri", from: INTERNET, to: p.jibri, port: 2222 },
+        ];
+        assert.deepStrictEqual(closed.filter((f) => allowed(objs, f.from, f.to, f.port, f.protocol)).map((f) => f.what), []);
     });
 });

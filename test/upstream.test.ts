@@ -8,6 +8,7 @@ import * as assert from "assert";
 import { DEFAULT_JITSI_TAG } from "../config/schema";
 import { readStackFile, runProgram, stackFile, withConfig } from "./harness";
 import { containers, Obj } from "./objects";
+import { ACCESS_VARIANTS } from "./variants";
 
 type Table = Record<string, string>;
 
@@ -18,7 +19,7 @@ const BASE: Table = {
 };
 
 /** docker-jitsi-meet stable-11146-2. */
-const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb", Table> = {
+const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri", Table> = {
     web: {
         XMPP_DOMAIN: "defaults/meet.conf, defaults/system-config.js",
         XMPP_MUC_DOMAIN: "defaults/system-config.js",
@@ -34,6 +35,13 @@ const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb", Table> = {
         ENABLE_WELCOME_PAGE: "defaults/settings-config.js",
         ENABLE_P2P: "defaults/settings-config.js",
         P2P_STUN_SERVERS: "defaults/settings-config.js",
+        ENABLE_AUTH: "defaults/system-config.js (login button, guest domain)",
+        ENABLE_GUESTS: "defaults/system-config.js (hosts.anonymousdomain, only with ENABLE_AUTH)",
+        ENABLE_BREAKOUT_ROOMS: "defaults/settings-config.js (hideAddRoomButton)",
+        ENABLE_RECORDING: "defaults/settings-config.js (recordingService)",
+        ETHERPAD_URL_BASE: "defaults/meet.conf (location /etherpad/), defaults/settings-config.js (etherpad_base)",
+        // WHITEBOARD_ENABLED is not read at this tag: settings-config.js derives whiteboard.enabled from this one.
+        WHITEBOARD_COLLAB_SERVER_URL_BASE: "defaults/meet.conf (location /socket.io/), defaults/settings-config.js (config.whiteboard)",
     },
     prosody: {
         XMPP_DOMAIN: "defaults/conf.d/jitsi-meet.cfg.lua",
@@ -56,6 +64,18 @@ const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb", Table> = {
         TURNS_HOST: "defaults/prosody.cfg.lua",
         TURNS_PORT: "defaults/prosody.cfg.lua",
         TURN_CREDENTIALS: "defaults/prosody.cfg.lua (external_service_secret)",
+        ENABLE_AUTH: "defaults/conf.d/jitsi-meet.cfg.lua",
+        AUTH_TYPE: "defaults/conf.d/jitsi-meet.cfg.lua (internal: internal_hashed, jwt: token)",
+        ENABLE_GUESTS: "defaults/conf.d/jitsi-meet.cfg.lua (guest VirtualHost, only with ENABLE_AUTH)",
+        JWT_APP_ID: "defaults/conf.d/jitsi-meet.cfg.lua (app_id)",
+        JWT_APP_SECRET: "defaults/conf.d/jitsi-meet.cfg.lua (app_secret, written only when tpl's toBool reads it as true)",
+        JWT_ACCEPTED_ISSUERS: "defaults/conf.d/jitsi-meet.cfg.lua (asap_accepted_issuers, comma-separated)",
+        JWT_ACCEPTED_AUDIENCES: "defaults/conf.d/jitsi-meet.cfg.lua (asap_accepted_audiences, comma-separated)",
+        ENABLE_LOBBY: "defaults/conf.d/jitsi-meet.cfg.lua (muc_lobby_rooms, default true)",
+        ENABLE_BREAKOUT_ROOMS: "defaults/conf.d/jitsi-meet.cfg.lua (muc_breakout_rooms, default true)",
+        ENABLE_RECORDING: "defaults/conf.d/jitsi-meet.cfg.lua (hidden domain), etc/s6-overlay/scripts/register-setup (recorder account)",
+        JIBRI_XMPP_PASSWORD: "defaults/conf.d/jitsi-meet.cfg.lua (admins), etc/s6-overlay/scripts/register-setup (jibri account)",
+        JIBRI_RECORDER_PASSWORD: "etc/s6-overlay/scripts/register-setup (recorder account, with ENABLE_RECORDING)",
     },
     jicofo: {
         XMPP_DOMAIN: "defaults/jicofo.conf",
@@ -72,6 +92,9 @@ const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb", Table> = {
         OCTO_BRIDGE_SELECTION_STRATEGY: "defaults/jicofo.conf",
         JICOFO_OCTO_REGION: "defaults/jicofo.conf",
         MAX_BRIDGE_PARTICIPANTS: "defaults/jicofo.conf",
+        ENABLE_AUTH: "defaults/jicofo.conf (authentication block)",
+        AUTH_TYPE: "defaults/jicofo.conf (jwt: JWT, else XMPP)",
+        ENABLE_RECORDING: "defaults/jicofo.conf (jibri brewery, trusted hidden domain)",
     },
     jvb: {
         XMPP_AUTH_DOMAIN: "defaults/jvb.conf",
@@ -92,6 +115,21 @@ const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb", Table> = {
         JVB_ADVERTISE_PRIVATE_CANDIDATES: "defaults/jvb.conf",
         // Not in rootfs: jitsi-videobridge's packaged start script, which s6 runs (etc/s6-overlay/scripts/jvb).
         VIDEOBRIDGE_MAX_MEMORY: "/usr/share/jitsi-videobridge/jvb.sh (-Xmx), from jitsi-videobridge jvb/resources/jvb.sh",
+    },
+    jibri: {
+        XMPP_SERVER: "defaults/xmpp.conf (one environment per comma-separated host:port)",
+        XMPP_DOMAIN: "defaults/xmpp.conf",
+        XMPP_AUTH_DOMAIN: "defaults/xmpp.conf (control-login)",
+        XMPP_INTERNAL_MUC_DOMAIN: "defaults/xmpp.conf (control-muc)",
+        XMPP_MUC_DOMAIN: "defaults/xmpp.conf (strip-from-room-domain)",
+        XMPP_HIDDEN_DOMAIN: "defaults/xmpp.conf (call-login), etc/s6-overlay/scripts/config",
+        PUBLIC_URL: "defaults/xmpp.conf (base-url)",
+        JIBRI_XMPP_PASSWORD: "defaults/xmpp.conf, etc/s6-overlay/scripts/config (refuses to start without)",
+        JIBRI_RECORDER_PASSWORD: "defaults/xmpp.conf, etc/s6-overlay/scripts/config (refuses to start without)",
+        JIBRI_INSTANCE_ID: "defaults/jibri.conf (id), defaults/xmpp.conf (nickname)",
+        DISPLAY: "etc/s6-overlay/scripts/config (refuses to start without), scripts/xorg",
+        JIBRI_ENABLE_PROMETHEUS: "defaults/jibri.conf (stats.prometheus.enabled)",
+        IGNORE_CERTIFICATE_ERRORS: "defaults/jibri.conf (chrome flags)",
     },
 };
 
@@ -122,6 +160,9 @@ describe("upstream facts: environment variables the Jitsi images read", function
     const variants: Record<string, () => ReturnType<typeof readStackFile>> = {
         development: () => readStackFile("development"),
         production: () => readStackFile("production"),
+        "development with internal accounts": ACCESS_VARIANTS.internal,
+        "development with jwt": ACCESS_VARIANTS.jwt,
+        "production with every extra": ACCESS_VARIANTS["all extras"],
         "production with every web setting, nodeIP advertising and relay off": () =>
             withConfig(readStackFile("production"), {
                 "jitsi:web": { defaultLanguage: "de", p2p: { stunServers: ["stun.example.org:3478"] } },

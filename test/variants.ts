@@ -1,5 +1,5 @@
 /** Stack configurations that together switch every optional part on and off, for whole-stack checks. */
-import { readStackFile, runProgram, withConfig } from "./harness";
+import { readStackFile, runProgram, StackConfig, withConfig } from "./harness";
 import { objects, Obj } from "./objects";
 
 const production = () => readStackFile("production");
@@ -16,6 +16,53 @@ export const RECEIVER_SECRETS = {
     "jitsi:alertChatWebhookUrl": "https://chat.example/hooks/chat-token-value",
 };
 
+/** Secret settings of the access variants: recognisable, so tests can look for them in plain text. */
+export const JWT_SECRET = "jwt-app-secret-value-0123456789";
+export const USER_PASSWORDS = { alice: "alice-password-value", "bob.teacher": "bob password with spaces" };
+
+/**
+ * One stack per auth type, and production with every extra on: who may meet, shared notes, the
+ * whiteboard and recording. All start from the real stack files.
+ */
+export const ACCESS_VARIANTS: Record<"anonymous" | "internal" | "jwt" | "all extras", () => StackConfig> = {
+    anonymous: () => readStackFile("development"),
+    internal: () =>
+        withConfig(
+            readStackFile("development"),
+            {
+                "jitsi:auth": { type: "internal", guests: true, users: Object.keys(USER_PASSWORDS), storageClass: "fast-ssd" },
+                "jitsi:meetings": { lobby: false },
+                "jitsi:internalUserPasswords": USER_PASSWORDS,
+            },
+            ["jitsi:internalUserPasswords"],
+        ),
+    jwt: () =>
+        withConfig(
+            readStackFile("development"),
+            {
+                "jitsi:auth": {
+                    type: "jwt",
+                    jwt: { appId: "school-portal", acceptedIssuers: ["portal", "lms"], acceptedAudiences: ["jitsi"] },
+                },
+                "jitsi:jwtAppSecret": JWT_SECRET,
+            },
+            ["jitsi:jwtAppSecret"],
+        ),
+    "all extras": () =>
+        withConfig(
+            production(),
+            {
+                "jitsi:auth": { type: "jwt", guests: true, jwt: { appId: "school-portal" } },
+                "jitsi:meetings": { breakoutRooms: false },
+                "jitsi:etherpad": { enabled: true, storage: "5Gi" },
+                "jitsi:whiteboard": { enabled: true },
+                "jitsi:jibri": { enabled: true, replicas: { min: 1, max: 4 }, nodeSelector: { "jitsi.example.org/recording": "true" }, storage: "50Gi" },
+                "jitsi:jwtAppSecret": JWT_SECRET,
+            },
+            ["jitsi:jwtAppSecret"],
+        ),
+};
+
 export const STACK_VARIANTS: Record<string, () => Promise<Obj[]>> = {
     development: async () => objects(await runProgram(readStackFile("development"))),
     production: async () => objects(await runProgram(production())),
@@ -28,6 +75,8 @@ export const STACK_VARIANTS: Record<string, () => Promise<Obj[]>> = {
                 }),
             ),
         ),
+    "production with every extra (jwt, Etherpad, whiteboard, Jibri)": async () => objects(await runProgram(ACCESS_VARIANTS["all extras"]())),
+    "development with internal accounts": async () => objects(await runProgram(ACCESS_VARIANTS.internal())),
     "production without monitoring": async () => objects(await runProgram(withConfig(production(), { "jitsi:monitoring": { enabled: false } }))),
     "production with alert receivers, external TURN and relay off": async () =>
         objects(

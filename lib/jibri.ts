@@ -1,0 +1,76 @@
+/**
+ * Jibri, the recorder: a Chrome that joins the meeting as a hidden participant, and ffmpeg writing what
+ * it shows. Facts from docker-jitsi-meet stable-11146-2 (jibri/rootfs) and jibri's sources (src/main).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import { prosodyServiceName, PROSODY_PORTS, secretEnv, XMPP_DOMAINS } from "./jitsi";
+
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+
+/** 1 while the Jibri records, else 0 (JibriMetrics.kt: a boolean gauge "recording" in the jitsi_jibri namespace). */
+export const JIBRI_BUSY_METRIC = "jitsi_jibri_recording";
+/** Health, status and /metrics (HttpApi.kt). */
+export const JIBRI_API_PORT = 2222;
+/** gracefulShutdown; loopback only (InternalHttpApi.kt). */
+export const JIBRI_INTERNAL_API_PORT = 3333;
+export const JIBRI_HEALTH_PATH = "/jibri/api/v1.0/health";
+/** Where recordings land (jibri.conf: JIBRI_RECORDING_DIR, default /storage/recordings); the volume is /storage. */
+export const JIBRI_STORAGE_DIR = "/storage";
+/** Chrome needs 2 GB of shared memory; scripts/config refuses to start with less (shm-check). */
+export const JIBRI_SHM_SIZE = "2Gi";
+
+/**
+ * custom-jibri.conf, which jibri.conf includes last. Since jibri #603 the HTTP API listens on loopback
+ * only (reference.conf: external-api-host = "127.0.0.1"); Prometheus must reach /metrics on it.
+ * Older Jibris ignore the unknown key.
+ */
+export function jibriCustomConfig(metricsFromCluster: boolean): string {
+    return [
+        "# Written by jitsi-pulumi; included by the image's jibri.conf.",
+        `jibri.api.http.external-api-host = "${metricsFromCluster ? "0.0.0.0" : "127.0.0.1"}"`,
+        "",
+    ].join("\n");
+}
+
+export interface JibriEnvArgs {
+    /** Every shard's name: the Jibri registers with each shard's prosody, so any meeting may use it. */
+    shards: string[];
+    publicUrl: string;
+    timezone: string;
+    /** Let Chrome accept a certificate no browser would (an ACME staging issuer's). */
+    ignoreCertificateErrors: boolean;
+    monitored: boolean;
+}
+
+export function jibriEnv(a: JibriEnvArgs): EnvVar[] {
+    return [
+        // defaults/xmpp.conf makes one environment per comma-separated server.
+        { name: "XMPP_SERVER", value: a.shards.map((s) => `${prosodyServiceName(s)}:${PROSODY_PORTS.c2s}`).join(",") },
+        { name: "XMPP_DOMAIN", value: XMPP_DOMAINS.XMPP_DOMAIN },
+        { name: "XMPP_AUTH_DOMAIN", value: XMPP_DOMAINS.XMPP_AUTH_DOMAIN },
+        { name: "XMPP_INTERNAL_MUC_DOMAIN", value: XMPP_DOMAINS.XMPP_INTERNAL_MUC_DOMAIN },
+        { name: "XMPP_MUC_DOMAIN", value: XMPP_DOMAINS.XMPP_MUC_DOMAIN },
+        { name: "XMPP_HIDDEN_DOMAIN", value: XMPP_DOMAINS.XMPP_HIDDEN_DOMAIN },
+        // Chrome opens PUBLIC_URL/<room>: the room router sends it to the meeting's shard.
+        { name: "PUBLIC_URL", value: a.publicUrl },
+        ...secretEnv("JIBRI_XMPP_PASSWORD", "JIBRI_RECORDER_PASSWORD"),
+        // The nickname in the control room: the pod's name, so a busy Jibri is found with kubectl.
+        { name: "JIBRI_INSTANCE_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+        // The Xorg dummy display scripts/xorg starts; scripts/config refuses to start without it.
+        { name: "DISPLAY", value: ":0" },
+        { name: "JIBRI_ENABLE_PROMETHEUS", value: a.monitored ? "true" : "false" },
+        ...(a.ignoreCertificateErrors ? [{ name: "IGNORE_CERTIFICATE_ERRORS", value: "true" }] : []),
+        { name: "TZ", value: a.timezone },
+        { name: "S6_YES_I_WANT_A_WORLD_WRITABLE_RUN_BECAUSE_KUBERNETES", value: "1" },
+    ];
+}
+
+/**
+ * Stopping a Jibri (scale-down, node drain, update) must not cut a recording: ask it to shut down when
+ * idle, then wait while its API answers. It exits with 255 once idle, which halts the container
+ * (scripts/jibri-finish), so the wait ends with the recording.
+ */
+export const JIBRI_PRE_STOP = [
+    `curl -s -X POST http://127.0.0.1:${JIBRI_INTERNAL_API_PORT}/jibri/api/internal/v1.0/gracefulShutdown || exit 0`,
+    `while curl -s -o /dev/null --max-time 5 http://127.0.0.1:${JIBRI_API_PORT}${JIBRI_HEALTH_PATH}; do sleep 10; done`,
+].join("\n");
