@@ -28,12 +28,17 @@ export const USER_SYNC_LIVENESS = ["/bin/sh", "-c", `find ${USER_SYNC_HEARTBEAT}
  * accounts it created itself (listed in a state file on the volume), never one made by hand.
  */
 export const USER_SYNC_SCRIPT = `set -u
-CFG=/run/prosody/config/prosody.cfg.lua
-STATE=${PROSODY_DATA_DIR}/jitsi-pulumi-users
+# The pod's paths; test/accountsLive.test.ts points them at a prosody of its own.
+CFG=\${PROSODY_CONFIG:-/run/prosody/config/prosody.cfg.lua}
+DATA=\${PROSODY_DATA:-${PROSODY_DATA_DIR}}
+USERS=\${USERS_DIR:-${USERS_DIR}}
+PERIOD=\${SYNC_PERIOD:-${USER_SYNC_PERIOD_SECONDS}}
+HEARTBEAT=\${SYNC_HEARTBEAT:-${USER_SYNC_HEARTBEAT}}
+STATE="$DATA/jitsi-pulumi-users"
 ctl() { timeout 60 prosodyctl --config "$CFG" shell "$@" >/dev/null 2>&1; }
 ensure() { ctl user password "$1" "$2" || ctl user create "$1" "$2" || { echo "[users] could not set the password of $1"; return 1; }; }
-touch ${USER_SYNC_HEARTBEAT}
-until curl -fs -o /dev/null http://127.0.0.1:5280/health && [ -S ${PROSODY_DATA_DIR}/data/prosody.sock ]; do sleep 2; touch ${USER_SYNC_HEARTBEAT}; done
+# prosodyctl talks to prosody through the admin socket in its data directory (admin_shell).
+until [ -S "$DATA/data/prosody.sock" ]; do touch "$HEARTBEAT"; sleep 2; done
 ensure "focus@$XMPP_AUTH_DOMAIN" "$JICOFO_AUTH_PASSWORD"
 ensure "$JVB_AUTH_USER@$XMPP_AUTH_DOMAIN" "$JVB_AUTH_PASSWORD"
 if [ -n "\${JIBRI_XMPP_PASSWORD:-}" ]; then ensure "jibri@$XMPP_AUTH_DOMAIN" "$JIBRI_XMPP_PASSWORD"; fi
@@ -41,24 +46,24 @@ if [ -n "\${JIBRI_RECORDER_PASSWORD:-}" ]; then ensure "recorder@$XMPP_HIDDEN_DO
 touch "$STATE"
 applied=""
 while true; do
-  touch ${USER_SYNC_HEARTBEAT}
-  current=$(cd ${USERS_DIR} && for f in *; do [ -f "$f" ] && echo "$f $(sha256sum < "$f")"; done)
+  touch "$HEARTBEAT"
+  current=$(cd "$USERS" && for f in *; do [ -f "$f" ] && echo "$f $(sha256sum < "$f")"; done)
   if [ "$current" != "$applied" ]; then
     failed=0
-    for f in ${USERS_DIR}/*; do
+    for f in "$USERS"/*; do
       if [ -f "$f" ]; then ensure "$(basename "$f")@$XMPP_DOMAIN" "$(cat "$f")" || failed=1; fi
     done
     while read -r name; do
-      if [ -n "$name" ] && [ ! -f "${USERS_DIR}/$name" ]; then ctl user delete "$name@$XMPP_DOMAIN" && echo "[users] deleted $name"; fi
+      if [ -n "$name" ] && [ ! -f "$USERS/$name" ]; then ctl user delete "$name@$XMPP_DOMAIN" && echo "[users] deleted $name"; fi
     done < "$STATE"
-    (cd ${USERS_DIR} && for f in *; do [ -f "$f" ] && echo "$f"; done) > "$STATE"
+    (cd "$USERS" && for f in *; do [ -f "$f" ] && echo "$f"; done) > "$STATE"
     if [ "$failed" = 0 ]; then
       applied="$current"
       echo "[users] $(wc -l < "$STATE") accounts in step with the stack"
     else
-      echo "[users] retrying in ${USER_SYNC_PERIOD_SECONDS} s"
+      echo "[users] retrying in $PERIOD s"
     fi
   fi
-  sleep ${USER_SYNC_PERIOD_SECONDS}
+  sleep "$PERIOD"
 done
 `;
