@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ResourceSettings } from "../config/schema";
 import {
+    CLAIM_AWAIT,
     ETHERPAD_PORT,
     ETHERPAD_SERVICE,
     ETHERPAD_UID,
@@ -41,7 +42,7 @@ export class Etherpad extends pulumi.ComponentResource {
         const claim = new k8s.core.v1.PersistentVolumeClaim(
             `${name}-pads`,
             {
-                metadata: { name: `${ETHERPAD_SERVICE}-pads`, namespace, labels: podLabels },
+                metadata: { name: `${ETHERPAD_SERVICE}-pads`, namespace, labels: podLabels, annotations: { ...CLAIM_AWAIT } },
                 spec: {
                     accessModes: ["ReadWriteOnce"],
                     storageClassName: args.storageClass,

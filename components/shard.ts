@@ -12,6 +12,7 @@ import {
     USER_SYNC_SCRIPT,
     USERS_DIR,
     webAccessEnv,
+    CLAIM_AWAIT,
     configChecksum,
     fromPods,
     httpProbe,
@@ -264,7 +265,7 @@ export class Shard extends pulumi.ComponentResource {
         const claim = new k8s.core.v1.PersistentVolumeClaim(
             claimName,
             {
-                metadata: { name: claimName, namespace: args.namespace, labels: labels("prosody", this.shardName) },
+                metadata: { name: claimName, namespace: args.namespace, labels: labels("prosody", this.shardName), annotations: { ...CLAIM_AWAIT } },
                 spec: {
                     accessModes: ["ReadWriteOnce"],
                     storageClassName: accounts.storageClass,

@@ -145,6 +145,8 @@ describe("access: auth types, lobby, Etherpad, whiteboard, Jibri", function () {
             const claims = objects(run("internal"), "PersistentVolumeClaim");
             assert.deepStrictEqual(claims.map((c) => c.metadata.name).sort(), ["shard-0-prosody-data", "shard-1-prosody-data"]);
             assert.deepStrictEqual(claims[0].spec, { accessModes: ["ReadWriteOnce"], storageClassName: "fast-ssd", resources: { requests: { storage: "1Gi" } } });
+            // A WaitForFirstConsumer claim binds only once prosody's pod is scheduled: `pulumi up` must not wait for it first.
+            assert.strictEqual(claims[0].metadata.annotations["pulumi.com/skipAwait"], "true");
             const spec = prosody("shard-0");
             const data = spec.volumes.find((v: Obj) => v.name === "data");
             assert.deepStrictEqual(data, { name: "data", persistentVolumeClaim: { claimName: "shard-0-prosody-data" } });
