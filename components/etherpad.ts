@@ -10,6 +10,7 @@ import {
     httpProbe,
     labels,
     probes,
+    readWriteOnceClaim,
     resourceRequirements,
     restrictedSecurityContext,
     selectorLabels,
@@ -43,11 +44,7 @@ export class Etherpad extends pulumi.ComponentResource {
             `${name}-pads`,
             {
                 metadata: { name: `${ETHERPAD_SERVICE}-pads`, namespace, labels: podLabels, annotations: { ...CLAIM_AWAIT } },
-                spec: {
-                    accessModes: ["ReadWriteOnce"],
-                    storageClassName: args.storageClass,
-                    resources: { requests: { storage: args.storage } },
-                },
+                spec: readWriteOnceClaim(args.storage, args.storageClass),
             },
             { parent: this },
         );

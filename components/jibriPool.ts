@@ -13,9 +13,10 @@ import {
     JIBRI_STORAGE_DIR,
     jibriCustomConfig,
     jibriEnv,
-    jitsiImage,
     JITSI_UID,
+    jitsiImage,
     labels,
+    readWriteOnceClaim,
     resourceRequirements,
     restrictedSecurityContext,
     scrapedBy,
@@ -144,11 +145,7 @@ export class JibriPool extends pulumi.ComponentResource {
                     volumeClaimTemplates: [
                         {
                             metadata: { name: "recordings", labels: podLabels },
-                            spec: {
-                                accessModes: ["ReadWriteOnce"],
-                                storageClassName: settings.storageClass,
-                                resources: { requests: { storage: settings.storage } },
-                            },
+                            spec: readWriteOnceClaim(settings.storage, settings.storageClass),
                         },
                     ],
                 },

@@ -23,6 +23,7 @@ import {
     labels,
     probes,
     httpProbe,
+    prosodyServiceName,
     resourceRequirements,
     restrictedSecurityContext,
     secretEnv,
@@ -250,7 +251,7 @@ export class JvbPool extends pulumi.ComponentResource {
 export function jvbEnv(args: Pick<JvbPoolArgs, "shard" | "publicUrl" | "timezone" | "jvb" | "resources">) {
     const { jvb } = args;
     return [
-        ...xmppEnv("jvb", { shard: args.shard.name, publicUrl: args.publicUrl, timezone: args.timezone }),
+        ...xmppEnv("jvb", { xmppServer: prosodyServiceName(args.shard.name), publicUrl: args.publicUrl, timezone: args.timezone }),
         { name: "JVB_AUTH_USER", value: "jvb" },
         ...secretEnv("JVB_AUTH_PASSWORD"),
         { name: "JVB_BREWERY_MUC", value: JVB_BREWERY_MUC },

@@ -3,30 +3,27 @@ import * as pulumi from "@pulumi/pulumi";
 import { JvbSettings, ResourceSettings, ShardSpec, StackConfig, WebSettings } from "../config/schema";
 import {
     AccessSettings,
-    CollaborationServices,
-    INTERNAL_USERS_SECRET,
-    jicofoAccessEnv,
-    PROSODY_DATA_DIR,
-    prosodyAccessEnv,
-    USER_SYNC_LIVENESS,
-    USER_SYNC_SCRIPT,
-    USERS_DIR,
-    webAccessEnv,
     CLAIM_AWAIT,
+    CollaborationServices,
     configChecksum,
     fromPods,
     httpProbe,
     ingressPolicy,
-    jicofoRelayEnv,
-    jitsiImage,
-    JITSI_UID,
+    INTERNAL_USERS_SECRET,
     JICOFO_REST_PORT,
+    jicofoAccessEnv,
+    jicofoRelayEnv,
+    JITSI_UID,
+    jitsiImage,
     JVB_BREWERY_MUC,
     labels,
     probes,
+    PROSODY_DATA_DIR,
     PROSODY_PORTS,
+    prosodyAccessEnv,
     prosodyServiceName,
     prosodyTurnEnv,
+    readWriteOnceClaim,
     resourceRequirements,
     restrictedSecurityContext,
     scrapedBy,
@@ -34,8 +31,12 @@ import {
     selectorLabels,
     tcp,
     TurnEndpoint,
+    USER_SYNC_LIVENESS,
+    USER_SYNC_SCRIPT,
+    USERS_DIR,
     WEB_CUSTOM_CONFIG_PATH,
     WEB_HTTP_PORT,
+    webAccessEnv,
     webCustomConfigJs,
     webEnv,
     webServiceName,
@@ -107,7 +108,7 @@ export class Shard extends pulumi.ComponentResource {
         this.shardName = shard.name;
         this.namespace = namespace;
         const monitored = args.monitoringNamespace !== undefined;
-        const shared = { shard: shard.name, publicUrl: args.publicUrl, timezone: args.timezone };
+        const shared = { xmppServer: prosodyServiceName(shard.name), publicUrl: args.publicUrl, timezone: args.timezone };
 
         const prosodyEnv = [
             ...xmppEnv("prosody", shared),
@@ -266,11 +267,7 @@ export class Shard extends pulumi.ComponentResource {
             claimName,
             {
                 metadata: { name: claimName, namespace: args.namespace, labels: labels("prosody", this.shardName), annotations: { ...CLAIM_AWAIT } },
-                spec: {
-                    accessModes: ["ReadWriteOnce"],
-                    storageClassName: accounts.storageClass,
-                    resources: { requests: { storage: accounts.storage } },
-                },
+                spec: readWriteOnceClaim(accounts.storage, accounts.storageClass),
             },
             { parent: this },
         );

@@ -21,3 +21,4 @@ export * from "./access";
 export * from "./collaboration";
 export * from "./jibri";
 export * from "./prosodyUsers";
+export * from "./claims";

@@ -3,7 +3,7 @@
  * it shows. Facts from docker-jitsi-meet stable-11146-2 (jibri/rootfs) and jibri's sources (src/main).
  */
 import * as k8s from "@pulumi/kubernetes";
-import { prosodyServiceName, PROSODY_PORTS, secretEnv, XMPP_DOMAINS } from "./jitsi";
+import { prosodyServiceName, PROSODY_PORTS, secretEnv, xmppEnv } from "./jitsi";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
@@ -44,15 +44,13 @@ export interface JibriEnvArgs {
 
 export function jibriEnv(a: JibriEnvArgs): EnvVar[] {
     return [
-        // defaults/xmpp.conf makes one environment per comma-separated server.
-        { name: "XMPP_SERVER", value: a.shards.map((s) => `${prosodyServiceName(s)}:${PROSODY_PORTS.c2s}`).join(",") },
-        { name: "XMPP_DOMAIN", value: XMPP_DOMAINS.XMPP_DOMAIN },
-        { name: "XMPP_AUTH_DOMAIN", value: XMPP_DOMAINS.XMPP_AUTH_DOMAIN },
-        { name: "XMPP_INTERNAL_MUC_DOMAIN", value: XMPP_DOMAINS.XMPP_INTERNAL_MUC_DOMAIN },
-        { name: "XMPP_MUC_DOMAIN", value: XMPP_DOMAINS.XMPP_MUC_DOMAIN },
-        { name: "XMPP_HIDDEN_DOMAIN", value: XMPP_DOMAINS.XMPP_HIDDEN_DOMAIN },
-        // Chrome opens PUBLIC_URL/<room>: the room router sends it to the meeting's shard.
-        { name: "PUBLIC_URL", value: a.publicUrl },
+        ...xmppEnv("jibri", {
+            // defaults/xmpp.conf makes one environment per comma-separated server.
+            xmppServer: a.shards.map((s) => `${prosodyServiceName(s)}:${PROSODY_PORTS.c2s}`).join(","),
+            // Chrome opens PUBLIC_URL/<room>: the room router sends it to the meeting's shard.
+            publicUrl: a.publicUrl,
+            timezone: a.timezone,
+        }),
         ...secretEnv("JIBRI_XMPP_PASSWORD", "JIBRI_RECORDER_PASSWORD"),
         // The nickname in the control room: the pod's name, so a busy Jibri is found with kubectl.
         { name: "JIBRI_INSTANCE_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
@@ -60,8 +58,6 @@ export function jibriEnv(a: JibriEnvArgs): EnvVar[] {
         { name: "DISPLAY", value: ":0" },
         { name: "JIBRI_ENABLE_PROMETHEUS", value: a.monitored ? "true" : "false" },
         ...(a.ignoreCertificateErrors ? [{ name: "IGNORE_CERTIFICATE_ERRORS", value: "true" }] : []),
-        { name: "TZ", value: a.timezone },
-        { name: "S6_YES_I_WANT_A_WORLD_WRITABLE_RUN_BECAUSE_KUBERNETES", value: "1" },
     ];
 }
 

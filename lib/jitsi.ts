@@ -12,7 +12,9 @@ type Probe = k8s.types.input.core.v1.Probe;
 
 export const JITSI_REGISTRY = "ghcr.io/jitsi";
 
-export function jitsiImage(component: "web" | "prosody" | "jicofo" | "jvb" | "jibri", tag: string): string {
+export type JitsiComponent = "web" | "prosody" | "jicofo" | "jvb" | "jibri";
+
+export function jitsiImage(component: JitsiComponent, tag: string): string {
     return `${JITSI_REGISTRY}/${component}:${tag}`;
 }
 
@@ -55,8 +57,9 @@ export function webServiceName(shard: string): string {
     return `${shard}-web`;
 }
 
-export interface ShardEnvArgs {
-    shard: string;
+export interface XmppEnvArgs {
+    /** The prosody the image connects to: its shard's, or for Jibri every shard's (`host:port,...`). */
+    xmppServer: string;
     publicUrl: string;
     timezone: string;
 }
@@ -68,7 +71,7 @@ type SharedSetting = keyof typeof XMPP_DOMAINS | "XMPP_SERVER" | "XMPP_PORT" | "
  * templates and s6 scripts under <image>/rootfs). Setting one an image does not read would only
  * suggest a meaning it does not have; test/upstream.test.ts holds the images' variables.
  */
-const SHARED_SETTINGS_READ: Record<"web" | "prosody" | "jicofo" | "jvb", SharedSetting[]> = {
+const SHARED_SETTINGS_READ: Record<JitsiComponent, SharedSetting[]> = {
     web: ["XMPP_DOMAIN", "XMPP_MUC_DOMAIN", "XMPP_GUEST_DOMAIN", "XMPP_HIDDEN_DOMAIN", "PUBLIC_URL"],
     prosody: [
         "XMPP_DOMAIN",
@@ -83,13 +86,15 @@ const SHARED_SETTINGS_READ: Record<"web" | "prosody" | "jicofo" | "jvb", SharedS
     ],
     jicofo: ["XMPP_DOMAIN", "XMPP_AUTH_DOMAIN", "XMPP_MUC_DOMAIN", "XMPP_INTERNAL_MUC_DOMAIN", "XMPP_HIDDEN_DOMAIN", "XMPP_SERVER", "XMPP_PORT"],
     jvb: ["XMPP_AUTH_DOMAIN", "XMPP_INTERNAL_MUC_DOMAIN", "XMPP_SERVER", "XMPP_PORT"],
+    // Its XMPP_SERVER carries each prosody's port (defaults/xmpp.conf); PUBLIC_URL is the site Chrome opens.
+    jibri: ["XMPP_DOMAIN", "XMPP_AUTH_DOMAIN", "XMPP_INTERNAL_MUC_DOMAIN", "XMPP_MUC_DOMAIN", "XMPP_HIDDEN_DOMAIN", "XMPP_SERVER", "PUBLIC_URL"],
 };
 
 /** The shard's shared settings that this component's image reads, with the same values for all of them. */
-export function xmppEnv(component: "web" | "prosody" | "jicofo" | "jvb", args: ShardEnvArgs): EnvVar[] {
+export function xmppEnv(component: JitsiComponent, args: XmppEnvArgs): EnvVar[] {
     const values: Record<SharedSetting, string> = {
         ...XMPP_DOMAINS,
-        XMPP_SERVER: prosodyServiceName(args.shard),
+        XMPP_SERVER: args.xmppServer,
         XMPP_PORT: String(PROSODY_PORTS.c2s),
         PUBLIC_URL: args.publicUrl,
     };

@@ -23,11 +23,3 @@ export const OWNER_LABELS: Readonly<Record<string, string>> = {
 export function labels(component: Component, shard?: string): Record<string, string> {
     return { ...selectorLabels(component, shard), ...OWNER_LABELS };
 }
-
-/**
- * On a PersistentVolumeClaim: `pulumi up` does not wait for it to bind. With a WaitForFirstConsumer
- * StorageClass (the default of most clouds) it binds only once the pod that mounts it is scheduled, and
- * provider versions before pulumi-kubernetes#3130 and #4181 waited for that forever; the consumer's own
- * readiness wait covers a claim that cannot bind.
- */
-export const CLAIM_AWAIT: Readonly<Record<string, string>> = { "pulumi.com/skipAwait": "true" };
