@@ -1,21 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ResourceSettings } from "../config/schema";
-import {
-    CLAIM_AWAIT,
-    ETHERPAD_PORT,
-    ETHERPAD_SERVICE,
-    ETHERPAD_UID,
-    ETHERPAD_VAR_DIR,
-    httpProbe,
-    labels,
-    probes,
-    readWriteOnceClaim,
-    resourceRequirements,
-    restrictedSecurityContext,
-    selectorLabels,
-} from "../lib";
-import { proxiedService } from "./proxiedService";
+import { CLAIM_AWAIT, ETHERPAD_PORT, ETHERPAD_SERVICE, ETHERPAD_UID, ETHERPAD_VAR_DIR, labels, readWriteOnceClaim } from "../lib";
+import { proxiedBackend } from "./proxiedBackend";
 
 export interface EtherpadArgs {
     namespace: pulumi.Input<string>;
@@ -38,62 +25,44 @@ export class Etherpad extends pulumi.ComponentResource {
     constructor(name: string, args: EtherpadArgs, opts?: pulumi.ComponentResourceOptions) {
         super("jitsi:collaboration:Etherpad", name, {}, opts);
         const { namespace } = args;
-        const podLabels = labels("etherpad");
 
         const claim = new k8s.core.v1.PersistentVolumeClaim(
             `${name}-pads`,
             {
-                metadata: { name: `${ETHERPAD_SERVICE}-pads`, namespace, labels: podLabels, annotations: { ...CLAIM_AWAIT } },
+                metadata: { name: `${ETHERPAD_SERVICE}-pads`, namespace, labels: labels("etherpad"), annotations: { ...CLAIM_AWAIT } },
                 spec: readWriteOnceClaim(args.storage, args.storageClass),
             },
             { parent: this },
         );
 
-        new k8s.apps.v1.Deployment(
-            name,
-            {
-                metadata: { name: ETHERPAD_SERVICE, namespace, labels: podLabels },
-                spec: {
-                    replicas: 1,
-                    strategy: { type: "Recreate" },
-                    selector: { matchLabels: selectorLabels("etherpad") },
-                    template: {
-                        metadata: { labels: podLabels },
-                        spec: {
-                            automountServiceAccountToken: false,
-                            securityContext: { fsGroup: ETHERPAD_UID },
-                            volumes: [
-                                { name: "var", persistentVolumeClaim: { claimName: claim.metadata.name } },
-                                // tsx compiles the TypeScript sources into its cache under the temp directory.
-                                { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
-                            ],
-                            containers: [
-                                {
-                                    name: "etherpad",
-                                    image: args.image,
-                                    // The image's `pnpm run prod` ends in this command; pnpm itself would want a writable home.
-                                    command: ["node", "--require", "tsx/cjs", "node/server.ts"],
-                                    workingDir: "/opt/etherpad-lite/src",
-                                    env: etherpadEnv(),
-                                    ports: [{ name: "http", containerPort: ETHERPAD_PORT }],
-                                    resources: resourceRequirements(args.resources),
-                                    securityContext: restrictedSecurityContext(ETHERPAD_UID),
-                                    volumeMounts: [
-                                        { name: "var", mountPath: ETHERPAD_VAR_DIR },
-                                        { name: "tmp", mountPath: "/tmp" },
-                                    ],
-                                    // `{"status":"pass"}` once the database is open (node/hooks/express/specialpages.ts).
-                                    ...probes(httpProbe("/health", ETHERPAD_PORT)),
-                                },
-                            ],
-                        },
-                    },
-                },
+        this.service = proxiedBackend(this, name, {
+            component: "etherpad",
+            serviceName: ETHERPAD_SERVICE,
+            namespace,
+            image: args.image,
+            resources: args.resources,
+            uid: ETHERPAD_UID,
+            port: ETHERPAD_PORT,
+            // `{"status":"pass"}` once the database is open (node/hooks/express/specialpages.ts).
+            healthPath: "/health",
+            strategy: { type: "Recreate" },
+            container: {
+                // The image's `pnpm run prod` ends in this command; pnpm itself would want a writable home.
+                command: ["node", "--require", "tsx/cjs", "node/server.ts"],
+                workingDir: "/opt/etherpad-lite/src",
+                env: etherpadEnv(),
+                volumeMounts: [
+                    { name: "var", mountPath: ETHERPAD_VAR_DIR },
+                    { name: "tmp", mountPath: "/tmp" },
+                ],
             },
-            { parent: this },
-        );
-
-        this.service = proxiedService(this, "etherpad", ETHERPAD_SERVICE, namespace, ETHERPAD_PORT);
+            volumes: [
+                { name: "var", persistentVolumeClaim: { claimName: claim.metadata.name } },
+                // tsx compiles the TypeScript sources into its cache under the temp directory.
+                { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+            ],
+            fsGroup: ETHERPAD_UID,
+        });
         this.registerOutputs({ serviceName: this.service.metadata.name });
     }
 }
