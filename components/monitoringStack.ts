@@ -337,7 +337,7 @@ export interface OptionalMonitors {
 }
 
 /** What Prometheus scrapes in the Jitsi namespace, by the named container port that serves /metrics. */
-export function podMonitors(optional: OptionalMonitors = { jibri: false, whiteboard: false }): { component: Component; port: string }[] {
+export function podMonitors(optional: OptionalMonitors): { component: Component; port: string }[] {
     return [
         { component: "jvb", port: "metrics" },
         { component: "jicofo", port: "http" },

@@ -31,6 +31,7 @@ import {
     selectorLabels,
     tcp,
     TurnEndpoint,
+    USER_SYNC_ENV,
     USER_SYNC_LIVENESS,
     USER_SYNC_SCRIPT,
     USERS_DIR,
@@ -363,16 +364,3 @@ export function prosodyNetworkPolicy(shard: string, monitoringNamespace?: string
         ...scrapedBy(monitoringNamespace, tcp(PROSODY_PORTS.http)),
     ]);
 }
-
-/** The variables the account sidecar's script reads. */
-const USER_SYNC_ENV = [
-    "XMPP_DOMAIN",
-    "XMPP_AUTH_DOMAIN",
-    "XMPP_HIDDEN_DOMAIN",
-    "JVB_AUTH_USER",
-    "JICOFO_AUTH_PASSWORD",
-    "JVB_AUTH_PASSWORD",
-    "JIBRI_XMPP_PASSWORD",
-    "JIBRI_RECORDER_PASSWORD",
-    "TZ",
-];

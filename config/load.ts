@@ -23,13 +23,14 @@ export class ConfigError extends Error {
 
 /** Loads and validates this stack's configuration. Throws ConfigError. */
 export function loadConfig(): StackConfig {
+    const all = pulumi.runtime.allConfig();
     const raw: Record<string, unknown> = {};
     const problems: string[] = [];
     const secretKeys: readonly string[] = SECRET_KEYS;
     // `pulumi config set <key>` writes to the project's namespace: if that is not ours (a renamed fork, or
     // a stack file from when the project had another name), the setting would change nothing.
     const strayNamespaces = new Set([...FORMER_NAMESPACES, pulumi.getProject()].filter((n) => n !== NAMESPACE));
-    for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+    for (const [fullKey, value] of Object.entries(all)) {
         const [ns, key] = splitKey(fullKey);
         if (strayNamespaces.has(ns)) {
             problems.push(
@@ -54,7 +55,6 @@ export function loadConfig(): StackConfig {
     const result = parseConfig(raw);
     problems.push(...result.problems);
     if (result.config) {
-        const all = pulumi.runtime.allConfig();
         problems.push(...missingSecrets(result.config, new Set(Object.keys(all))));
         problems.push(...userPasswordProblems(result.config.auth.users, all[`${NAMESPACE}:internalUserPasswords`]));
         if (result.config.auth.type === "jwt") problems.push(...jwtSecretProblems(all[`${NAMESPACE}:jwtAppSecret`]));

@@ -22,6 +22,19 @@ export const USER_SYNC_PERIOD_SECONDS = 30;
 export const USER_SYNC_HEARTBEAT = "/tmp/user-sync.alive";
 export const USER_SYNC_LIVENESS = ["/bin/sh", "-c", `find ${USER_SYNC_HEARTBEAT} -mmin -5 | grep -q .`];
 
+/** The pod variables the script reads: the domains, and the service accounts' passwords it keeps current. */
+export const USER_SYNC_ENV = [
+    "XMPP_DOMAIN",
+    "XMPP_AUTH_DOMAIN",
+    "XMPP_HIDDEN_DOMAIN",
+    "JVB_AUTH_USER",
+    "JICOFO_AUTH_PASSWORD",
+    "JVB_AUTH_PASSWORD",
+    "JIBRI_XMPP_PASSWORD",
+    "JIBRI_RECORDER_PASSWORD",
+    "TZ",
+];
+
 /**
  * The sidecar's script. It also sets the service accounts' passwords: register-setup only creates them,
  * and on a kept data directory "User exists" would leave a rotated password unset. It forgets only the

@@ -58,7 +58,7 @@ describe("accounts sidecar on a real prosody", function () {
             USERS_DIR: users(),
             SYNC_PERIOD: "1",
             SYNC_HEARTBEAT: path.join(dir, "alive"),
-            // What the pod's env gives it (components/shard.ts: USER_SYNC_ENV).
+            // What the pod's env gives it (USER_SYNC_ENV in lib/prosodyUsers.ts).
             XMPP_DOMAIN: "meet.jitsi",
             XMPP_AUTH_DOMAIN: "auth.meet.jitsi",
             XMPP_HIDDEN_DOMAIN: "hidden.meet.jitsi",
