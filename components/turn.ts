@@ -14,6 +14,7 @@ import {
     configChecksum,
     labels,
     resourceRequirements,
+    requiredCapabilities,
     restrictedSecurityContext,
     SECRET_ENV,
     selectorLabels,
@@ -168,7 +169,8 @@ export class Turn extends pulumi.ComponentResource {
                                         { name: "metrics", containerPort: TURN_CONTAINER_PORTS.metrics, protocol: "TCP" },
                                     ],
                                     resources: resourceRequirements(settings.resources),
-                                    securityContext: restrictedSecurityContext(COTURN_UID),
+                                    // turnserver carries CAP_NET_BIND_SERVICE as a file capability: dropped, it cannot be executed.
+                                    securityContext: restrictedSecurityContext(COTURN_UID, requiredCapabilities(settings.image)),
                                     volumeMounts: [
                                         { name: "config", mountPath: TURN_CONFIG_DIR, readOnly: true },
                                         { name: "tls", mountPath: TURN_TLS_DIR, readOnly: true },

@@ -22,3 +22,4 @@ export * from "./collaboration";
 export * from "./jibri";
 export * from "./prosodyUsers";
 export * from "./claims";
+export * from "./fileCapabilities";

@@ -133,14 +133,18 @@ export function writableDirs(extra: Record<string, string> = {}): { volumes: Vol
 
 export const JITSI_UID = 1000;
 
-export function restrictedSecurityContext(uid: number): k8s.types.input.core.v1.SecurityContext {
+/**
+ * Non-root, read-only, no escalation, every capability dropped but those the image's binaries carry
+ * as file capabilities (`requiredCapabilities`): without them in the bounding set, they cannot be executed.
+ */
+export function restrictedSecurityContext(uid: number, keep: string[] = []): k8s.types.input.core.v1.SecurityContext {
     return {
         runAsUser: uid,
         runAsGroup: uid,
         runAsNonRoot: true,
         readOnlyRootFilesystem: true,
         allowPrivilegeEscalation: false,
-        capabilities: { drop: ["ALL"] },
+        capabilities: keep.length > 0 ? { drop: ["ALL"], add: keep } : { drop: ["ALL"] },
         seccompProfile: { type: "RuntimeDefault" },
     };
 }

@@ -3,6 +3,7 @@
  * over both stack files, and the policy pack in this folder runs the same functions during
  * `pulumi preview --policy-pack policy`. No dependencies, so both can load them.
  */
+import { requiredCapabilities } from "../lib/fileCapabilities";
 
 export type K8sObject = Record<string, any>;
 
@@ -258,6 +259,26 @@ export const restrictedPods: Invariant = {
     },
 };
 
+export const fileCapabilitiesKept: Invariant = {
+    name: "file-capabilities-kept",
+    description:
+        "A container keeps exactly the capabilities its image's binaries carry as file capabilities (lib/fileCapabilities.ts): fewer and the binary cannot be executed, more is privilege nothing needs.",
+    check(objects) {
+        const out: Violation[] = [];
+        for (const t of podTemplates(objects)) {
+            for (const c of containersOf(t)) {
+                const needed = requiredCapabilities(c.image ?? "");
+                const kept: string[] = [...(c.securityContext?.capabilities?.add ?? [])].sort();
+                const missing = needed.filter((cap) => !kept.includes(cap));
+                const extra = kept.filter((cap) => !needed.includes(cap));
+                if (missing.length > 0) out.push(violation(this.name, t.workload, `container ${c.name} drops ${missing.join(", ")}, which ${c.image} needs to execute its binary`));
+                if (extra.length > 0) out.push(violation(this.name, t.workload, `container ${c.name} adds ${extra.join(", ")}, which no binary of ${c.image} needs`));
+            }
+        }
+        return out;
+    },
+};
+
 export const prosodyIsolated: Invariant = {
     name: "prosody-isolated",
     description:
@@ -405,6 +426,7 @@ export const INVARIANTS: Invariant[] = [
     portsInRange,
     noSecretLeaks,
     restrictedPods,
+    fileCapabilitiesKept,
     prosodyIsolated,
     podSecurityLevels,
     ownedNamespacesIsolated,

@@ -199,13 +199,17 @@ for (const stack of ["development", "production"]) {
             assert.deepStrictEqual(coturn.readinessProbe.httpGet, { path: "/", port: 9641 });
         });
 
-        it("runs coturn restricted: nobody, read-only root, no capabilities, no token", () => {
+        it("runs coturn restricted: nobody, read-only root, no escalation, no token, only the capability turnserver carries", () => {
             const spec = named(run, "Deployment", "turn").spec.template.spec;
             for (const c of spec.containers) {
                 assert.strictEqual(c.securityContext.runAsNonRoot, true);
                 assert.strictEqual(c.securityContext.readOnlyRootFilesystem, true);
-                assert.deepStrictEqual(c.securityContext.capabilities, { drop: ["ALL"] });
+                assert.strictEqual(c.securityContext.allowPrivilegeEscalation, false);
             }
+            // coturn's Dockerfile sets CAP_NET_BIND_SERVICE on /usr/bin/turnserver: outside the bounding set, exec fails.
+            assert.deepStrictEqual(coturn.securityContext.capabilities, { drop: ["ALL"], add: ["NET_BIND_SERVICE"] });
+            const forwarder = spec.containers.find((c: Obj) => c.name === "acme-forwarder");
+            assert.deepStrictEqual(forwarder.securityContext.capabilities, { drop: ["ALL"] });
             assert.strictEqual(coturn.securityContext.runAsUser, 65534);
             assert.match(coturn.image, /^coturn\/coturn:\d+\.\d+\.\d+-r\d+$/);
             assert.strictEqual(spec.automountServiceAccountToken, false);

@@ -113,6 +113,17 @@ describe("invariants", function () {
                 expect: /container haproxy may run as root/,
             },
             {
+                // The defect coturn shipped with: all dropped, so the kernel refuses to execute turnserver (exit 126).
+                invariant: "file-capabilities-kept",
+                breakIt: (o) => (find(o, "Deployment", "turn").spec.template.spec.containers[0].securityContext.capabilities = { drop: ["ALL"] }),
+                expect: /Deployment jitsi\/turn: container coturn drops NET_BIND_SERVICE, which coturn\/coturn:[^ ]+ needs to execute its binary/,
+            },
+            {
+                invariant: "file-capabilities-kept",
+                breakIt: (o) => (find(o, "StatefulSet", "router").spec.template.spec.containers[0].securityContext.capabilities.add = ["NET_BIND_SERVICE"]),
+                expect: /StatefulSet jitsi\/router: container haproxy adds NET_BIND_SERVICE, which no binary of haproxy:[^ ]+ needs/,
+            },
+            {
                 invariant: "prosody-isolated",
                 breakIt: (o) => {
                     o.splice(o.indexOf(find(o, "NetworkPolicy", "shard-1-prosody")), 1);

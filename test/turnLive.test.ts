@@ -1,18 +1,23 @@
 /**
- * The TURN configuration the program renders, run by a real coturn on loopback: it starts, it hands
- * out relays to clients holding REST credentials derived from the shared secret, and it refuses to
- * relay into a denied range. Also the port-80 forwarder's configuration, checked by HAProxy.
- * Needs Debian's `coturn` (turnserver, turnutils_peer, turnutils_uclient) and `haproxy`; .ci/run
- * installs both. Only loopback is used: the peer that must be refused is 127.0.0.1, and coturn's
- * built-in loopback ban is lifted for the test so that the program's own denied ranges are what refuse it.
+ * The TURN configuration the program renders, run by a real coturn on loopback the way the pod runs
+ * it: as the container's user, with only the capabilities the container keeps, and with a turnserver
+ * that carries the image's file capability (coturn's Dockerfile setcaps it; dropped, exec fails with
+ * 126). It starts, it hands out relays to clients holding REST credentials derived from the shared
+ * secret, and it refuses to relay into a denied range. Also the port-80 forwarder's configuration,
+ * checked by HAProxy. Needs Debian's `coturn` (turnserver, turnutils_peer, turnutils_uclient),
+ * `haproxy`, and root for setpriv and setcap; .ci/run has all. Only loopback is used: the peer that
+ * must be refused is 127.0.0.1, and coturn's built-in loopback ban is lifted for the test so that the
+ * program's own denied ranges are what refuse it.
  */
 import * as assert from "assert";
 import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { FILE_CAPABILITIES } from "../lib/fileCapabilities";
 import { readStackFile, runProgram } from "./harness";
-import { named } from "./objects";
+import { named, Obj } from "./objects";
+import { asContainer, cannotRunAsPod, withFileCapabilities } from "./podProcess";
 
 function binary(name: string): string | undefined {
     try {
@@ -35,7 +40,7 @@ function forLoopback(rendered: string, port: number, dir: string, keepDenied: bo
         `listening-port=${port}`,
         "listening-ip=127.0.0.1",
         "relay-ip=127.0.0.1",
-        `pidfile=${dir}/turnserver.pid`,
+        `pidfile=${dir}/run/turnserver.pid`,
         // What the container's start command appends from the Kubernetes Secret.
         `static-auth-secret=${SECRET}`,
         // Lifts coturn's own loopback ban (which requires a CLI password), leaving the program's denied ranges.
@@ -45,8 +50,15 @@ function forLoopback(rendered: string, port: number, dir: string, keepDenied: bo
     ].join("\n");
 }
 
-async function startTurnserver(conf: string): Promise<{ proc: ChildProcess; log: () => string }> {
-    const proc = spawn("turnserver", ["-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
+/** The image's turnserver: Debian's binary with the file capabilities coturn's Dockerfile gives it. */
+function imageTurnserver(dir: string): string {
+    const row = FILE_CAPABILITIES.find((f) => f.binary === "/usr/bin/turnserver")!;
+    return withFileCapabilities(binary("turnserver")!, row.capabilities, dir);
+}
+
+async function startTurnserver(turnserver: string, coturn: Obj, conf: string): Promise<{ proc: ChildProcess; log: () => string }> {
+    const [setpriv, ...bounds] = asContainer(coturn);
+    const proc = spawn(setpriv, [...bounds, turnserver, "-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
     let log = "";
     proc.stdout!.on("data", (d) => (log += d));
     proc.stderr!.on("data", (d) => (log += d));
@@ -72,7 +84,10 @@ function relayThrough(turnPort: number, peerPort: number): { status: number | nu
 describe("TURN on a real coturn", function () {
     this.timeout(60_000);
     const missing = ["turnserver", "turnutils_peer", "turnutils_uclient", "haproxy"].filter((b) => !binary(b));
+    const notAsPod = cannotRunAsPod();
     let rendered: string;
+    let coturn: Obj;
+    let turnserver: string;
     let forwarder: string;
     let dir: string;
     let peer: ChildProcess | undefined;
@@ -84,12 +99,22 @@ describe("TURN on a real coturn", function () {
             console.log(`      ${missing.join(", ")} not installed (apt-get install coturn haproxy): skipping the live TURN tests`);
             this.skip();
         }
+        if (notAsPod) {
+            console.log(`      ${notAsPod}: skipping the live TURN tests, which run coturn as its pod does`);
+            this.skip();
+        }
         const run = await runProgram(readStackFile("production"));
         if (run.error) throw run.error;
         const cm = named(run, "ConfigMap", "turn-config");
         rendered = cm.data["turnserver.conf"];
         forwarder = cm.data["haproxy.cfg"];
+        coturn = named(run, "Deployment", "turn").spec.template.spec.containers.find((c: Obj) => c.name === "coturn");
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "turn-"));
+        // The container's user reads the configuration and writes its pid file, as in the pod's /tmp.
+        fs.chmodSync(dir, 0o755);
+        fs.mkdirSync(path.join(dir, "run"));
+        fs.chownSync(path.join(dir, "run"), coturn.securityContext.runAsUser, coturn.securityContext.runAsGroup);
+        turnserver = imageTurnserver(dir);
         peer = spawn("turnutils_peer", ["-L", "127.0.0.1", "-p", String(peerPort)], { stdio: "ignore" });
     });
 
@@ -101,7 +126,7 @@ describe("TURN on a real coturn", function () {
     it("relays for a client with credentials derived from the shared secret (control: the denied ranges left out)", async () => {
         const conf = path.join(dir, "open.conf");
         fs.writeFileSync(conf, forLoopback(rendered, turnPort, dir, false));
-        const server = await startTurnserver(conf);
+        const server = await startTurnserver(turnserver, coturn, conf);
         try {
             const r = relayThrough(turnPort, peerPort);
             assert.strictEqual(r.status, 0, `${r.output}\n--- turnserver:\n${server.log()}`);
@@ -114,7 +139,7 @@ describe("TURN on a real coturn", function () {
     it("refuses to relay into a denied range with the rendered configuration", async () => {
         const conf = path.join(dir, "rendered.conf");
         fs.writeFileSync(conf, forLoopback(rendered, turnPort + 1, dir, true));
-        const server = await startTurnserver(conf);
+        const server = await startTurnserver(turnserver, coturn, conf);
         try {
             assert.doesNotMatch(server.log(), /Bad configuration format: (?!prometheus)/, "coturn rejects a line of the rendered file");
             const r = relayThrough(turnPort + 1, peerPort);
@@ -123,6 +148,15 @@ describe("TURN on a real coturn", function () {
         } finally {
             server.proc.kill();
         }
+    });
+
+    it("cannot even start when the container drops the capability turnserver carries (what the pod did before)", () => {
+        const dropped = { ...coturn, securityContext: { ...coturn.securityContext, capabilities: { drop: ["ALL"] } } };
+        const r = spawnSync(asContainer(dropped)[0], [...asContainer(dropped).slice(1), turnserver, "--version"], { encoding: "utf8" });
+        assert.strictEqual(r.status, 126, `${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, /Operation not permitted/);
+        const kept = spawnSync(asContainer(coturn)[0], [...asContainer(coturn).slice(1), turnserver, "--version"], { encoding: "utf8" });
+        assert.strictEqual(kept.status, 0, `${kept.stdout}${kept.stderr}`);
     });
 
     it("forwards port 80 with a configuration HAProxy accepts", () => {
