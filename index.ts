@@ -144,7 +144,7 @@ function deploy(config: StackConfig) {
               host: config.hosts[0],
               ingressNginxNamespace: config.ops.ingressNginx.enabled ? config.namespaces.ingressNginx : undefined,
               jitsiNamespace: namespace,
-              optional: { jibri: config.jibri.enabled, whiteboard: config.whiteboard.enabled },
+              optional: { turn: turn !== undefined, jibri: config.jibri.enabled, whiteboard: config.whiteboard.enabled },
               dependsOn: ops.ingressReady,
           })
         : undefined;

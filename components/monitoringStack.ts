@@ -41,7 +41,7 @@ export interface MonitoringStackArgs {
     host: string;
     /** The ingress controller's namespace when this stack runs ingress-nginx: its metrics are scraped. */
     ingressNginxNamespace?: string;
-    /** Optional parts that serve metrics: the Jibri pool (which scales on them) and the whiteboard backend. */
+    /** Optional parts that serve metrics: this stack's coturn, the Jibri pool (which scales on them) and the whiteboard backend. */
     optional: OptionalMonitors;
     /** The Jitsi namespace must exist before monitors are created in it. */
     jitsiNamespace: pulumi.Resource;
@@ -160,7 +160,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 apiVersion: "monitoring.coreos.com/v1",
                 kind: "PrometheusRule",
                 metadata: { name: "jitsi", namespace: namespaces.jitsi, labels: { ...OWNER_LABELS } },
-                spec: { groups: [{ name: "jitsi", rules: alertRules(namespaces.jitsi, monitoring.alerts) }] },
+                spec: { groups: [{ name: "jitsi", rules: alertRules(namespaces.jitsi, monitoring.alerts, args.optional) }] },
             },
             afterCrds,
         );
@@ -331,7 +331,13 @@ export function alertReceivers(r: Receivers) {
     };
 }
 
+/**
+ * Parts a stack may not run. Their monitors and alerts exist only where they run: an alert on
+ * `absent(...)` of a part the stack never deploys would fire for ever.
+ */
 export interface OptionalMonitors {
+    /** This stack's own coturn (TURN on, not external). */
+    turn: boolean;
     jibri: boolean;
     whiteboard: boolean;
 }
@@ -343,13 +349,13 @@ export function podMonitors(optional: OptionalMonitors): { component: Component;
         { component: "jicofo", port: "http" },
         { component: "prosody", port: "http" },
         { component: "router", port: "metrics" },
-        { component: "turn", port: "metrics" },
+        ...(optional.turn ? [{ component: "turn" as const, port: "metrics" }] : []),
         ...(optional.jibri ? [{ component: "jibri" as const, port: "http" }] : []),
         ...(optional.whiteboard ? [{ component: "whiteboard" as const, port: "metrics" }] : []),
     ];
 }
 
-export function alertRules(namespace: string, alerts: StackConfig["monitoring"]["alerts"]) {
+export function alertRules(namespace: string, alerts: StackConfig["monitoring"]["alerts"], optional: OptionalMonitors) {
     const ns = `namespace="${namespace}"`;
     const singleton = (component: "prosody" | "jicofo", what: string) => ({
         alert: `Jitsi${component[0].toUpperCase()}${component.slice(1)}Down`,
@@ -393,17 +399,21 @@ export function alertRules(namespace: string, alerts: StackConfig["monitoring"][
                 description: "The shard cannot add bridges; raise jitsi:jvb.maxReplicas or add a shard.",
             },
         },
-        {
-            alert: "JitsiTurnDown",
-            // `absent` as well: with its only pod gone, there is no target left to report `up == 0`.
-            expr: `up{${ns}, container="coturn"} == 0 or absent(up{${ns}, container="coturn"})`,
-            for: "5m",
-            labels: { severity: "critical" },
-            annotations: {
-                summary: "The TURN server is down",
-                description: "Participants whose network blocks UDP cannot send media until coturn is back (kubectl -n jitsi describe deployment turn).",
-            },
-        },
+        ...(optional.turn
+            ? [
+                  {
+                      alert: "JitsiTurnDown",
+                      // `absent` as well: with its only pod gone, there is no target left to report `up == 0`.
+                      expr: `up{${ns}, container="coturn"} == 0 or absent(up{${ns}, container="coturn"})`,
+                      for: "5m",
+                      labels: { severity: "critical" },
+                      annotations: {
+                          summary: "The TURN server is down",
+                          description: "Participants whose network blocks UDP cannot send media until coturn is back (kubectl -n jitsi describe deployment turn).",
+                      },
+                  },
+              ]
+            : []),
         {
             alert: "JitsiIceFailuresRising",
             expr: `sum by (${SHARD_LABEL}) (increase(jitsi_jvb_ice_failed_total{${ns}}[15m])) > ${alerts.iceFailures}`,

@@ -6,7 +6,7 @@
 import * as assert from "assert";
 import { Recorded, readStackFile, Run, runProgram, stackFile, withConfig } from "./harness";
 import { matches, named, objects, Obj, podTemplates } from "./objects";
-import { ALL_RECEIVERS, RECEIVER_SECRETS } from "./variants";
+import { ACCESS_VARIANTS, ALL_RECEIVERS, RECEIVER_SECRETS } from "./variants";
 
 const CHART = "kubernetes:helm.sh/v4:Chart";
 const CERT_MANAGER = "kubernetes-cert-manager:index:CertManager";
@@ -314,6 +314,35 @@ describe("ops and monitoring switched per stack", function () {
         assert.deepStrictEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" });
         assert.deepStrictEqual(binding.subjects, [{ kind: "ServiceAccount", name: "dashboard-viewer", namespace: "kubernetes-dashboard" }]);
         for (const b of objects(run, "ClusterRoleBinding")) assert.notStrictEqual(b.roleRef.name, "cluster-admin");
+    });
+
+    for (const [why, turn] of [
+        ["TURN is off", { enabled: false }],
+        ["TURN is external", { external: { host: "turn.provider.example", tlsPort: 443 } }],
+    ] as const) {
+        it(`neither scrapes nor alerts on a coturn the stack does not run (${why}), so no alert fires for ever`, async () => {
+            const run = await runProgram(
+                withConfig(production, { "jitsi:turn": turn, "jitsi:turnSharedSecret": "configured-turn-secret" }, ["jitsi:turnSharedSecret"]),
+            );
+            assert.ifError(run.error);
+            assert.strictEqual(objects(run, "Deployment").filter((d) => d.metadata.name === "turn").length, 0);
+            assert.ok(!objects(run, "PodMonitor").some((m) => m.metadata.name === "jitsi-turn"));
+            const rules = named(run, "PrometheusRule", "jitsi").spec.groups[0].rules;
+            assert.deepStrictEqual(rules.filter((r: Obj) => /coturn|Turn/.test(`${r.alert} ${r.expr}`)), []);
+        });
+    }
+
+    it("alerts on `absent(...)` only of containers the stack runs, with every optional part on or off", async () => {
+        for (const config of [production, ACCESS_VARIANTS["all extras"](), withConfig(production, { "jitsi:turn": { enabled: false } })]) {
+            const run = await runProgram(config);
+            assert.ifError(run.error);
+            const running = new Set(podTemplates(run).flatMap((t) => t.spec.containers.map((c: Obj) => c.name)));
+            for (const rule of named(run, "PrometheusRule", "jitsi").spec.groups[0].rules) {
+                for (const [, container] of rule.expr.matchAll(/absent\([^)]*container="([^"]+)"/g)) {
+                    assert.ok(running.has(container), `${rule.alert} waits for container ${container}, which this stack does not run`);
+                }
+            }
+        }
     });
 
     it("orders every certificate from the issuer the stack chooses", async () => {
