@@ -11,6 +11,7 @@ import {
     scrapedBy,
     tcp,
     udp,
+    EPHEMERAL_PORTS,
     jvbRelayEnv,
     NODE_ADDRESS_SCRIPT,
     NODE_READER_TOKEN_DIR,
@@ -225,7 +226,8 @@ export class JvbPool extends pulumi.ComponentResource {
                 metadata: { name: stsName, namespace, labels: podLabels },
                 spec: ingressPolicy(selector, [
                     { from: ANYWHERE, ports: media },
-                    ...(jvb.relay.enabled ? [{ from: [fromPods(selector)], ports: media }] : []),
+                    // Relay between the shard's bridges: the initiator's ICE runs on an ephemeral port (lib/relay.ts).
+                    ...(jvb.relay.enabled ? [{ from: [fromPods(selector)], ports: [...media, udp(EPHEMERAL_PORTS.first, EPHEMERAL_PORTS.last)] }] : []),
                     // coturn relaying a client: inside the cluster its packets may arrive from its pod address.
                     { from: [fromPods(selectorLabels("turn"))], ports: media },
                     ...scrapedBy(args.monitoringNamespace, tcp(JVB_HTTP_PORT)),

@@ -3,8 +3,15 @@
  * Names and meanings verified at docker-jitsi-meet stable-11146-2: jvb/rootfs/defaults/jvb.conf
  * (ENABLE_OCTO turns on `videobridge.relay`, JVB_OCTO_REGION, JVB_OCTO_RELAY_ID) and
  * jicofo/rootfs/defaults/jicofo.conf (ENABLE_OCTO, OCTO_BRIDGE_SELECTION_STRATEGY, JICOFO_OCTO_REGION,
- * MAX_BRIDGE_PARTICIPANTS). Relays connect over ICE and DTLS on each bridge's media port, and jicofo
- * (jicofo-selector BridgeSelectionStrategy) only splits a meeting across bridges that report a relay id.
+ * MAX_BRIDGE_PARTICIPANTS). jicofo (jicofo-selector BridgeSelectionStrategy) only splits a meeting
+ * across bridges that report a relay id.
+ *
+ * Relays connect over ICE and DTLS, but not both ends on the media port: jicofo asks the initiating
+ * bridge for a unique port (jicofo-selector Colibri2Session.kt, `useUniquePort = initiator`), for which
+ * jvb's IceTransport.kt makes ice4j use dynamic ports, and ice4j binds those to port 0
+ * (HostCandidateHarvester.createDatagramSocket): a port from the kernel's ephemeral range. The other
+ * bridge answers on its media port. Both are host candidates: the template advertises private
+ * candidates by default (jvb.conf, JVB_ADVERTISE_PRIVATE_CANDIDATES default "true").
  */
 import { participantsPerJvb } from "./capacity";
 
@@ -38,10 +45,15 @@ export function jvbRelayEnv(relay: RelaySettings, shard: string): EnvVar[] {
         { name: "JVB_OCTO_REGION", value: relayRegion(shard) },
         // Unique per bridge; jicofo ignores bridges without one when it spreads a meeting.
         { name: "JVB_OCTO_RELAY_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-        // Bridges of a shard reach each other at their pod addresses (host candidates) on their media port.
-        { name: "JVB_ADVERTISE_PRIVATE_CANDIDATES", value: "true" },
     ];
 }
+
+/**
+ * Linux's default `net.ipv4.ip_local_port_range`, per network namespace, so each bridge pod's own: where
+ * the initiating bridge of a relay binds its unique ICE port. A cluster that changes the sysctl for
+ * pods changes this range too.
+ */
+export const EPHEMERAL_PORTS = { first: 32768, last: 60999 } as const;
 
 export function jicofoRelayEnv(relay: RelaySettings, shard: string, jvbCpuLimit: string): EnvVar[] {
     if (!relay.enabled) return [];

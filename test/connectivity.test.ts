@@ -225,7 +225,8 @@ for (const stack of ["development", "production"]) {
                 assert.deepStrictEqual(env(jvb, "JVB_OCTO_RELAY_ID")?.valueFrom, { fieldRef: { fieldPath: "metadata.name" } });
                 assert.strictEqual(envValue(jvb, "JVB_OCTO_REGION"), envValue(jicofo, "JICOFO_OCTO_REGION"));
                 assert.strictEqual(envValue(jvb, "JVB_OCTO_REGION"), shard);
-                assert.strictEqual(envValue(jvb, "JVB_ADVERTISE_PRIVATE_CANDIDATES"), "true");
+                // Private (pod) candidates are the template's default (jvb.conf: default "true"): nothing to set.
+                assert.strictEqual(env(jvb, "JVB_ADVERTISE_PRIVATE_CANDIDATES"), undefined);
                 assert.strictEqual(envValue(jicofo, "OCTO_BRIDGE_SELECTION_STRATEGY"), "RegionBasedBridgeSelectionStrategy");
                 assert.strictEqual(envValue(jicofo, "MAX_BRIDGE_PARTICIPANTS"), String(perJvb));
             }

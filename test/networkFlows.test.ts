@@ -64,6 +64,9 @@ for (const stack of ["development", "production"]) {
                 { what: "client -> bridge media, first port", from: INTERNET, to: p.jvb("shard-0", 0), port: first0, protocol: "UDP" },
                 { what: "client -> bridge media, last port", from: INTERNET6, to: p.jvb("shard-0", 0), port: last0, protocol: "UDP" },
                 { what: "bridge -> bridge of its shard (relay)", from: p.jvb("shard-0", 0), to: p.jvb("shard-0", 1), port: first0 + 1, protocol: "UDP" },
+                // The initiating bridge's ICE port for a relay is ephemeral (ice4j binds port 0: lib/relay.ts).
+                { what: "bridge -> its shard's relay initiator, first ephemeral port", from: p.jvb("shard-0", 1), to: p.jvb("shard-0", 0), port: 32768, protocol: "UDP" },
+                { what: "bridge -> its shard's relay initiator, last ephemeral port", from: p.jvb("shard-1", 0), to: p.jvb("shard-1", 1), port: 60999, protocol: "UDP" },
                 { what: "Prometheus -> bridge metrics", from: PROMETHEUS, to: p.jvb("shard-0", 0), port: 8080 },
                 { what: "Prometheus -> prosody metrics", from: PROMETHEUS, to: p.prosody("shard-0"), port: 5280 },
                 { what: "Prometheus -> jicofo metrics", from: PROMETHEUS, to: p.jicofo("shard-0"), port: 8888 },
@@ -87,6 +90,8 @@ for (const stack of ["development", "production"]) {
             { what: "pod in another namespace -> bridge REST (shutdown, drain)", from: STRANGER, to: p.jvb("shard-0", 0), port: 8080 },
             { what: "foreign pod in the jitsi namespace -> bridge REST", from: INTRUDER, to: p.jvb("shard-0", 1), port: 8080 },
             { what: "internet -> bridge REST", from: INTERNET, to: p.jvb("shard-0", 0), port: 8080 },
+            { what: "internet -> a bridge's ephemeral ports", from: INTERNET, to: p.jvb("shard-0", 0), port: 40000, protocol: "UDP" },
+            { what: "another shard's bridge -> a bridge's ephemeral ports", from: p.jvb("shard-1", 0), to: p.jvb("shard-0", 0), port: 40000, protocol: "UDP" },
             { what: "another shard's web -> prosody", from: p.web("shard-1"), to: p.prosody("shard-0"), port: 5222 },
             { what: "another shard's bridge -> prosody", from: p.jvb("shard-1", 0), to: p.prosody("shard-0"), port: 5222 },
             { what: "pod in another namespace -> prosody", from: STRANGER, to: p.prosody("shard-0"), port: 5222 },
