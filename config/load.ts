@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { placeholderProblems } from "./placeholders";
 import { configSchema, normalizeShards, SECRET_KEYS, SecretKey, StackConfig } from "./schema";
 
 export const NAMESPACE = "jitsi";
@@ -58,6 +59,13 @@ export function loadConfig(): StackConfig {
         problems.push(...missingSecrets(result.config, new Set(Object.keys(all))));
         problems.push(...userPasswordProblems(result.config.auth.users, all[`${NAMESPACE}:internalUserPasswords`]));
         if (result.config.auth.type === "jwt") problems.push(...jwtSecretProblems(all[`${NAMESPACE}:jwtAppSecret`]));
+        const placeholders = placeholderProblems(raw, keyPath);
+        // A preview (and a pull-request check) may run on the committed example files; a deployment may not.
+        if (pulumi.runtime.isDryRun()) {
+            if (placeholders.length > 0) pulumi.log.warn(`pulumi up will refuse these placeholder settings:\n${placeholders.map((p) => `  - ${p}`).join("\n")}`);
+        } else {
+            problems.push(...placeholders);
+        }
     }
     if (problems.length > 0 || !result.config) throw new ConfigError(problems);
     return result.config;

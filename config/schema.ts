@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { cpuCores, isCpuQuantity, isMemoryQuantity, memoryBytes } from "../lib/quantity";
 import { jvbPortRange, lastJvbPort } from "../lib/ports";
+import { participantsPerJvb } from "../lib/capacity";
 import { isPrivateAddress } from "../lib/addresses";
 import { TURN_CONTAINER_PORTS, TURN_PORTS } from "../lib/turn";
 import { WEB_DEDICATED_KEYS } from "../lib/webConfig";
@@ -63,6 +64,32 @@ const imageTag = z
     .string()
     .regex(IMAGE_TAG, "must be an image tag such as stable-11146-2")
     .refine((t) => t !== "latest", "must pin a version: 'latest' is not allowed");
+
+/** IANA zones as Node's ICU knows them (canonical names), and UTC, which ICU lists under Etc/. */
+const TIME_ZONES = new Set([...Intl.supportedValuesOf("timeZone"), "UTC"]);
+
+const timezone = z.string().superRefine((tz, ctx) => {
+    if (TIME_ZONES.has(tz)) return;
+    const near = [...TIME_ZONES].filter((z) => z.toLowerCase() === tz.toLowerCase() || editDistance(z, tz) <= 2);
+    ctx.addIssue({
+        code: "custom",
+        input: tz,
+        message: `must be an IANA time zone such as Europe/Berlin or UTC${near.length > 0 ? ` (did you mean ${near.slice(0, 3).join(", ")}?)` : ""}`,
+    });
+});
+
+/** Levenshtein distance, for suggesting the zone a typo meant. */
+function editDistance(a: string, b: string): number {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j++) {
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        previous = current;
+    }
+    return previous[b.length];
+}
 
 const image = z
     .string()
@@ -129,7 +156,8 @@ export const configSchema = z
             .default(1),
         /** One tag for web, prosody, jicofo and jvb: they are released together. */
         imageTag: imageTag.default(DEFAULT_JITSI_TAG),
-        timezone: z.string().min(1).default("UTC"),
+        /** Every container's TZ; libc reads it as a zoneinfo file name, so it must be an IANA zone spelled exactly. */
+        timezone: timezone.default("UTC"),
         /** The cluster's DNS domain, for names the router resolves itself. */
         clusterDomain: z.string().regex(DNS_NAME, "must be a DNS name such as cluster.local").default("cluster.local"),
         namespaces: z
@@ -259,7 +287,9 @@ export const configSchema = z
         nodePortRange: z
             .strictObject({ min: port.default(30000), max: port.default(32767) })
             .prefault({})
-            .refine((r) => r.min <= r.max, { message: "min must not exceed max", path: ["min"] }),
+            .superRefine((r, ctx) => {
+                if (r.min > r.max) ctx.addIssue({ code: "custom", path: ["min"], input: r.min, message: `must not exceed nodePortRange.max (${r.max})` });
+            }),
         router: z
             .strictObject({
                 /** At least two, so that the stick table survives a restart of either through its peer. */
@@ -612,6 +642,20 @@ export const configSchema = z
                     "the pool scales on how many Jibris are recording, which only Prometheus knows",
             });
         }
+        const perBridge = cfg.jvb.relay.maxParticipantsPerBridge;
+        const jvbCpu = cfg.resources.jvb.limits.cpu;
+        // zod runs this even after a field failed: a malformed CPU limit is reported on its own.
+        const carried = isCpuQuantity(jvbCpu) ? Math.max(2, participantsPerJvb(jvbCpu)) : Infinity;
+        if (perBridge !== undefined && perBridge > carried) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["jvb", "relay", "maxParticipantsPerBridge"],
+                input: perBridge,
+                message:
+                    `must be between 2 and ${carried}, what one bridge with resources.jvb.limits.cpu ${jvbCpu} carries ` +
+                    "by the capacity model (docs/capacity.md): above it the bridge saturates before jicofo spreads the meeting",
+            });
+        }
         const shards = normalizeShards(cfg.shards);
         const turn = cfg.turn;
         if (turn.enabled && !turn.external) {
@@ -679,6 +723,8 @@ export const configSchema = z
             });
         }
         const { min, max } = cfg.nodePortRange;
+        // An inverted range is reported on its own; every port would seem to lie outside it.
+        if (min > max) return;
         if (udpBasePort < min || udpBasePort > max) {
             ctx.addIssue({
                 code: "custom",

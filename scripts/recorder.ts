@@ -51,6 +51,8 @@ export interface Run {
     resources: Recorded[];
     outputs: Record<string, any>;
     error?: Error;
+    /** What the program told the user with `pulumi.log.warn` (shown by `pulumi preview` and `pulumi up`). */
+    warnings: string[];
 }
 
 /** Every `config:` entry of Pulumi.<stack>.yaml, as the CLI passes it: structured values as JSON. */
@@ -84,7 +86,11 @@ export function generatedSecret(name: string): string {
     return `generated-${name}`;
 }
 
-export async function runProgram(config: StackConfig, stack = "test"): Promise<Run> {
+/**
+ * Runs the program under the mock engine. As `pulumi preview` by default (the program only refuses
+ * placeholder settings when it deploys for real); `{ preview: false }` runs it as `pulumi up` applies.
+ */
+export async function runProgram(config: StackConfig, stack = "test", opts: { preview?: boolean } = {}): Promise<Run> {
     const resources: Recorded[] = [];
     const registrations = new Map<string, { dependsOn: string[]; parent?: string }>();
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
@@ -105,9 +111,11 @@ export async function runProgram(config: StackConfig, stack = "test"): Promise<R
         },
         PROJECT,
         stack,
-        false,
+        opts.preview ?? true,
     );
     recordRegistrations(registrations);
+    const warnings: string[] = [];
+    recordWarnings(warnings);
     // Imported only now: the program's module must load after the mocks are in place.
     const program: () => Promise<Record<string, unknown>> = require("../index");
     let outputs: Record<string, any> = {};
@@ -118,7 +126,15 @@ export async function runProgram(config: StackConfig, stack = "test"): Promise<R
         error = e as Error;
     }
     await settle();
-    return { resources, outputs, error };
+    return { resources, outputs, error, warnings };
+}
+
+/** The mock engine would print warnings among the test results; keep them with the run instead. */
+function recordWarnings(into: string[]): void {
+    const log = require("@pulumi/pulumi/log") as { warn(message: string): Promise<void> };
+    log.warn = async (message: string) => {
+        into.push(message);
+    };
 }
 
 async function resolve(value: unknown): Promise<any> {

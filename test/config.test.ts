@@ -358,6 +358,26 @@ const table: BadConfig[] = [
         expect: [/jitsi:etherpad\.replicas = 2: unknown setting; allowed here: enabled, image, storage, storageClass/],
     },
     {
+        what: "a misspelt time zone, which libc would silently read as UTC",
+        change: { "jitsi:timezone": "Europe/Berln" },
+        expect: [/jitsi:timezone = "Europe\/Berln": must be an IANA time zone such as Europe\/Berlin or UTC \(did you mean Europe\/Berlin\?\)/],
+    },
+    {
+        what: "a time zone in the wrong case (zoneinfo file names are case-sensitive)",
+        change: { "jitsi:timezone": "europe/berlin" },
+        expect: [/jitsi:timezone = "europe\/berlin": must be an IANA time zone .*did you mean Europe\/Berlin/],
+    },
+    {
+        what: "an inverted NodePort range, as one problem",
+        change: { "jitsi:nodePortRange": { min: 32000, max: 31000 } },
+        expect: [/\(1 problem\)/, /jitsi:nodePortRange\.min = 32000: must not exceed nodePortRange\.max \(31000\)/],
+    },
+    {
+        what: "more participants of one meeting on a bridge than one bridge carries",
+        change: { "jitsi:jvb": { minReplicas: 2, maxReplicas: 6, relay: { maxParticipantsPerBridge: 5000 } } },
+        expect: [/jitsi:jvb\.relay\.maxParticipantsPerBridge = 5000: must be between 2 and \d+, what one bridge with resources\.jvb\.limits\.cpu 8 carries/],
+    },
+    {
         what: "several problems at once",
         change: { "jitsi:shards": 0, "jitsi:jvb": { minReplicas: 3, maxReplicas: 2 } },
         expect: [/2 problems/, /jitsi:shards = 0/, /jitsi:jvb\.minReplicas = 3/],
@@ -388,6 +408,62 @@ describe("bad stack config", function () {
             const run = await runProgram(readStackFile(stack));
             assert.strictEqual(run.error, undefined, stack);
             assert.ok(run.resources.length > 0);
+        }
+    });
+});
+
+describe("placeholders in the stack files", function () {
+    this.timeout(30_000);
+
+    it("are refused by `pulumi up`, naming each key and the command that sets it, before any resource", async () => {
+        const run = await runProgram(production, "production", { preview: false });
+        assert.strictEqual(run.error?.name, "ConfigError");
+        const message = run.error!.message;
+        for (const line of [
+            /jitsi:hosts\[0\] = "meet\.example\.org": a placeholder, example\.org is reserved for examples \(RFC 2606, RFC 6761\); set your own with: pulumi config set --path 'jitsi:hosts\[0\]' <value>/,
+            /jitsi:turn\.host = "turn\.example\.org": a placeholder/,
+            /jitsi:turn\.publicIp = "203\.0\.113\.10": a placeholder, an address reserved for documentation \(RFC 5737, RFC 3849\); set your own with: pulumi config set --path 'jitsi:turn\.publicIp' <value>/,
+            /jitsi:tls\.acmeEmail = "hostmaster@example\.org": a placeholder/,
+        ]) {
+            assert.match(message, line);
+        }
+        assert.match(message, /\(4 problems\)/);
+        assert.deepStrictEqual(run.resources, []);
+    });
+
+    it("refuse documentation addresses of IPv6 and other reserved names too", async () => {
+        const run = await runProgram(
+            withConfig(production, {
+                "jitsi:hosts": ["meet.school.de", "video.school.test"],
+                "jitsi:jvb": { advertise: "publicIps", publicIps: ["2001:db8::7"] },
+                "jitsi:turn": { host: "turn.school.de", publicIp: "198.51.100.1" },
+                "jitsi:tls": { issuer: "letsencrypt-production", acmeEmail: "ops@school.de" },
+            }),
+            "production",
+            { preview: false },
+        );
+        assert.match(String(run.error?.message), /jitsi:hosts\[1\] = "video\.school\.test": a placeholder, test is reserved/);
+        assert.match(String(run.error?.message), /jitsi:jvb\.publicIps\[0\] = "2001:db8::7": a placeholder/);
+        assert.match(String(run.error?.message), /jitsi:turn\.publicIp = "198\.51\.100\.1": a placeholder/);
+        assert.match(String(run.error?.message), /\(3 problems\)/);
+    });
+
+    it("let a deployment with real names and addresses through, and previews of the committed files", async () => {
+        const real = withConfig(production, {
+            "jitsi:hosts": ["meet.school.de"],
+            "jitsi:turn": { host: "turn.school.de", publicIp: "198.18.7.1" },
+            "jitsi:tls": { issuer: "letsencrypt-production", acmeEmail: "ops@school.de" },
+        });
+        const up = await runProgram(real, "production", { preview: false });
+        assert.ifError(up.error);
+        assert.deepStrictEqual(up.warnings, []);
+        assert.ok(up.resources.length > 0);
+        for (const stack of ["development", "production"]) {
+            const preview = await runProgram(readStackFile(stack), stack, { preview: true });
+            assert.ifError(preview.error);
+            // ... which say what `pulumi up` will refuse.
+            assert.strictEqual(preview.warnings.length, 1);
+            assert.match(preview.warnings[0], /^pulumi up will refuse these placeholder settings:\n {2}- jitsi:hosts\[0\] = "meet(-dev)?\.example\.org"/);
         }
     });
 });

@@ -7,7 +7,7 @@
  */
 import * as assert from "assert";
 import { FILE_CAPABILITIES, imageRepository, requiredCapabilities } from "../lib/fileCapabilities";
-import { containers, Obj } from "./objects";
+import { containersIn, Obj } from "./objects";
 import { STACK_VARIANTS } from "./variants";
 
 interface DockerfileFacts {
@@ -82,9 +82,7 @@ describe("upstream facts: users and file capabilities of every image", function 
 
     before(async () => {
         for (const variant of Object.values(STACK_VARIANTS)) {
-            const objects = await variant();
-            const run = { resources: objects.map((inputs) => ({ type: "kubernetes:x", name: "", inputs, secretPaths: [], dependsOn: [] })), outputs: {} };
-            for (const { workload, container } of containers(run)) {
+            for (const { workload, container } of containersIn(await variant())) {
                 deployed.set(container.image, [...(deployed.get(container.image) ?? []), { workload, container }]);
             }
         }

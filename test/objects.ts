@@ -27,7 +27,12 @@ export function podTemplates(run: Run): PodTemplate[] {
 
 /** Every container of every workload; `init` marks init containers, which run to completion and take no probes. */
 export function containers(run: Run): { workload: Obj; container: Obj; init: boolean }[] {
-    return podTemplates(run).flatMap((t) => [
+    return containersIn(objects(run));
+}
+
+/** The same, over Kubernetes objects already taken out of a run (the stack variants). */
+export function containersIn(objs: Obj[]): { workload: Obj; container: Obj; init: boolean }[] {
+    return workloadTemplates(objs).flatMap((t) => [
         ...(t.spec.initContainers ?? []).map((container: Obj) => ({ workload: t.workload, container, init: true })),
         ...t.spec.containers.map((container: Obj) => ({ workload: t.workload, container, init: false })),
     ]);

@@ -7,7 +7,7 @@
 import * as assert from "assert";
 import { DEFAULT_JITSI_TAG } from "../config/schema";
 import { readStackFile, runProgram, stackFile, withConfig } from "./harness";
-import { containers, Obj } from "./objects";
+import { containersIn, Obj } from "./objects";
 import { ACCESS_VARIANTS } from "./variants";
 
 type Table = Record<string, string>;
@@ -141,7 +141,7 @@ const OWN: Record<string, Table> = {
 };
 
 function jitsiContainers(objects: Obj[]): { image: string; tag: string; container: Obj }[] {
-    return containers({ resources: objects.map((inputs) => ({ type: "kubernetes:x", name: "", inputs, secretPaths: [], dependsOn: [] })), outputs: {} })
+    return containersIn(objects)
         .map(({ container }) => ({ container, m: /^ghcr\.io\/jitsi\/(\w+):(.+)$/.exec(container.image) }))
         .filter((c) => c.m)
         .map(({ container, m }) => ({ image: m![1], tag: m![2], container }));
