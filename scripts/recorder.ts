@@ -53,6 +53,8 @@ export interface Run {
     error?: Error;
     /** What the program told the user with `pulumi.log.warn` (shown by `pulumi preview` and `pulumi up`). */
     warnings: string[];
+    /** Stack outputs that are Pulumi secrets: `pulumi stack output` shows them as [secret]. */
+    secretOutputs: string[];
 }
 
 /** Every `config:` entry of Pulumi.<stack>.yaml, as the CLI passes it: structured values as JSON. */
@@ -119,14 +121,19 @@ export async function runProgram(config: StackConfig, stack = "test", opts: { pr
     // Imported only now: the program's module must load after the mocks are in place.
     const program: () => Promise<Record<string, unknown>> = require("../index");
     let outputs: Record<string, any> = {};
+    const secretOutputs: string[] = [];
     let error: Error | undefined;
     try {
-        outputs = await resolve(await program());
+        const declared = await program();
+        for (const [name, value] of Object.entries(declared)) {
+            if (pulumi.Output.isInstance(value) && (await (value as any).isSecret)) secretOutputs.push(name);
+        }
+        outputs = await resolve(declared);
     } catch (e) {
         error = e as Error;
     }
     await settle();
-    return { resources, outputs, error, warnings };
+    return { resources, outputs, error, warnings, secretOutputs };
 }
 
 /** The mock engine would print warnings among the test results; keep them with the run instead. */

@@ -92,13 +92,42 @@ export function summary(stack: string, rendered: Rendered): string {
     return lines.join("\n") + "\n";
 }
 
+/**
+ * The stack outputs as `pulumi stack output` prints them after `pulumi up`: what to open in the
+ * firewall (jvbUdpPorts, turn), where to point DNS (turn.address), how large it is (capacity), the URL.
+ */
+export function outputsText(outputs: Record<string, unknown>, secretOutputs: string[]): string {
+    const shown = Object.entries(outputs).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b));
+    const width = Math.max(6, ...shown.map(([k]) => k.length));
+    const lines = [`Current stack outputs (${shown.length}):`, `    ${"OUTPUT".padEnd(width)}  VALUE`];
+    for (const [name, value] of shown) {
+        const text = secretOutputs.includes(name) ? "[secret]" : typeof value === "string" ? value : JSON.stringify(value);
+        lines.push(`    ${name.padEnd(width)}  ${text}`);
+    }
+    return lines.join("\n") + "\n";
+}
+
+/** The stacks this folder has a file for. */
+export function stacks(): string[] {
+    return fs
+        .readdirSync(ROOT)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
 async function main() {
     const stack = process.argv[2];
-    if (!stack || !fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`))) {
-        console.error("usage: npm run render -- <stack>   (a stack with a Pulumi.<stack>.yaml, e.g. production)");
+    if (!stack) {
+        console.error(`usage: npm run render -- <stack>   (one of: ${stacks().join(", ")})`);
+        process.exit(2);
+    }
+    if (!fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`))) {
+        console.error(`Pulumi.${stack}.yaml does not exist; the stacks here are: ${stacks().join(", ")}\nusage: npm run render -- <stack>`);
         process.exit(2);
     }
     const run = await runProgram(readStackFile(stack), stack);
+    for (const warning of run.warnings) console.error(`warning: ${warning}`);
     if (run.error) {
         console.error(run.error.message);
         process.exit(1);
@@ -113,7 +142,7 @@ async function main() {
     for (const [component, charts] of Object.entries(rendered.charts)) {
         fs.writeFileSync(path.join(dir, `${component}.charts.yaml`), stringify(charts));
     }
-    const text = summary(stack, rendered);
+    const text = `${summary(stack, rendered)}\n${outputsText(run.outputs, run.secretOutputs)}`;
     fs.writeFileSync(path.join(dir, "summary.txt"), text);
     process.stdout.write(text + `\nwritten to ${path.relative(process.cwd(), dir)}/\n`);
 }

@@ -45,6 +45,13 @@ describe("render", function () {
             env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" },
         });
         assert.match(out, /Stack development: what `pulumi up` would apply/);
+        // The outputs a user acts on, as `pulumi stack output` shows them; secrets stay hidden.
+        assert.match(out, /Current stack outputs \(\d+\):/);
+        assert.match(out, /^ {4}jvbUdpPorts +\{"shard-0":\[30300,30301\],"shard-1":\[30400,30401\]\}$/m);
+        assert.match(out, /^ {4}turn +\{"host":"turn-dev\.example\.org","address":"203\.0\.113\.20",/m);
+        assert.match(out, /^ {4}capacity +\{"participantsPerJvb":\d+/m);
+        assert.match(out, /^ {4}url +https:\/\/meet-dev\.example\.org$/m);
+        assert.match(out, /^ {4}grafanaAdminPassword +\[secret\]$/m);
         const dir = path.join(ROOT, "out", "development");
         const files = fs.readdirSync(dir).sort();
         assert.deepStrictEqual(files, [
@@ -66,10 +73,13 @@ describe("render", function () {
         assert.ok(fs.readFileSync(path.join(dir, "jitsi-auth.yaml"), "utf8").includes(REDACTED));
     });
 
-    it("refuses an unknown stack with its usage", () => {
+    it("refuses an unknown stack, naming the missing file and the stacks there are", () => {
         assert.throws(
-            () => execFileSync("node", ["-r", "ts-node/register", "scripts/render.ts", "staging"], { cwd: ROOT, stdio: "pipe", env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" } }),
-            (e: any) => e.status === 2 && /usage: npm run render -- <stack>/.test(String(e.stderr)),
+            () => execFileSync("node", ["-r", "ts-node/register", "scripts/render.ts", "prod"], { cwd: ROOT, stdio: "pipe", env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" } }),
+            (e: any) =>
+                e.status === 2 &&
+                /Pulumi\.prod\.yaml does not exist; the stacks here are: development, production/.test(String(e.stderr)) &&
+                /usage: npm run render -- <stack>/.test(String(e.stderr)),
         );
     });
 });

@@ -19,7 +19,15 @@ describe("pull-request workflow", () => {
         const runs = workflow.jobs.test.steps.map((s: any) => s.run).filter(Boolean);
         const firstCommand = /```bash\n(.*?)\s+#/.exec(readme)![1];
         assert.strictEqual(firstCommand, "npm ci && npm test");
-        assert.ok(runs.includes("npm ci") && runs.includes("npm test"));
+        assert.ok(runs.includes("npm ci") && runs.some((r: string) => /^(sudo \S+ )?npm test$/.test(r)));
+    });
+
+    it("installs the same Debian packages as .ci/run, so no live test is skipped there", () => {
+        const runs: string = workflow.jobs.test.steps.map((s: any) => s.run ?? "").join("\n");
+        const ci = fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8");
+        for (const text of [runs, ci]) assert.match(text, /grep -v '\^#' \.ci\/debian-packages/);
+        const packages = fs.readFileSync(path.join(ROOT, ".ci/debian-packages"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
+        for (const p of ["haproxy", "coturn", "prosody", "prometheus", "libcap2-bin"]) assert.ok(packages.includes(p), p);
     });
 
     it("previews every stack file with the official Pulumi action and the policy pack", () => {
