@@ -204,18 +204,27 @@ function valueAt(raw: unknown, path: Path): unknown {
 
 /** The settings the schema accepts at `path`, to suggest the right spelling of a typo. */
 function allowedKeys(path: Path): string[] {
+    const schema = schemaAt(path);
+    const def = schema && unwrap(schema)._zod.def;
+    if (def?.type !== "object") return [];
+    const keys = Object.keys(def.shape);
+    return path.length === 0 ? [...keys, ...SECRET_KEYS] : keys;
+}
+
+/**
+ * The schema of the setting at `path` (`["jvb", "relay", "enabled"]`), or undefined when there is no
+ * such setting. A map's keys (annotations, node selectors) and a list's indexes are any.
+ */
+export function schemaAt(path: Path): unknown {
     let schema: unknown = configSchema;
     for (const p of path) {
         let def = unwrap(schema)._zod.def;
         // `shards` is a count or a list; only the list has settings inside.
-        if (def.type === "union") def = unwrap(def.options.find((o: any) => unwrap(o)._zod.def.type === "array"))._zod.def;
-        schema = def.type === "object" ? def.shape[p as string] : def.type === "array" ? def.element : undefined;
-        if (!schema) return [];
+        if (def.type === "union") def = unwrap(def.options.find((o: any) => unwrap(o)._zod.def.type === "array"))?._zod.def ?? def;
+        schema = def.type === "object" ? def.shape[p as string] : def.type === "array" ? def.element : def.type === "record" ? def.valueType : undefined;
+        if (!schema) return undefined;
     }
-    const def = unwrap(schema)._zod.def;
-    if (def.type !== "object") return [];
-    const keys = Object.keys(def.shape);
-    return path.length === 0 ? [...keys, ...SECRET_KEYS] : keys;
+    return schema;
 }
 
 function unwrap(schema: any): any {

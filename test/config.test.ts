@@ -236,7 +236,7 @@ const table: BadConfig[] = [
         expect: [/jitsi:web\.p2p\.stunServers\[0\] = "stun\.example\.org": must be host:port/],
     },
     {
-        what: "a setting in the project's former namespace (pulumi config set without a namespace, before 0.2)",
+        what: "a setting in the project's former namespace (pulumi config set without a namespace, before the rename)",
         change: { "jitsi-pulumi:shards": 3 },
         expect: [/jitsi-pulumi:shards is in the jitsi-pulumi namespace, which this program does not read: its settings live in the jitsi namespace \(jitsi:shards\)/],
     },
