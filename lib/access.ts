@@ -5,15 +5,18 @@
  * even where they equal an image default, so that a stack's behaviour is read from the stack, not the tag.
  */
 import * as k8s from "@pulumi/kubernetes";
-import type { AuthSettings, MeetingSettings } from "../config/schema";
 import { ETHERPAD_PORT, ETHERPAD_SERVICE, serviceUrl, WHITEBOARD_PORT, WHITEBOARD_SERVICE } from "./collaboration";
 import { secretEnv } from "./jitsi";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
 export interface AccessSettings {
-    auth: Pick<AuthSettings, "type" | "guests" | "jwt">;
-    meetings: MeetingSettings;
+    auth: {
+        type: "anonymous" | "internal" | "jwt";
+        guests: boolean;
+        jwt?: { appId: string; acceptedIssuers: string[]; acceptedAudiences: string[] };
+    };
+    meetings: { lobby: boolean; breakoutRooms: boolean };
     /** A Jibri pool serves this stack. */
     recording: boolean;
 }

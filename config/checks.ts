@@ -1,0 +1,154 @@
+/**
+ * Rules that span settings (a part that needs another, ports that must not overlap, counts that must
+ * agree), checked after each setting passed on its own. Each problem names the setting to change.
+ */
+import { z } from "zod";
+import { participantsPerJvb } from "../lib/capacity";
+import { jvbPortRange, lastJvbPort } from "../lib/ports";
+import { isCpuQuantity } from "../lib/quantity";
+import type { ParsedSettings } from "./schema";
+import { normalizeShards } from "./shards";
+
+export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): void {
+    const lt = cfg.loadTest;
+    if (lt.enabled && lt.conferences * lt.participantsPerConference > lt.seleniumNodes * lt.sessionsPerNode) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["loadTest", "participantsPerConference"],
+            input: lt.participantsPerConference,
+            message:
+                `needs ${lt.conferences * lt.participantsPerConference} browsers (conferences x participantsPerConference), ` +
+                `more than loadTest.seleniumNodes x loadTest.sessionsPerNode (${lt.seleniumNodes * lt.sessionsPerNode}) can run`,
+        });
+    }
+    if (cfg.ops.certManager.enabled && cfg.tls.acmeEmail === undefined) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["tls", "acmeEmail"],
+            input: undefined,
+            message: "is required while ops.certManager.enabled is true: Let's Encrypt registers the account under it",
+        });
+    }
+    if (cfg.monitoring.enabled && cfg.monitoring.serveResourceMetrics && cfg.ops.metricsServer.enabled) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["monitoring", "serveResourceMetrics"],
+            input: true,
+            message: "must be false while ops.metricsServer.enabled is true: one component owns v1beta1.metrics.k8s.io",
+        });
+    }
+    const jibri = cfg.jibri;
+    if (jibri.enabled && !cfg.monitoring.enabled && jibri.replicas.min !== jibri.replicas.max) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["jibri", "replicas", "max"],
+            input: jibri.replicas.max,
+            message:
+                `must equal jibri.replicas.min (${jibri.replicas.min}) while monitoring.enabled is false: ` +
+                "the pool scales on how many Jibris are recording, which only Prometheus knows",
+        });
+    }
+    const perBridge = cfg.jvb.relay.maxParticipantsPerBridge;
+    const jvbCpu = cfg.resources.jvb.limits.cpu;
+    // zod runs this even after a field failed: a malformed CPU limit is reported on its own.
+    const carried = isCpuQuantity(jvbCpu) ? Math.max(2, participantsPerJvb(jvbCpu)) : Infinity;
+    if (perBridge !== undefined && perBridge > carried) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["jvb", "relay", "maxParticipantsPerBridge"],
+            input: perBridge,
+            message:
+                `must be between 2 and ${carried}, what one bridge with resources.jvb.limits.cpu ${jvbCpu} carries ` +
+                "by the capacity model (docs/capacity.md): above it the bridge saturates before jicofo spreads the meeting",
+        });
+    }
+    const shards = normalizeShards(cfg.shards);
+    const turn = cfg.turn;
+    if (turn.enabled && !turn.external) {
+        if (!cfg.ops.certManager.enabled) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["turn", "enabled"],
+                input: true,
+                message: "needs ops.certManager.enabled (TURNS needs a certificate for turn.host), or use turn.external",
+            });
+        }
+        if (!cfg.ops.ingressNginx.enabled && turn.acmeHttpTarget === undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["turn", "acmeHttpTarget"],
+                input: undefined,
+                message:
+                    "is required while ops.ingressNginx.enabled is false: name your ingress controller's Service " +
+                    "(host:port), which answers the HTTP-01 challenge for turn.host",
+            });
+        }
+        if (turn.host !== undefined && cfg.hosts.includes(turn.host)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["turn", "host"],
+                input: turn.host,
+                message: "must differ from every entry of hosts: TURN has an address of its own, while the hosts point at the ingress",
+            });
+        }
+        const relay = turn.relayPorts;
+        const jvbPorts = { first: cfg.jvb.udpBasePort, last: lastJvbPort(cfg.jvb, shards.length) };
+        if (relay.min <= jvbPorts.last && relay.max >= jvbPorts.first) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["turn", "relayPorts"],
+                input: relay,
+                message: `must not overlap the JVB UDP ports ${jvbPorts.first}-${jvbPorts.last}`,
+            });
+        }
+    }
+
+    const seen = new Map<string, number>();
+    shards.forEach((s, i) => {
+        if (seen.has(s.name)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["shards", i, "name"],
+                input: s.name,
+                message: `duplicate shard name (also shards[${seen.get(s.name)}]); names must be unique`,
+            });
+        }
+        seen.set(s.name, i);
+    });
+
+    const { udpBasePort, portStridePerShard, maxReplicas } = cfg.jvb;
+    if (portStridePerShard < maxReplicas && shards.length > 1) {
+        const [a, b] = [jvbPortRange(cfg.jvb, 0), jvbPortRange(cfg.jvb, 1)];
+        ctx.addIssue({
+            code: "custom",
+            path: ["jvb", "portStridePerShard"],
+            input: portStridePerShard,
+            message:
+                `must be at least jvb.maxReplicas (${maxReplicas}): the UDP ports of shards 0 and 1 would overlap ` +
+                `(${a.first}-${a.last} and ${b.first}-${b.last})`,
+        });
+    }
+    const { min, max } = cfg.nodePortRange;
+    // An inverted range is reported on its own; every port would seem to lie outside it.
+    if (min > max) return;
+    if (udpBasePort < min || udpBasePort > max) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["jvb", "udpBasePort"],
+            input: udpBasePort,
+            message: `must lie in the NodePort range ${min}-${max}`,
+        });
+    } else {
+        const last = lastJvbPort(cfg.jvb, shards.length);
+        if (last > max) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["shards"],
+                input: cfg.shards,
+                message:
+                    `need JVB UDP ports up to ${last}, beyond the NodePort range ${min}-${max}; ` +
+                    `lower jvb.udpBasePort, jvb.portStridePerShard or jvb.maxReplicas, or widen nodePortRange`,
+            });
+        }
+    }
+}

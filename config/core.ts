@@ -1,0 +1,83 @@
+/**
+ * Core settings: where the stack lives (hosts, shards, namespaces, the cluster), how large its parts
+ * are (resources), the router in front of the shards and TLS.
+ */
+import { z } from "zod";
+import { DEFAULT_JITSI_TAG, DEFAULT_ROUTER_IMAGE } from "./defaults";
+import { DNS_LABEL, DNS_NAME, hostname, image, imageTag, namespace, port, resources, timezone } from "./primitives";
+
+const shardSpec = z.strictObject({
+    name: z.string().regex(DNS_LABEL, "must be a DNS label of at most 20 characters: lower-case letters, digits and '-', starting with a letter"),
+    /** Pins all of the shard's pods to one availability zone (topology.kubernetes.io/zone). */
+    zone: z.string().min(1).optional(),
+});
+
+export const coreSettings = {
+    /** Public host names. The first is the canonical URL; all are served, with one TLS certificate. */
+    hosts: z.array(hostname).min(1, "must list at least one host name"),
+    /** A count (shards named shard-0, shard-1, ...) or a list of {name, zone}. Append to grow. */
+    shards: z
+        .union([
+            z.number().int().min(1, "must be at least 1 shard"),
+            z.array(shardSpec).min(1, "must list at least one shard"),
+        ])
+        .default(1),
+    /** One tag for web, prosody, jicofo and jvb: they are released together. */
+    imageTag: imageTag.default(DEFAULT_JITSI_TAG),
+    /** Every container's TZ; libc reads it as a zoneinfo file name, so it must be an IANA zone spelled exactly. */
+    timezone: timezone.default("UTC"),
+    /** The cluster's DNS domain, for names the router resolves itself. */
+    clusterDomain: z.string().regex(DNS_NAME, "must be a DNS name such as cluster.local").default("cluster.local"),
+    namespaces: z
+        .strictObject({
+            jitsi: namespace.default("jitsi"),
+            certManager: namespace.default("cert-manager"),
+            ingressNginx: namespace.default("ingress-nginx"),
+            metricsServer: namespace.default("kube-system"),
+            dashboard: namespace.default("kubernetes-dashboard"),
+            eckOperator: namespace.default("elastic-system"),
+            logging: namespace.default("logging"),
+            monitoring: namespace.default("monitoring"),
+            loadTest: namespace.default("loadtest"),
+        })
+        .prefault({}),
+    resources: z
+        .strictObject({
+            web: resources({ cpu: "200m", memory: "256Mi" }, { cpu: "1", memory: "512Mi" }),
+            prosody: resources({ cpu: "200m", memory: "256Mi" }, { cpu: "1", memory: "512Mi" }),
+            jicofo: resources({ cpu: "200m", memory: "768Mi" }, { cpu: "1", memory: "768Mi" }),
+            jvb: resources({ cpu: "1", memory: "1536Mi" }, { cpu: "2", memory: "1536Mi" }),
+            router: resources({ cpu: "100m", memory: "128Mi" }, { cpu: "500m", memory: "256Mi" }),
+            etherpad: resources({ cpu: "100m", memory: "256Mi" }, { cpu: "1", memory: "512Mi" }),
+            whiteboard: resources({ cpu: "50m", memory: "128Mi" }, { cpu: "500m", memory: "256Mi" }),
+            // Chrome, ffmpeg and Java; the 2Gi /dev/shm that Chrome writes to counts against the limit.
+            jibri: resources({ cpu: "2", memory: "3Gi" }, { cpu: "4", memory: "4Gi" }),
+        })
+        .prefault({}),
+    /** The cluster's NodePort range (kube-apiserver --service-node-port-range). */
+    nodePortRange: z
+        .strictObject({ min: port.default(30000), max: port.default(32767) })
+        .prefault({})
+        .superRefine((r, ctx) => {
+            if (r.min > r.max) ctx.addIssue({ code: "custom", path: ["min"], input: r.min, message: `must not exceed nodePortRange.max (${r.max})` });
+        }),
+    router: z
+        .strictObject({
+            /** At least two, so that the stick table survives a restart of either through its peer. */
+            replicas: z.number().int().min(2, "must be at least 2: the room table lives in the peers").default(2),
+            image: image.default(DEFAULT_ROUTER_IMAGE),
+        })
+        .prefault({}),
+    tls: z
+        .strictObject({
+            /** ClusterIssuer named on the ingresses (the OpsStack creates both). */
+            issuer: z.enum(["letsencrypt-staging", "letsencrypt-production"]).default("letsencrypt-staging"),
+            acmeEmail: z.email().optional(),
+            secretName: z.string().min(1).default("jitsi-tls"),
+        })
+        .prefault({}),
+    /**
+     * TURN for clients whose network blocks UDP or anything but HTTPS: coturn behind a LoadBalancer
+     * Service of its own (UDP and TCP 3478, TLS on `tlsPort`), or a TURN server you run (`external`).
+     */
+};

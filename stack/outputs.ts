@@ -1,0 +1,36 @@
+/** What `pulumi stack output` shows: what to open, where to point DNS, how large the stack is. */
+import { GRAFANA_PATH, MonitoringStack } from "../components/monitoringStack";
+import { LoadTest } from "../components/loadTest";
+import { Shard } from "../components/shard";
+import { Turn } from "../components/turn";
+import { maxParticipantsPerBridge, stackCapacity } from "../lib";
+import { Site } from "./site";
+
+export function stackOutputs(site: Site, parts: { shards: Shard[]; turn?: Turn; monitoring?: MonitoringStack; loadTest?: LoadTest }) {
+    const { config, publicUrl } = site;
+    const { shards, turn, monitoring, loadTest } = parts;
+    return {
+        url: publicUrl,
+        /** Where to read the load test's results, while it is switched on. */
+        loadTestLogs: loadTest?.logsCommand,
+        grafanaUrl: monitoring ? `${publicUrl}${GRAFANA_PATH}` : undefined,
+        /** `pulumi stack output --show-secrets grafanaAdminPassword` (user admin). */
+        grafanaAdminPassword: monitoring?.grafanaAdminPassword,
+        /** Open these UDP ports to the internet on every node that may run a JVB (NodePorts). */
+        jvbUdpPorts: Object.fromEntries(config.shards.map((s, i) => [s.name, shards[i].jvbPool.udpPorts])),
+        /** TURN: where clients connect (point turn.host at `address`) and what the firewall must let in. */
+        turn: turn
+            ? { host: turn.host, address: turn.address, udpPorts: turn.udpPorts, tcpPorts: turn.tcpPorts, relayUdpPorts: turn.relayUdpPorts }
+            : undefined,
+        capacity: stackCapacity(
+            config.shards.length,
+            config.resources.jvb.limits.cpu,
+            config.jvb.minReplicas,
+            config.jvb.maxReplicas,
+            {
+                enabled: config.jvb.relay.enabled,
+                maxParticipantsPerBridge: maxParticipantsPerBridge(config.jvb.relay, config.resources.jvb.limits.cpu),
+            },
+        ),
+    };
+}
