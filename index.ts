@@ -14,7 +14,8 @@ import { StackConfig } from "./config/schema";
 import { collaborationServices, loadTest, recording } from "./stack/extras";
 import { roomRouter, shards, turnServer } from "./stack/media";
 import { monitoringStack, opsStack } from "./stack/operations";
-import { stackOutputs } from "./stack/outputs";
+import { shardStates, stackOutputs } from "./stack/outputs";
+import { warnOnSignallingRestarts, warnOnUnverifiedTags } from "./stack/previous";
 import { jitsiSecrets, jitsiSite } from "./stack/site";
 
 export = async () => {
@@ -23,6 +24,7 @@ export = async () => {
 };
 
 function deploy(config: StackConfig) {
+    warnOnUnverifiedTags(config);
     const ops = opsStack(config);
     const site = jitsiSite(config);
     const secrets = jitsiSecrets(site);
@@ -33,5 +35,7 @@ function deploy(config: StackConfig) {
     recording(site, secrets);
     const monitoring = monitoringStack(site, ops, { turn: turn !== undefined });
     const test = loadTest(config, site.publicUrl);
-    return stackOutputs(site, { shards: jitsiShards, turn, monitoring, loadTest: test });
+    const states = shardStates(site, jitsiShards);
+    warnOnSignallingRestarts(config, states);
+    return stackOutputs(site, { shards: jitsiShards, shardStates: states, turn, monitoring, loadTest: test });
 }

@@ -29,8 +29,8 @@ export const INGRESS_CLASS = "nginx";
 
 export interface RoomRouterArgs {
     namespace: pulumi.Input<string>;
-    /** The shards' web Services, in stack-file order. */
-    shards: { name: string; index: number; webServiceName: string }[];
+    /** The shards' web Services, in stack-file order; a drained shard gets no new room. */
+    shards: { name: string; index: number; drain: boolean; webServiceName: string }[];
     hosts: string[];
     tlsSecretName: string;
     clusterIssuer: string;
@@ -68,6 +68,7 @@ export class RoomRouter extends pulumi.ComponentResource {
         const backends: RouterBackend[] = args.shards.map((s) => ({
             name: s.name,
             index: s.index,
+            drain: s.drain,
             address: `${s.webServiceName}.${args.namespaceName}.svc.${args.clusterDomain}`,
             port: 80,
         }));

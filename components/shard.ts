@@ -12,6 +12,7 @@ import {
     INTERNAL_USERS_SECRET,
     JICOFO_REST_PORT,
     jicofoAccessEnv,
+    jicofoServiceName,
     jicofoRelayEnv,
     JITSI_UID,
     jitsiImage,
@@ -29,6 +30,8 @@ import {
     scrapedBy,
     secretEnv,
     selectorLabels,
+    sha256,
+    shardHealthNginxConf,
     tcp,
     TurnEndpoint,
     USER_SYNC_ENV,
@@ -37,6 +40,7 @@ import {
     USERS_DIR,
     WEB_CUSTOM_CONFIG_PATH,
     WEB_HTTP_PORT,
+    WEB_SHARD_HEALTH_CONF_PATH,
     webAccessEnv,
     webCustomConfigJs,
     webEnv,
@@ -67,6 +71,7 @@ export interface ShardArgs {
     shard: ShardSpec;
     publicUrl: string;
     timezone: string;
+    /** The stack's tag; `shard.imageTag` overrides it. */
     imageTag: string;
     resources: Pick<StackConfig["resources"], "web" | "prosody" | "jicofo" | "jvb">;
     jvb: JvbSettings;
@@ -93,21 +98,28 @@ export interface ShardArgs {
 /**
  * One shard: a prosody, a jicofo and a web frontend, each a Deployment of its own, the Services
  * the others reach them by, and the shard's JvbPool. Prosody and jicofo hold the state of every
- * conference on the shard and cannot run twice, so they are replaced, never rolled.
+ * conference on the shard and cannot run twice, so they are replaced, never rolled: any change of
+ * their pod templates ends every meeting on the shard. `signallingHash` tells when that happens.
  */
 export class Shard extends pulumi.ComponentResource {
     /** Name of the web Service the room router sends this shard's rooms to. */
     readonly webServiceName: string;
     readonly webService: k8s.core.v1.Service;
     readonly jvbPool: JvbPool;
+    /** The Jitsi tag this shard runs. */
+    readonly imageTag: string;
+    /** A hash of prosody's and jicofo's pod templates: when it changes, both restart and the shard's meetings end. */
+    readonly signallingHash: pulumi.Output<string>;
     private readonly shardName: string;
     private readonly namespace: pulumi.Input<string>;
+    private readonly templates: Record<string, pulumi.Input<object>> = {};
 
     constructor(name: string, args: ShardArgs, opts?: pulumi.ComponentResourceOptions) {
         super("jitsi:shard:Shard", name, {}, opts);
         const { shard, namespace } = args;
         this.shardName = shard.name;
         this.namespace = namespace;
+        this.imageTag = shard.imageTag ?? args.imageTag;
         const monitored = args.monitoringNamespace !== undefined;
         const shared = { xmppServer: prosodyServiceName(shard.name), publicUrl: args.publicUrl, timezone: args.timezone };
 
@@ -127,10 +139,11 @@ export class Shard extends pulumi.ComponentResource {
                 { name: "http", containerPort: PROSODY_PORTS.http },
                 { name: "xmpp-component", containerPort: PROSODY_PORTS.component },
             ],
-            ...probes(httpProbe("/health", PROSODY_PORTS.http)),
+            // The image's own check: prosody answers /health to loopback only (mod_http_health), not to the kubelet.
+            ...probes({ exec: { command: ["/usr/local/bin/healthcheck.sh"] }, periodSeconds: 10, timeoutSeconds: 5 }),
         }, { ...(accounts ? {} : { data: PROSODY_DATA_DIR }), plugins: "/prosody-plugins-custom" }, accounts);
 
-        this.service("prosody", prosodyServiceName(shard.name), args, [
+        const prosodyService = this.service("prosody", prosodyServiceName(shard.name), args, [
             { name: "xmpp-c2s", port: PROSODY_PORTS.c2s, targetPort: PROSODY_PORTS.c2s },
             { name: "http", port: PROSODY_PORTS.http, targetPort: PROSODY_PORTS.http },
             { name: "xmpp-component", port: PROSODY_PORTS.component, targetPort: PROSODY_PORTS.component },
@@ -141,8 +154,9 @@ export class Shard extends pulumi.ComponentResource {
                 ...xmppEnv("jicofo", shared),
                 ...secretEnv("JICOFO_AUTH_PASSWORD"),
                 { name: "JVB_BREWERY_MUC", value: JVB_BREWERY_MUC },
-                // Serves /about/health on 8888.
+                // The REST server on 8888, and the health checks it answers /about/health with (else 404).
                 { name: "JICOFO_ENABLE_REST", value: "1" },
+                { name: "JICOFO_ENABLE_HEALTH_CHECKS", value: "true" },
                 ...jicofoRelayEnv(args.jvb.relay, shard.name, args.resources.jvb.limits.cpu),
                 ...jicofoAccessEnv(args.access),
             ],
@@ -151,13 +165,20 @@ export class Shard extends pulumi.ComponentResource {
             livenessProbe: { tcpSocket: { port: JICOFO_REST_PORT }, initialDelaySeconds: 60, periodSeconds: 10, failureThreshold: 6 },
             readinessProbe: { ...httpProbe("/about/health", JICOFO_REST_PORT), initialDelaySeconds: 5 },
         });
+        const jicofoService = this.service("jicofo", jicofoServiceName(shard.name), args, [
+            { name: "http", port: JICOFO_REST_PORT, targetPort: JICOFO_REST_PORT },
+        ]);
 
         const customConfig = webCustomConfigJs(args.web);
+        const healthConf = shardHealthNginxConf(
+            `${jicofoServiceName(shard.name)}:${JICOFO_REST_PORT}`,
+            `${prosodyServiceName(shard.name)}:${PROSODY_PORTS.http}`,
+        );
         const webConfig = new k8s.core.v1.ConfigMap(
             `${shard.name}-web-config`,
             {
                 metadata: { name: `${shard.name}-web-config`, namespace, labels: labels("web", shard.name) },
-                data: { "custom-config.js": customConfig },
+                data: { "custom-config.js": customConfig, "shard-health.conf": healthConf },
             },
             { parent: this },
         );
@@ -175,10 +196,15 @@ export class Shard extends pulumi.ComponentResource {
             ...probes(httpProbe("/", WEB_HTTP_PORT)),
         }, { transcripts: "/usr/share/jitsi-meet/transcripts" }, {
             volumes: [{ name: "custom-config", configMap: { name: webConfig.metadata.name } }],
-            volumeMounts: [{ name: "custom-config", mountPath: WEB_CUSTOM_CONFIG_PATH, subPath: "custom-config.js", readOnly: true }],
-            // The image reads the file at start (and a subPath mount never updates): a new one restarts the pods.
-            annotations: configChecksum(customConfig),
-            dependsOn: args.collaborationReady,
+            volumeMounts: [
+                { name: "custom-config", mountPath: WEB_CUSTOM_CONFIG_PATH, subPath: "custom-config.js", readOnly: true },
+                // The room router's health check of the shard (lib/shardHealth.ts).
+                { name: "custom-config", mountPath: WEB_SHARD_HEALTH_CONF_PATH, subPath: "shard-health.conf", readOnly: true },
+            ],
+            // The image reads the files at start (and a subPath mount never updates): a new one restarts the pods.
+            annotations: configChecksum(customConfig, healthConf),
+            // nginx resolves every upstream when it starts: prosody and jicofo for the health check too.
+            dependsOn: [...args.collaborationReady, prosodyService, jicofoService],
         });
 
         this.webServiceName = webServiceName(shard.name);
@@ -187,25 +213,30 @@ export class Shard extends pulumi.ComponentResource {
         ]);
 
         this.networkPolicy("prosody", prosodyNetworkPolicy(shard.name, args.monitoringNamespace, args.access.recording));
-        // Web serves the router; jicofo only Prometheus (it connects out to prosody, nothing connects to it).
+        // Web serves the router.
         this.networkPolicy("web", ingressPolicy(selectorLabels("web", shard.name), [
             { from: [fromPods(selectorLabels("router"))], ports: [tcp(WEB_HTTP_PORT)] },
         ]));
-        this.networkPolicy("jicofo", ingressPolicy(selectorLabels("jicofo", shard.name), scrapedBy(args.monitoringNamespace, tcp(JICOFO_REST_PORT))));
+        // jicofo connects out to prosody; its REST port answers web's health check and Prometheus.
+        this.networkPolicy("jicofo", ingressPolicy(selectorLabels("jicofo", shard.name), [
+            { from: [fromPods(selectorLabels("web", shard.name))], ports: [tcp(JICOFO_REST_PORT)] },
+            ...scrapedBy(args.monitoringNamespace, tcp(JICOFO_REST_PORT)),
+        ]));
 
         this.jvbPool = new JvbPool(`${name}-jvb`, {
             namespace,
             shard,
             publicUrl: args.publicUrl,
             timezone: args.timezone,
-            imageTag: args.imageTag,
+            imageTag: this.imageTag,
             jvb: args.jvb,
             resources: args.resources.jvb,
             monitoringNamespace: args.monitoringNamespace,
             nodeReaderServiceAccount: args.nodeReaderServiceAccount,
         }, { parent: this });
 
-        this.registerOutputs({ webServiceName: this.webServiceName, jvbUdpPorts: this.jvbPool.udpPorts });
+        this.signallingHash = pulumi.output(this.templates).apply((t) => sha256(JSON.stringify(t)));
+        this.registerOutputs({ webServiceName: this.webServiceName, jvbUdpPorts: this.jvbPool.udpPorts, signallingHash: this.signallingHash });
     }
 
     private deployment(
@@ -220,6 +251,30 @@ export class Shard extends pulumi.ComponentResource {
         const dirs = writableDirs(extraDirs);
         const volumes = [...dirs.volumes, ...(extras.volumes ?? [])];
         const volumeMounts = [...dirs.volumeMounts, ...(extras.volumeMounts ?? [])];
+        const template = {
+            metadata: {
+                labels: labels(component, shard),
+                annotations: extras.annotations,
+            },
+            spec: {
+                automountServiceAccountToken: false,
+                securityContext: { fsGroup: JITSI_UID },
+                affinity: zoneAffinity(args.shard.zone),
+                volumes,
+                containers: [
+                    {
+                        name: component,
+                        image: jitsiImage(component, this.imageTag),
+                        resources: resourceRequirements(resources),
+                        securityContext: restrictedSecurityContext(JITSI_UID),
+                        volumeMounts,
+                        ...container,
+                    },
+                    ...(extras.sidecars ?? []).map((sidecar) => ({ ...sidecar, volumeMounts: [...volumeMounts, ...(sidecar.volumeMounts ?? [])] })),
+                ],
+            },
+        };
+        if (component !== "web") this.templates[component] = template;
         return new k8s.apps.v1.Deployment(
             `${shard}-${component}`,
             {
@@ -228,29 +283,7 @@ export class Shard extends pulumi.ComponentResource {
                     replicas: 1,
                     strategy: updateStrategy(component),
                     selector: { matchLabels: selectorLabels(component, shard) },
-                    template: {
-                        metadata: {
-                            labels: labels(component, shard),
-                            annotations: extras.annotations,
-                        },
-                        spec: {
-                            automountServiceAccountToken: false,
-                            securityContext: { fsGroup: JITSI_UID },
-                            affinity: zoneAffinity(args.shard.zone),
-                            volumes,
-                            containers: [
-                                {
-                                    name: component,
-                                    image: jitsiImage(component, args.imageTag),
-                                    resources: resourceRequirements(resources),
-                                    securityContext: restrictedSecurityContext(JITSI_UID),
-                                    volumeMounts,
-                                    ...container,
-                                },
-                                ...(extras.sidecars ?? []).map((sidecar) => ({ ...sidecar, volumeMounts: [...volumeMounts, ...(sidecar.volumeMounts ?? [])] })),
-                            ],
-                        },
-                    },
+                    template,
                 },
             },
             { parent: this, dependsOn: extras.dependsOn },
@@ -281,7 +314,7 @@ export class Shard extends pulumi.ComponentResource {
             sidecars: [
                 {
                     name: "accounts",
-                    image: jitsiImage("prosody", args.imageTag),
+                    image: jitsiImage("prosody", this.imageTag),
                     command: ["/bin/bash", "-c", USER_SYNC_SCRIPT],
                     // What the script reads: the domains, and the service accounts' passwords it keeps current.
                     env: prosodyEnv.filter((e) => USER_SYNC_ENV.includes(e.name as string)),
@@ -305,7 +338,7 @@ export class Shard extends pulumi.ComponentResource {
     }
 
     private service(
-        component: "prosody" | "web",
+        component: "prosody" | "jicofo" | "web",
         serviceName: string,
         args: ShardArgs,
         ports: k8s.types.input.core.v1.ServicePort[],

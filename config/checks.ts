@@ -7,7 +7,7 @@ import { participantsPerJvb } from "../lib/capacity";
 import { jvbPortRange, lastJvbPort } from "../lib/ports";
 import { isCpuQuantity } from "../lib/quantity";
 import type { ParsedSettings } from "./schema";
-import { normalizeShards } from "./shards";
+import { highestIndex, normalizeShards, ShardSpec } from "./shards";
 
 export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): void {
     const lt = cfg.loadTest;
@@ -92,7 +92,7 @@ export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): 
             });
         }
         const relay = turn.relayPorts;
-        const jvbPorts = { first: cfg.jvb.udpBasePort, last: lastJvbPort(cfg.jvb, shards.length) };
+        const jvbPorts = { first: cfg.jvb.udpBasePort, last: lastJvbPort(cfg.jvb, highestIndex(shards)) };
         if (relay.min <= jvbPorts.last && relay.max >= jvbPorts.first) {
             ctx.addIssue({
                 code: "custom",
@@ -115,6 +115,15 @@ export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): 
         }
         seen.set(s.name, i);
     });
+    checkShardNumbers(shards, cfg.shards, ctx);
+    if (shards.length > 0 && shards.every((s) => s.drain)) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["shards"],
+            input: cfg.shards,
+            message: "every shard has drain: true; at least one must take new rooms (add a shard, or undrain one)",
+        });
+    }
 
     const { udpBasePort, portStridePerShard, maxReplicas } = cfg.jvb;
     if (portStridePerShard < maxReplicas && shards.length > 1) {
@@ -139,7 +148,7 @@ export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): 
             message: `must lie in the NodePort range ${min}-${max}`,
         });
     } else {
-        const last = lastJvbPort(cfg.jvb, shards.length);
+        const last = lastJvbPort(cfg.jvb, highestIndex(shards));
         if (last > max) {
             ctx.addIssue({
                 code: "custom",
@@ -151,4 +160,30 @@ export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): 
             });
         }
     }
+}
+
+/**
+ * Two shards with one number would share UDP ports and a router server id. Names both, and says where
+ * a number came from when it was not set.
+ */
+function checkShardNumbers(shards: ShardSpec[], setting: ParsedSettings["shards"], ctx: z.RefinementCtx): void {
+    const explicit = (i: number) => Array.isArray(setting) && setting[i]?.index !== undefined;
+    const origin = (i: number) => (explicit(i) ? "" : ` (unset, so ${shards[i].name === `shard-${shards[i].index}` ? "from its name" : "its position"})`);
+    const first = new Map<number, number>();
+    shards.forEach((s, i) => {
+        const other = first.get(s.index);
+        if (other === undefined) {
+            first.set(s.index, i);
+            return;
+        }
+        const free = Math.max(...shards.map((x) => x.index)) + 1;
+        ctx.addIssue({
+            code: "custom",
+            path: ["shards", i, "index"],
+            input: s.index,
+            message:
+                `${s.name}${origin(i)} has the number of ${shards[other].name} (shards[${other}].index ${s.index}${origin(other)}): ` +
+                `two shards would share UDP ports and a router id; give ${s.name} an unused index, such as ${free}`,
+        });
+    });
 }

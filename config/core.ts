@@ -10,20 +10,46 @@ const shardSpec = z.strictObject({
     name: z.string().regex(DNS_LABEL, "must be a DNS label of at most 20 characters: lower-case letters, digits and '-', starting with a letter"),
     /** Pins all of the shard's pods to one availability zone (topology.kubernetes.io/zone). */
     zone: z.string().min(1).optional(),
+    /**
+     * The shard's number: its UDP ports and its router server id follow from it. Unset: N for a shard
+     * named shard-N, else its position in the list (config/shards.ts). Set it on shards with other
+     * names before removing or inserting one.
+     */
+    index: z.number().int().min(0).max(999).optional(),
+    /**
+     * No new room goes to this shard; its live rooms stay until they end. Changes only the router:
+     * no pod of the shard restarts.
+     */
+    drain: z.boolean().default(false),
+    /**
+     * This shard's web, prosody, jicofo and bridges run this tag instead of the stack's `imageTag`: a
+     * canary, or a shard by shard upgrade. Changing it restarts the shard's prosody and jicofo, which
+     * ends every meeting on the shard: drain it first.
+     */
+    imageTag: imageTag.optional(),
 });
 
 export const coreSettings = {
     /** Public host names. The first is the canonical URL; all are served, with one TLS certificate. */
     hosts: z.array(hostname).min(1, "must list at least one host name"),
-    /** A count (shards named shard-0, shard-1, ...) or a list of {name, zone}. Append to grow. */
+    /** A count (shards named shard-0, shard-1, ...) or a list of {name, zone, index, drain, imageTag}. */
     shards: z
         .union([
             z.number().int().min(1, "must be at least 1 shard"),
             z.array(shardSpec).min(1, "must list at least one shard"),
         ])
         .default(1),
-    /** One tag for web, prosody, jicofo and jvb: they are released together. */
+    /**
+     * One tag for web, prosody, jicofo and jvb: they are released together. Changing it restarts every
+     * shard's prosody and jicofo, which ends every meeting: upgrade shard by shard with shards[].imageTag.
+     */
     imageTag: imageTag.default(DEFAULT_JITSI_TAG),
+    /**
+     * Say in `pulumi preview` which live shards an update would restart the prosody and jicofo of (which
+     * ends their meetings), by comparing with the stack's own last outputs through a StackReference.
+     * Off: no StackReference, no warning.
+     */
+    warnOnSignallingRestart: z.boolean().default(true),
     /** Every container's TZ; libc reads it as a zoneinfo file name, so it must be an IANA zone spelled exactly. */
     timezone: timezone.default("UTC"),
     /** The cluster's DNS domain, for names the router resolves itself. */

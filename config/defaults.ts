@@ -6,6 +6,11 @@
 
 /** Current stable release of the four Jitsi images (ghcr.io/jitsi/{web,prosody,jicofo,jvb}). */
 export const DEFAULT_JITSI_TAG = "stable-11146-2";
+/**
+ * Tags whose images' environment variables were read and written down (test/upstream.test.ts has a
+ * table for each). Another tag works if its images read the same variables; the preview says so.
+ */
+export const VERIFIED_JITSI_TAGS = ["stable-11146-2"] as const;
 /** Official HAProxy image, 3.2 LTS branch (Debian based: its shell and getent are used at start). */
 export const DEFAULT_ROUTER_IMAGE = "haproxy:3.2.25";
 /** The coturn project's own image (Debian based, runs as nobody, built with Prometheus support). */

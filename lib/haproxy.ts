@@ -5,9 +5,18 @@
  * that its replicas share through the peers protocol, and picks the shard of a new room by a
  * consistent hash of its name.
  *
- * Adding a shard appends one `server` line. Servers keep their numeric ids (shard index + 1), which is
- * what stick-table entries and the hash ring refer to, so rooms that are live stay where they are.
+ * Servers keep their numeric ids (shard number + 1), which is what stick-table entries and the hash
+ * ring refer to: adding, removing or draining a shard changes no other shard's id, so rooms that are
+ * live stay where they are.
+ *
+ * The room key is what prosody takes for one conference: jitsi-meet sends the room as
+ * getBackendSafeRoomName makes it (react/features/base/util/uri.ts: decoded, NFKC, lower-cased,
+ * percent-encoded, lower-cased again) and prosody's nodeprep folds case in the room's JID. Other
+ * clients may send upper-case escapes or encode twice (meet.jit.si's HAProxy undoes %25 for that), so
+ * the key undoes double encoding, decodes, and lower-cases. HAProxy lower-cases ASCII only; a client
+ * that sent non-ASCII letters in another case without jitsi-meet's normalisation could split a room.
  */
+import { SHARD_HEALTH_PATH } from "./shardHealth";
 
 export const ROUTER_PORTS = { http: 8080, stats: 8404, peers: 10000 } as const;
 export const PEERS_SECTION = "router";
@@ -15,8 +24,10 @@ export const PEERS_SECTION = "router";
 export interface RouterBackend {
     /** Shard name; becomes the server name. */
     name: string;
-    /** Position of the shard in the stack file: fixes the server id. */
+    /** The shard's number (config/shards.ts): fixes the server id. */
     index: number;
+    /** No new room is placed here (weight 0); rooms already stuck to it still reach it. */
+    drain?: boolean;
     /** Fully qualified name of the shard's web Service. */
     address: string;
     port: number;
@@ -26,11 +37,34 @@ export function serverId(backend: RouterBackend): number {
     return backend.index + 1;
 }
 
+/**
+ * Addresses are re-resolved at run time, so a re-created Service does not leave a stale IP behind;
+ * `init-addr none` lets the router start while a new shard's Service is still being created. A
+ * drained shard has weight 0: it leaves the hash ring and round robin, but stick-table entries that
+ * name it are still honoured (HAProxy's drain state), so its live rooms stay.
+ */
 export function serverLine(b: RouterBackend): string {
-    // Addresses are re-resolved at run time, so a re-created Service does not leave a stale IP behind;
-    // `init-addr none` lets the router start while a new shard's Service is still being created.
-    return `    server ${b.name} ${b.address}:${b.port} id ${serverId(b)} check inter 5s resolvers cluster init-addr last,libc,none`;
+    const weight = b.drain ? " weight 0" : "";
+    return `    server ${b.name} ${b.address}:${b.port} id ${serverId(b)} check${weight} resolvers cluster init-addr last,libc,none`;
 }
+
+/**
+ * How fast a failed shard stops getting new rooms: HAProxy marks it down after `fall` failed checks
+ * `inter` apart, each given `timeout check`. jicofo reruns its own check every 10 seconds, so a shard
+ * that lost its last bridge is seen within 10 s plus this; prosody or jicofo stopping, within this.
+ */
+export const HEALTH_CHECK = { interMs: 1000, fall: 2, rise: 2, timeoutMs: 2000 } as const;
+
+/** Worst case from a failure to the shard being down on a router, for a failure the check sees at once. */
+export function detectionBoundMs(h: typeof HEALTH_CHECK = HEALTH_CHECK): number {
+    return h.fall * (h.interMs + h.timeoutMs);
+}
+
+/**
+ * The room key from a BOSH or WebSocket URL's `room` parameter: double percent-encoding undone,
+ * decoded, lower-cased (see above).
+ */
+export const ROOM_KEY = "url_param(room),regsub(%25,%,g),url_dec,lower";
 
 export interface RouterListen {
     http: number;
@@ -42,6 +76,7 @@ export interface RouterListen {
 export const ROUTER_LISTEN: RouterListen = { http: ROUTER_PORTS.http, stats: ROUTER_PORTS.stats, maxconn: 20000 };
 
 export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = ROUTER_LISTEN): string {
+    const sorted = [...backends].sort((a, b) => a.index - b.index);
     return [
         "global",
         "    log stdout format raw local0 info",
@@ -76,17 +111,31 @@ export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = 
         "frontend http",
         `    bind :${listen.http}`,
         "    option forwardfor",
+        // A variable, not a header: clients cannot set it, and the shards never see it.
+        `    http-request set-var(txn.room) ${ROOM_KEY} if { url_param(room) -m found }`,
+        // With no shard healthy, the page and its files are still served by any shard whose web answers.
+        "    use_backend pages if { nbsrv(shards) eq 0 }",
         "    default_backend shards",
         "",
         "backend shards",
         // Requests without a room (the page, static files) are spread round robin.
-        "    balance url_param room",
+        "    balance hash var(txn.room)",
         "    hash-type consistent",
         `    stick-table type string len 256 size 1m expire 24h peers ${PEERS_SECTION}`,
-        "    stick on url_param(room)",
+        "    stick on var(txn.room)",
+        // A shard takes new rooms only while its signalling works (lib/shardHealth.ts).
+        `    option httpchk GET ${SHARD_HEALTH_PATH}`,
+        "    http-check expect status 200",
+        `    timeout check ${HEALTH_CHECK.timeoutMs}ms`,
+        `    default-server inter ${HEALTH_CHECK.interMs}ms fall ${HEALTH_CHECK.fall} rise ${HEALTH_CHECK.rise}`,
+        ...sorted.map(serverLine),
+        "",
+        "backend pages",
+        "    balance roundrobin",
         "    option httpchk GET /",
         "    http-check expect status 200",
-        ...[...backends].sort((a, b) => a.index - b.index).map(serverLine),
+        "    default-server inter 5s",
+        ...sorted.map((b) => serverLine({ ...b, drain: false })),
         "",
     ].join("\n");
 }

@@ -23,3 +23,5 @@ export * from "./jibri";
 export * from "./prosodyUsers";
 export * from "./claims";
 export * from "./fileCapabilities";
+export * from "./shardHealth";
+export * from "./restarts";

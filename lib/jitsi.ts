@@ -53,6 +53,10 @@ export function prosodyServiceName(shard: string): string {
     return `${shard}-prosody`;
 }
 
+export function jicofoServiceName(shard: string): string {
+    return `${shard}-jicofo`;
+}
+
 export function webServiceName(shard: string): string {
     return `${shard}-web`;
 }

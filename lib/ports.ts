@@ -1,7 +1,8 @@
 /**
  * JVB UDP ports. Every JVB needs its own port, reachable from the internet as a NodePort with the
- * same number, so the numbering is fixed by position: pod k of shard i listens on
- * `udpBasePort + i * portStridePerShard + k`. A shard's block never moves when shards are appended.
+ * same number, so the numbering is fixed by the shard's number i (config/shards.ts): pod k of shard i
+ * listens on `udpBasePort + i * portStridePerShard + k`. A shard's block never moves when other
+ * shards are added or removed.
  */
 
 export interface PortPlan {
@@ -29,6 +30,7 @@ export function shardPorts(plan: PortPlan, shardIndex: number): number[] {
     return Array.from({ length: plan.maxReplicas }, (_, k) => jvbUdpPort(plan, shardIndex, k));
 }
 
-export function lastJvbPort(plan: PortPlan, shardCount: number): number {
-    return jvbPortRange(plan, shardCount - 1).last;
+/** The last port of the highest-numbered shard's block. */
+export function lastJvbPort(plan: PortPlan, highestShardIndex: number): number {
+    return jvbPortRange(plan, highestShardIndex).last;
 }

@@ -92,7 +92,11 @@ export function generatedSecret(name: string): string {
  * Runs the program under the mock engine. As `pulumi preview` by default (the program only refuses
  * placeholder settings when it deploys for real); `{ preview: false }` runs it as `pulumi up` applies.
  */
-export async function runProgram(config: StackConfig, stack = "test", opts: { preview?: boolean } = {}): Promise<Run> {
+export async function runProgram(
+    config: StackConfig,
+    stack = "test",
+    opts: { preview?: boolean; /** What the stack's last deployment output (a StackReference to itself reads it). */ previousOutputs?: Record<string, unknown> } = {},
+): Promise<Run> {
     const resources: Recorded[] = [];
     const registrations = new Map<string, { dependsOn: string[]; parent?: string }>();
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
@@ -105,6 +109,7 @@ export async function runProgram(config: StackConfig, stack = "test", opts: { pr
                 resources.push({ type: args.type, name: args.name, inputs, secretPaths, dependsOn: registration?.dependsOn ?? [], parent: registration?.parent });
                 const state = { ...inputs };
                 if (args.type === "random:index/randomPassword:RandomPassword") state.result = generatedSecret(args.name);
+                if (args.type === "pulumi:pulumi:StackReference") Object.assign(state, { outputs: opts.previousOutputs ?? {}, secretOutputNames: [] });
                 return { id: `${args.name}-id`, state };
             },
             call(args: pulumi.runtime.MockCallArgs) {
@@ -114,6 +119,8 @@ export async function runProgram(config: StackConfig, stack = "test", opts: { pr
         PROJECT,
         stack,
         opts.preview ?? true,
+        // What a DIY backend (pulumi login --local, or a bucket) calls every organization.
+        "organization",
     );
     recordRegistrations(registrations);
     const warnings: string[] = [];

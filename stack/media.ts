@@ -80,7 +80,7 @@ export function roomRouter(site: Site, shards: Shard[], ops: OpsStack): RoomRout
     return new RoomRouter("router", {
         namespace: site.ns,
         namespaceName: site.namespaceName,
-        shards: config.shards.map((s, i) => ({ name: s.name, index: s.index, webServiceName: shards[i].webServiceName })),
+        shards: config.shards.map((s, i) => ({ name: s.name, index: s.index, drain: s.drain, webServiceName: shards[i].webServiceName })),
         hosts: config.hosts,
         tlsSecretName: config.tls.secretName,
         clusterIssuer: config.tls.issuer,

@@ -3,14 +3,40 @@ import { GRAFANA_PATH, MonitoringStack } from "../components/monitoringStack";
 import { LoadTest } from "../components/loadTest";
 import { Shard } from "../components/shard";
 import { Turn } from "../components/turn";
-import { maxParticipantsPerBridge, stackCapacity } from "../lib";
+import * as pulumi from "@pulumi/pulumi";
+import { maxParticipantsPerBridge, ShardState, stackCapacity } from "../lib";
 import { Site } from "./site";
 
-export function stackOutputs(site: Site, parts: { shards: Shard[]; turn?: Turn; monitoring?: MonitoringStack; loadTest?: LoadTest }) {
+/** Per shard: its number, whether it takes new rooms, its tag, and the hash the next preview compares with. */
+export function shardStates(site: Site, shards: Shard[]): pulumi.Output<Record<string, ShardState>> {
+    return pulumi.all(
+        Object.fromEntries(
+            site.config.shards.map((s, i) => [
+                s.name,
+                pulumi.output(shards[i].signallingHash).apply((signalling): ShardState => ({
+                    index: s.index,
+                    state: s.drain ? "draining" : "live",
+                    imageTag: shards[i].imageTag,
+                    signalling,
+                })),
+            ]),
+        ),
+    );
+}
+
+export function stackOutputs(
+    site: Site,
+    parts: { shards: Shard[]; shardStates: pulumi.Output<Record<string, ShardState>>; turn?: Turn; monitoring?: MonitoringStack; loadTest?: LoadTest },
+) {
     const { config, publicUrl } = site;
     const { shards, turn, monitoring, loadTest } = parts;
     return {
         url: publicUrl,
+        /**
+         * Each shard's number, `live` or `draining`, its tag, and a hash of its prosody and jicofo pod
+         * templates (the next preview compares it, to name the shards an update would restart).
+         */
+        shards: parts.shardStates,
         /** Where to read the load test's results, while it is switched on. */
         loadTestLogs: loadTest?.logsCommand,
         grafanaUrl: monitoring ? `${publicUrl}${GRAFANA_PATH}` : undefined,

@@ -15,7 +15,7 @@ const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
 
 /** `jvb.relay.enabled`, `hosts[0]`, `ops.<part>.enabled` → path segments; `<...>` is a placeholder for any key. */
 function segments(key: string): string[] {
-    return key.replace(/\[\d+\]/g, "").split(".").filter(Boolean);
+    return key.replace(/\[\d*\]/g, "").split(".").filter(Boolean);
 }
 
 /** Whether the documented key names a setting; `<part>` stands for any key that makes the rest exist. */

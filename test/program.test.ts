@@ -39,6 +39,8 @@ for (const stack of ["development", "production"]) {
                     [`${s} Deployment web`]: 1,
                     [`${s} ConfigMap web`]: 1,
                     [`${s} Service prosody`]: 1,
+                    // web's nginx reaches jicofo's /about/health through it (the router's check)
+                    [`${s} Service jicofo`]: 1,
                     [`${s} Service web`]: 1,
                     [`${s} StatefulSet jvb`]: 1,
                     // the headless Service plus one NodePort Service per ordinal
@@ -192,6 +194,11 @@ for (const stack of ["development", "production"]) {
             for (const { workload, container } of mainContainers(run)) {
                 for (const probe of [container.readinessProbe, container.livenessProbe]) {
                     assert.ok(probe, `${workload.metadata.name}/${container.name} lacks a probe`);
+                    if (probe.exec) {
+                        // prosody answers /health to loopback only: the image's own script asks from inside.
+                        assert.deepStrictEqual(probe.exec.command, ["/usr/local/bin/healthcheck.sh"], container.name);
+                        continue;
+                    }
                     const port = probe.httpGet?.port ?? probe.tcpSocket?.port;
                     assert.ok((container.ports ?? []).some((p: Obj) => p.containerPort === port), `${container.name} probes undeclared port ${port}`);
                 }
@@ -322,14 +329,16 @@ for (const stack of ["development", "production"]) {
 
         it("routes rooms through at least two peered HAProxy replicas with one backend per shard, on its web Service", () => {
             const cfg: string = named(run, "ConfigMap", "router-config").data["haproxy.cfg"];
-            const servers = [...cfg.matchAll(/^\s+server (\S+) (\S+):(\d+) id (\d+)/gm)].map((m) => ({ name: m[1], host: m[2], port: +m[3], id: +m[4] }));
+            const rooms = cfg.slice(cfg.indexOf("\nbackend shards\n") + 1).split("\n\n")[0];
+            const servers = [...rooms.matchAll(/^\s+server (\S+) (\S+):(\d+) id (\d+)/gm)].map((m) => ({ name: m[1], host: m[2], port: +m[3], id: +m[4] }));
             assert.deepStrictEqual(
                 servers,
                 shards.map((s, i) => ({ name: s, host: `${s}-web.jitsi.svc.cluster.local`, port: 80, id: i + 1 })),
             );
             for (const s of shards) assert.strictEqual(named(run, "Service", `${s}-web`).spec.ports[0].port, 80);
             assert.match(cfg, /stick-table type string .* peers router/);
-            assert.match(cfg, /stick on url_param\(room\)/);
+            assert.match(rooms, /stick on var\(txn\.room\)/);
+            assert.match(rooms, /option httpchk GET \/about\/health/);
             const sts = named(run, "StatefulSet", "router");
             assert.ok(sts.spec.replicas >= 2);
             assert.strictEqual(sts.spec.serviceName, "router-peers");

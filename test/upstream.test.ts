@@ -5,7 +5,7 @@
  * Upgrading the tag means reading the new tag's rootfs and adding a table for it.
  */
 import * as assert from "assert";
-import { DEFAULT_JITSI_TAG } from "../config/schema";
+import { DEFAULT_JITSI_TAG, VERIFIED_JITSI_TAGS } from "../config/schema";
 import { readStackFile, runProgram, stackFile, withConfig } from "./harness";
 import { containersIn, Obj } from "./objects";
 import { ACCESS_VARIANTS } from "./variants";
@@ -88,6 +88,8 @@ const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri", Tab
         JICOFO_AUTH_PASSWORD: "defaults/jicofo.conf, etc/s6-overlay/scripts/config",
         JVB_BREWERY_MUC: "defaults/jicofo.conf",
         JICOFO_ENABLE_REST: "defaults/jicofo.conf",
+        // Unset, jicofo runs no health checks and serves no /about/health (jicofo ktor/Application.kt): 404.
+        JICOFO_ENABLE_HEALTH_CHECKS: "defaults/jicofo.conf (jicofo.health.enabled)",
         ENABLE_OCTO: "defaults/jicofo.conf",
         OCTO_BRIDGE_SELECTION_STRATEGY: "defaults/jicofo.conf",
         JICOFO_OCTO_REGION: "defaults/jicofo.conf",
@@ -149,6 +151,10 @@ function jitsiContainers(objects: Obj[]): { image: string; tag: string; containe
 
 describe("upstream facts: environment variables the Jitsi images read", function () {
     this.timeout(30_000);
+
+    it("has a table for exactly the tags the program calls verified (VERIFIED_JITSI_TAGS)", () => {
+        assert.deepStrictEqual(Object.keys(VERIFIED).sort(), [...VERIFIED_JITSI_TAGS].sort());
+    });
 
     it("has a verified table for the default tag and for the tag each stack file pins", () => {
         for (const tag of [DEFAULT_JITSI_TAG, stackFile("development")["jitsi:imageTag"], stackFile("production")["jitsi:imageTag"]]) {
