@@ -1,7 +1,9 @@
 /**
  * The room router's configuration, run by a real HAProxy on loopback: the generated file passes
- * HAProxy's own check together with the peers section the entrypoint writes, and two peered
- * routers keep every live room on its shard through a rolling restart that adds a shard.
+ * HAProxy's own check together with the peers section the entrypoint writes; two peered routers keep
+ * every live room on its shard through a rolling restart that adds a shard, and through one that
+ * drains a shard, which then gets no new room; a shard whose health check fails stops getting new
+ * rooms within the bound; every spelling of a room reaches one shard.
  * Needs the `haproxy` binary (.ci/run installs Debian's).
  */
 import * as assert from "assert";
@@ -11,7 +13,7 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { haproxyConfig, PEERS_SECTION, ROUTER_ENTRYPOINT, RouterBackend } from "../lib/haproxy";
+import { detectionBoundMs, haproxyConfig, PEERS_SECTION, ROUTER_ENTRYPOINT, RouterBackend } from "../lib/haproxy";
 
 function haproxyBinary(): string | undefined {
     try {
@@ -37,11 +39,28 @@ async function freePort(): Promise<number> {
     }
 }
 
-/** A stand-in for a shard's web Service: answers every request with the shard's name. */
-async function shardServer(name: string): Promise<{ server: http.Server; port: number }> {
-    const server = http.createServer((_req, res) => res.end(name));
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    return { server, port: (server.address() as net.AddressInfo).port };
+interface StandInShard {
+    name: string;
+    server: http.Server;
+    port: number;
+    /** What its /about/health answers: 200, or jicofo's 500 when it has no bridge or lost prosody. */
+    health: number;
+}
+
+/** A stand-in for a shard's web Service: answers /about/health as configured, and anything else with the shard's name. */
+async function shardServer(name: string): Promise<StandInShard> {
+    const shard = { name, health: 200 } as StandInShard;
+    shard.server = http.createServer((req, res) => {
+        if (req.url === "/about/health") {
+            res.statusCode = shard.health;
+            res.end(shard.health === 200 ? "OK" : "No operational bridges available");
+            return;
+        }
+        res.end(name);
+    });
+    await new Promise<void>((r) => shard.server.listen(0, "127.0.0.1", r));
+    shard.port = (shard.server.address() as net.AddressInfo).port;
+    return shard;
 }
 
 function get(port: number, urlPath: string): Promise<{ status: number; body: string }> {
@@ -90,7 +109,7 @@ describe("room router on a real HAProxy", function () {
     this.timeout(180_000);
     let dir: string;
     let haproxy: string;
-    const shards: { name: string; server: http.Server; port: number }[] = [];
+    const shards: StandInShard[] = [];
     const running: ChildProcess[] = [];
 
     before(async function () {
@@ -103,7 +122,7 @@ describe("room router on a real HAProxy", function () {
         }
         haproxy = found;
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "router-test-"));
-        for (const name of ["shard-0", "shard-1", "shard-2"]) shards.push({ name, ...(await shardServer(name)) });
+        for (const name of ["shard-0", "shard-1", "shard-2"]) shards.push(await shardServer(name));
     });
 
     after(() => {
@@ -112,8 +131,8 @@ describe("room router on a real HAProxy", function () {
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    function backends(count: number): RouterBackend[] {
-        return shards.slice(0, count).map((s, index) => ({ name: s.name, index, address: "127.0.0.1", port: s.port }));
+    function backends(count: number, drained: string[] = []): RouterBackend[] {
+        return shards.slice(0, count).map((s, index) => ({ name: s.name, index, address: "127.0.0.1", port: s.port, drain: drained.includes(s.name) }));
     }
 
     it("accepts the generated configuration with the peers section the entrypoint writes", () => {
@@ -148,10 +167,10 @@ describe("room router on a real HAProxy", function () {
         assert.strictEqual(peers, `peers ${PEERS_SECTION}\n    bind :10000\n    server router-0\n`);
     });
 
-    async function start(router: Router, peers: Router[], shardCount: number): Promise<void> {
-        const cfg = path.join(dir, `${router.name}-${shardCount}.cfg`);
+    async function start(router: Router, peers: Router[], shardCount: number, drained: string[] = []): Promise<void> {
+        const cfg = path.join(dir, `${router.name}-${shardCount}-${drained.join("-")}.cfg`);
         // This machine's descriptor limit is below what the production maxconn needs.
-        fs.writeFileSync(cfg, haproxyConfig(backends(shardCount), { ...router, maxconn: 2000 }));
+        fs.writeFileSync(cfg, haproxyConfig(backends(shardCount, drained), { ...router, maxconn: 2000 }));
         const extra = path.join(dir, `${router.name}-peers.cfg`);
         fs.writeFileSync(
             extra,
@@ -240,5 +259,118 @@ describe("room router on a real HAProxy", function () {
         const newPlaced = await Promise.all(newRooms.map((room) => shardOf(a, room)));
         assert.ok(newPlaced.includes("shard-2"), "no new room reached the new shard");
         for (const [i, room] of newRooms.entries()) assert.strictEqual(await shardOf(b, room), newPlaced[i]);
+    });
+
+    /** A server's state in one backend, from the admin socket's CSV (`status` is the 18th field). */
+    async function serverStatus(router: Router, backend: string, server: string): Promise<string> {
+        const csv = await adminCommand(router.socket, "show stat");
+        return csv.split("\n").find((l) => l.startsWith(`${backend},${server},`))?.split(",")[17] ?? "";
+    }
+
+    async function placeRooms(routers: Router[], rooms: string[]): Promise<Map<string, string>> {
+        const placed = new Map<string, string>();
+        for (const [i, room] of rooms.entries()) placed.set(room, await shardOf(routers[i % routers.length], room));
+        return placed;
+    }
+
+    async function allUp(router: Router, count: number): Promise<void> {
+        await waitFor(`${router.name}'s shards to pass their health checks`, async () => {
+            const states = await Promise.all(shards.slice(0, count).map((s) => serverStatus(router, "shards", s.name)));
+            return states.every((st) => st === "UP");
+        }, routerLogs);
+    }
+
+    it("keeps a drained shard's live rooms and places no new room there, through the rolling update that drains it", async () => {
+        const a = await newRouter("drain-0");
+        const b = await newRouter("drain-1");
+        const peers = [a, b];
+        await start(a, peers, 2);
+        await start(b, peers, 2);
+        await allUp(a, 2);
+        await allUp(b, 2);
+
+        const rooms = Array.from({ length: 40 }, (_, i) => `lesson${i}`);
+        const placed = await placeRooms(peers, rooms);
+        const onDrained = rooms.filter((r) => placed.get(r) === "shard-1");
+        assert.ok(onDrained.length > 0 && onDrained.length < rooms.length, "rooms are spread over both shards");
+        await waitFor("both routers to share the table", async () => (await tableSize(a)) === 40 && (await tableSize(b)) === 40, routerLogs);
+
+        // What `shards[1].drain: true` and `pulumi up` do: the routers roll one at a time with shard-1 at weight 0.
+        await stop(a);
+        await start(a, peers, 2, ["shard-1"]);
+        await waitFor("drain-0 to relearn the table", async () => (await tableSize(a)) === 40, routerLogs);
+        await stop(b);
+        await start(b, peers, 2, ["shard-1"]);
+        await waitFor("drain-1 to relearn the table", async () => (await tableSize(b)) === 40, routerLogs);
+
+        let kept = 0;
+        for (const room of rooms) {
+            const [viaA, viaB] = [await shardOf(a, room), await shardOf(b, room)];
+            if (viaA === placed.get(room) && viaB === placed.get(room)) kept++;
+        }
+        assert.strictEqual(kept, rooms.length, `${rooms.length - kept} live rooms moved`);
+
+        const fresh = Array.from({ length: 40 }, (_, i) => `after-drain${i}`);
+        const newPlaced = await placeRooms(peers, fresh);
+        assert.deepStrictEqual(fresh.filter((r) => newPlaced.get(r) === "shard-1"), [], "a new room went to the drained shard");
+        console.log(`      drained shard-1 kept ${onDrained.length} of ${onDrained.length} live rooms on both routers and got 0 of ${fresh.length} new ones`);
+    });
+
+    it("stops placing new rooms on a shard whose health check fails, within the bound, and sends its rooms elsewhere", async () => {
+        const r = await newRouter("health-0");
+        await start(r, [r], 2);
+        await allUp(r, 2);
+        const rooms = Array.from({ length: 20 }, (_, i) => `before-failure${i}`);
+        const placed = await placeRooms([r], rooms);
+        const stuck = rooms.filter((room) => placed.get(room) === "shard-0");
+        assert.ok(stuck.length > 0, "no room landed on shard-0");
+
+        // jicofo reports no operational bridge (or prosody stopped answering): web's /about/health fails.
+        const started = Date.now();
+        shards[0].health = 500;
+        try {
+            await waitFor("shard-0 to be marked down", async () => (await serverStatus(r, "shards", "shard-0")).startsWith("DOWN"), routerLogs, 20_000);
+            const elapsed = Date.now() - started;
+            console.log(`      shard-0 stopped getting new rooms ${elapsed} ms after its health check failed (bound ${detectionBoundMs()} ms, plus jicofo's own 10 s interval for a lost bridge)`);
+            assert.ok(elapsed <= 15_000, `took ${elapsed} ms`);
+
+            const fresh = await placeRooms([r], Array.from({ length: 40 }, (_, i) => `during-failure${i}`));
+            assert.deepStrictEqual([...fresh.values()].filter((s) => s === "shard-0"), [], "a new room went to the failed shard");
+            // Its rooms cannot go on there (no focus or no bridge): their next request is sent to a healthy shard.
+            for (const room of stuck) assert.strictEqual(await shardOf(r, room), "shard-1", `${room} stayed on the failed shard`);
+        } finally {
+            shards[0].health = 200;
+        }
+        await allUp(r, 2);
+    });
+
+    it("sends every spelling of a room that prosody takes for one conference to one shard", async () => {
+        const a = await newRouter("spelling-0");
+        const b = await newRouter("spelling-1");
+        await start(a, [a, b], 3);
+        await start(b, [a, b], 3);
+        await allUp(a, 3);
+        // Case of letters and escapes, and double percent-encoding, as clients and links produce them.
+        const spellings = (i: number) => [
+            [`math%20class${i}`, `Math%20Class${i}`, `MATH%20CLASS${i}`, `math%2520class${i}`, `Math%2520CLASS${i}`],
+            [`%c3%a4rger${i}%c3%bc`, `%C3%A4RGER${i}%C3%BC`, `%25c3%25a4rger${i}%25C3%25BC`],
+        ];
+        const groups = Array.from({ length: 10 }, (_, i) => spellings(i)).flat();
+        const where = new Set<string>();
+        for (const group of groups) {
+            const first = await shardOf(a, group[0]);
+            where.add(first);
+            for (const spelling of group.slice(1)) {
+                assert.strictEqual(await shardOf(a, spelling), first, `${spelling} left ${group[0]}'s shard (router spelling-0)`);
+            }
+        }
+        // One table entry per room, however it was spelt.
+        assert.strictEqual(await tableSize(a), groups.length);
+        await waitFor("spelling-1 to learn the table", async () => (await tableSize(b)) === groups.length, routerLogs);
+        for (const group of groups) {
+            const first = await shardOf(a, group[0]);
+            for (const spelling of group) assert.strictEqual(await shardOf(b, spelling), first, `${spelling} (router spelling-1)`);
+        }
+        assert.ok(where.size > 1, "every room landed on one shard: the test proves nothing");
     });
 });

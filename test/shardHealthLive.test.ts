@@ -1,0 +1,191 @@
+/**
+ * The shard's health check as the room router sees it, on a real nginx (Debian's, with the
+ * auth_request module the web image's nginx-extras has too) run as the web container runs it, with
+ * the rendered nginx-custom file, a real prosody answering BOSH, and a stand-in jicofo whose
+ * /about/health answers what jicofo answers (200, 500 without a bridge, 503 while it cannot check).
+ * Needs nginx and prosody (.ci/run installs both) and root for setpriv.
+ */
+import * as assert from "assert";
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { readStackFile, runProgram } from "./harness";
+import { named, Obj } from "./objects";
+import { asContainer, cannotRunAsPod } from "./podProcess";
+
+const installed = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+
+function get(port: number, urlPath: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+        http.get({ host: "127.0.0.1", port, path: urlPath, agent: false }, (res) => {
+            let body = "";
+            res.on("data", (c) => (body += c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        }).on("error", reject);
+    });
+}
+
+async function freePort(): Promise<number> {
+    const srv = net.createServer();
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const port = (srv.address() as net.AddressInfo).port;
+    await new Promise((r) => srv.close(r));
+    return port;
+}
+
+async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+        if (await check().catch(() => false)) return;
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("a shard's health check on a real nginx and prosody", function () {
+    this.timeout(60_000);
+    const missing = ["nginx", "prosody"].filter((c) => !installed(c));
+    const notAsPod = cannotRunAsPod();
+    let dir: string;
+    let nginx: ChildProcess | undefined;
+    let prosody: ChildProcess | undefined;
+    let jicofo: http.Server;
+    let jicofoHealth = 200;
+    let port: number;
+    let prosodyPort: number;
+
+    async function startProsody(): Promise<void> {
+        prosody = spawn("runuser", ["-u", "prosody", "--", "prosody", "--config", path.join(dir, "prosody.cfg.lua")], { stdio: "ignore", detached: true });
+        await until("prosody's BOSH", async () => (await get(prosodyPort, "/http-bind")).status === 200);
+    }
+
+    async function stopProsody(): Promise<void> {
+        if (prosody?.pid) process.kill(-prosody.pid, "SIGTERM");
+        await until("prosody to stop", async () => get(prosodyPort, "/http-bind").then(() => false, () => true));
+    }
+
+    before(async function () {
+        if (missing.length > 0 || notAsPod) {
+            console.log(`      ${missing.length > 0 ? `${missing.join(", ")} not installed` : notAsPod}: skipping the live shard health tests`);
+            this.skip();
+        }
+        const run = await runProgram(readStackFile("production"));
+        if (run.error) throw run.error;
+        const conf: string = named(run, "ConfigMap", "shard-0-web-config").data["shard-health.conf"];
+        const web: Obj = named(run, "Deployment", "shard-0-web").spec.template.spec.containers[0];
+
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "shard-health-"));
+        fs.chmodSync(dir, 0o755);
+        [port, prosodyPort] = [await freePort(), await freePort()];
+        jicofo = http.createServer((req, res) => {
+            res.statusCode = req.url === "/about/health" ? jicofoHealth : 404;
+            res.end(jicofoHealth === 200 ? "OK" : "No operational bridges available");
+        });
+        await new Promise<void>((r) => jicofo.listen(0, "127.0.0.1", r));
+        const jicofoPort = (jicofo.address() as net.AddressInfo).port;
+
+        // The rendered file, with the cluster's Service names replaced by the loopback stand-ins.
+        const custom = path.join(dir, "nginx-custom");
+        fs.mkdirSync(custom);
+        const local = conf.replace(/shard-0-jicofo:8888/g, `127.0.0.1:${jicofoPort}`).replace(/shard-0-prosody:5280/g, `127.0.0.1:${prosodyPort}`);
+        assert.notStrictEqual(local, conf, "the rendered file names neither jicofo's nor prosody's Service");
+        fs.writeFileSync(path.join(custom, "shard-health.conf"), local);
+
+        // Prosody with BOSH on loopback, as the shard's prosody serves it on 5280.
+        fs.mkdirSync(path.join(dir, "prosody"));
+        fs.writeFileSync(
+            path.join(dir, "prosody.cfg.lua"),
+            [
+                `pidfile = "${dir}/prosody/prosody.pid"`,
+                `data_path = "${dir}/prosody"`,
+                "daemonize = false",
+                `log = { warn = "${dir}/prosody/prosody.log" }`,
+                'modules_enabled = { "bosh" }',
+                "c2s_ports = { }",
+                "s2s_ports = { }",
+                "https_ports = { }",
+                `http_ports = { ${prosodyPort} }`,
+                'http_interfaces = { "127.0.0.1" }',
+                'VirtualHost "meet.jitsi"',
+                "",
+            ].join("\n"),
+        );
+        spawnSync("chown", ["-R", "prosody:prosody", path.join(dir, "prosody")]);
+        await startProsody();
+
+        // nginx as the web container's user, including nginx-custom/*.conf in its server block as meet.conf does.
+        const run_ = path.join(dir, "run");
+        fs.mkdirSync(run_);
+        fs.chownSync(run_, web.securityContext.runAsUser, web.securityContext.runAsGroup);
+        fs.writeFileSync(
+            path.join(dir, "nginx.conf"),
+            [
+                "worker_processes 1;",
+                `pid ${run_}/nginx.pid;`,
+                "daemon off;",
+                "events {}",
+                "http {",
+                "    access_log off;",
+                ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `    ${t}_temp_path ${run_}/${t};`),
+                "    server {",
+                `        listen 127.0.0.1:${port};`,
+                `        include ${custom}/*.conf;`,
+                '        location / { return 200 "the page"; }',
+                "    }",
+                "}",
+                "",
+            ].join("\n"),
+        );
+        const [setpriv, ...bounds] = asContainer(web);
+        nginx = spawn(setpriv, [...bounds, "nginx", "-e", `${run_}/error.log`, "-c", path.join(dir, "nginx.conf")], { stdio: "ignore" });
+        await until("nginx", async () => (await get(port, "/")).status === 200);
+    });
+
+    after(async () => {
+        nginx?.kill();
+        if (prosody?.pid) process.kill(-prosody.pid, "SIGTERM");
+        jicofo?.close();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("answers 200 while prosody answers BOSH and jicofo is healthy", async () => {
+        jicofoHealth = 200;
+        assert.deepStrictEqual(await get(port, "/about/health"), { status: 200, body: "OK" });
+    });
+
+    it("passes jicofo's failure on: 500 without a bridge, 503 while it cannot check", async () => {
+        for (const status of [500, 503]) {
+            jicofoHealth = status;
+            assert.strictEqual((await get(port, "/about/health")).status, status);
+        }
+        jicofoHealth = 200;
+    });
+
+    it("fails while jicofo does not answer", async () => {
+        const address = jicofo.address() as net.AddressInfo;
+        await new Promise((r) => jicofo.close(r));
+        try {
+            assert.strictEqual((await get(port, "/about/health")).status, 502);
+        } finally {
+            await new Promise<void>((r) => jicofo.listen(address.port, "127.0.0.1", r));
+        }
+    });
+
+    it("fails while prosody does not answer, whatever jicofo says", async () => {
+        jicofoHealth = 200;
+        await stopProsody();
+        try {
+            assert.strictEqual((await get(port, "/about/health")).status, 500);
+        } finally {
+            await startProsody();
+        }
+        assert.strictEqual((await get(port, "/about/health")).status, 200);
+    });
+
+    it("serves the internal prosody check to nobody outside nginx", async () => {
+        assert.strictEqual((await get(port, "/_shard_health_prosody")).status, 404);
+    });
+});
