@@ -7,6 +7,19 @@ import { JVB_STRESS_METRIC } from "./metrics";
 /** Label the PodMonitors copy from the pods' `app.kubernetes.io/instance`. */
 export const SHARD_LABEL = "shard";
 
+/**
+ * jicofo's gauges of the conferences and participants its shard holds (jicofo ConferenceMetrics.kt,
+ * namespace jitsi_jicofo; its health check's own test conferences are not counted). A drained shard
+ * is empty when both are 0; the runbook gives the query.
+ */
+export const JICOFO_CONFERENCES_METRIC = "jitsi_jicofo_conferences";
+export const JICOFO_PARTICIPANTS_METRIC = "jitsi_jicofo_participants_current";
+
+/** What a drained shard waits for: its conferences, by shard. */
+export function shardConferencesQuery(namespace: string): string {
+    return `sum by (${SHARD_LABEL}) (${JICOFO_CONFERENCES_METRIC}{namespace="${namespace}"})`;
+}
+
 interface Panel {
     title: string;
     expr: string;
@@ -17,6 +30,8 @@ interface Panel {
 export function jitsiPanels(namespace: string): Panel[] {
     const ns = `namespace="${namespace}"`;
     return [
+        { title: "Conferences per shard (jicofo; a drained shard is empty at 0)", expr: shardConferencesQuery(namespace), legend: `{{${SHARD_LABEL}}}` },
+        { title: "Participants per shard (jicofo, visitors included)", expr: `sum by (${SHARD_LABEL}) (${JICOFO_PARTICIPANTS_METRIC}{${ns}})`, legend: `{{${SHARD_LABEL}}}` },
         { title: "Participants per shard", expr: `sum by (${SHARD_LABEL}) (jitsi_jvb_local_endpoints{${ns}})`, legend: `{{${SHARD_LABEL}}}` },
         { title: "Conferences per shard", expr: `sum by (${SHARD_LABEL}) (jitsi_jvb_conferences{${ns}})`, legend: `{{${SHARD_LABEL}}}` },
         { title: "Stress per JVB", expr: `${JVB_STRESS_METRIC}{${ns}}`, legend: "{{pod}}", unit: "percentunit" },

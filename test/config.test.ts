@@ -358,6 +358,36 @@ const table: BadConfig[] = [
         expect: [/jitsi:etherpad\.replicas = 2: unknown setting; allowed here: enabled, image, storage, storageClass/],
     },
     {
+        what: "two shards on one number",
+        change: { "jitsi:shards": [{ name: "shard-0" }, { name: "north", index: 3 }, { name: "south", index: 3 }] },
+        expect: [/jitsi:shards\[2\]\.index = 3: south has the number of north \(shards\[1\]\.index 3\): two shards would share UDP ports and a router id; give south an unused index, such as 4/],
+    },
+    {
+        what: "a shard whose number from its position is another's from its name",
+        change: { "jitsi:shards": [{ name: "shard-0" }, { name: "extra" }, { name: "shard-1" }] },
+        expect: [/jitsi:shards\[2\]\.index = 1: shard-1 \(unset, so from its name\) has the number of extra \(shards\[1\]\.index 1 \(unset, so its position\)\)/],
+    },
+    {
+        what: "every shard drained, so no room could start",
+        change: { "jitsi:shards": [{ name: "shard-0", drain: true }, { name: "shard-1", drain: true }] },
+        expect: [/jitsi:shards = .*: every shard has drain: true; at least one must take new rooms/],
+    },
+    {
+        what: "a shard number beyond what the ports allow",
+        change: { "jitsi:shards": [{ name: "shard-0" }, { name: "far", index: 40 }] },
+        expect: [/jitsi:shards = .*: need JVB UDP ports up to 34305, beyond the NodePort range 30000-32767/],
+    },
+    {
+        what: "a negative shard number",
+        change: { "jitsi:shards": [{ name: "shard-0", index: -1 }] },
+        expect: [/jitsi:shards\[0\]\.index = -1: /],
+    },
+    {
+        what: "a shard's tag 'latest'",
+        change: { "jitsi:shards": [{ name: "shard-0", imageTag: "latest" }] },
+        expect: [/jitsi:shards\[0\]\.imageTag = "latest": must pin a version/],
+    },
+    {
         what: "a misspelt time zone, which libc would silently read as UTC",
         change: { "jitsi:timezone": "Europe/Berln" },
         expect: [/jitsi:timezone = "Europe\/Berln": must be an IANA time zone such as Europe\/Berlin or UTC \(did you mean Europe\/Berlin\?\)/],

@@ -14,6 +14,9 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { detectionBoundMs, haproxyConfig, PEERS_SECTION, ROUTER_ENTRYPOINT, RouterBackend } from "../lib/haproxy";
+import { readStackFile, runProgram } from "./harness";
+import { named } from "./objects";
+import { asContainer, cannotRunAsPod } from "./podProcess";
 
 function haproxyBinary(): string | undefined {
     try {
@@ -109,6 +112,8 @@ describe("room router on a real HAProxy", function () {
     this.timeout(180_000);
     let dir: string;
     let haproxy: string;
+    /** The setpriv prefix that gives HAProxy the router container's uid and capabilities. */
+    let asRouter: string[] = [];
     const shards: StandInShard[] = [];
     const running: ChildProcess[] = [];
 
@@ -122,6 +127,14 @@ describe("room router on a real HAProxy", function () {
         }
         haproxy = found;
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "router-test-"));
+        // As the router pod runs it: HAProxy's uid, no capability, no escalation (where this runs as root, as CI does).
+        if (!cannotRunAsPod()) {
+            const run = await runProgram(readStackFile("production"));
+            asRouter = asContainer(named(run, "StatefulSet", "router").spec.template.spec.containers[0]);
+            fs.chmodSync(dir, 0o777);
+        } else {
+            console.warn(`    ${cannotRunAsPod()}: HAProxy runs as this user, not as the router pod's`);
+        }
         for (const name of ["shard-0", "shard-1", "shard-2"]) shards.push(await shardServer(name));
     });
 
@@ -184,7 +197,8 @@ describe("room router on a real HAProxy", function () {
             ].join("\n"),
         );
         const log = fs.openSync(path.join(dir, `${router.name}.log`), "a");
-        const proc = spawn(haproxy, ["-db", "-L", router.name, "-f", cfg, "-f", extra], { stdio: ["ignore", log, log] });
+        const [cmd, ...args] = [...asRouter, haproxy, "-db", "-L", router.name, "-f", cfg, "-f", extra];
+        const proc = spawn(cmd, args, { stdio: ["ignore", log, log] });
         fs.closeSync(log);
         running.push(proc);
         router.process = proc;

@@ -214,7 +214,7 @@ for (const stack of ["development", "production"]) {
             assert.strictEqual(byName.JitsiTurnDown.expr, `up{namespace="jitsi", container="${coturn.name}"} == 0 or absent(up{namespace="jitsi", container="${coturn.name}"})`);
         });
 
-        it("provisions the Jitsi dashboard: participants, conferences, stress per JVB, JVB replicas per shard, bitrate", () => {
+        it("provisions the Jitsi dashboard: conferences and participants per shard from jicofo, stress per JVB, JVB replicas per shard, bitrate", () => {
             const cm = named(run, "ConfigMap", "jitsi-dashboard");
             assert.strictEqual(cm.metadata.labels.grafana_dashboard, "1");
             assert.strictEqual(cm.metadata.namespace, "monitoring");
@@ -223,6 +223,11 @@ for (const stack of ["development", "production"]) {
             for (const metric of ["jitsi_jvb_local_endpoints", "jitsi_jvb_conferences", "jitsi_jvb_stress", "kube_statefulset_status_replicas_ready", "jitsi_jvb_outgoing_bitrate"]) {
                 assert.ok(exprs.includes(metric), metric);
             }
+            // What an operator watches while a drained shard empties: by shard, the label jicofo's PodMonitor adds.
+            assert.ok(exprs.includes('sum by (shard) (jitsi_jicofo_conferences{namespace="jitsi"})'));
+            assert.ok(exprs.includes('sum by (shard) (jitsi_jicofo_participants_current{namespace="jitsi"})'));
+            const jicofoMonitor = named(run, "PodMonitor", "jitsi-jicofo");
+            assert.deepStrictEqual(jicofoMonitor.spec.podMetricsEndpoints[0].relabelings[0].targetLabel, "shard");
         });
 
         it("ships all container logs to Elasticsearch, deletes them after the configured days, and keeps Kibana internal", () => {
