@@ -157,7 +157,10 @@ describe("upstream facts: environment variables the Jitsi images read", function
     });
 
     it("has a verified table for the default tag and for the tag each stack file pins", () => {
-        for (const tag of [DEFAULT_JITSI_TAG, stackFile("development")["jitsi:imageTag"], stackFile("production")["jitsi:imageTag"]]) {
+        // The stack's tag and every shard's own, in both stack files.
+        const shardTags = (stack: string) => (Array.isArray(stackFile(stack)["jitsi:shards"]) ? stackFile(stack)["jitsi:shards"] : []).map((s: Obj) => s.imageTag);
+        const inUse = ["development", "production"].flatMap((stack) => [stackFile(stack)["jitsi:imageTag"], ...shardTags(stack)]);
+        for (const tag of [DEFAULT_JITSI_TAG, ...inUse]) {
             if (tag === undefined) continue;
             assert.ok(VERIFIED[tag], `no verified variable table for ${tag}: read its rootfs and add one to test/upstream.test.ts`);
         }
