@@ -12,6 +12,8 @@ import { stringify } from "yaml";
 import { readStackFile, Recorded, ROOT, runProgram } from "./recorder";
 
 export const REDACTED = "<redacted: Pulumi secret>";
+/** Every object is a plain copy (no anchors to find), and long lines stay whole, as kubectl prints them. */
+const YAML_OPTIONS = { aliasDuplicateObjects: false, lineWidth: 0 } as const;
 const CHART_TYPES = ["kubernetes:helm.sh/v4:Chart", "kubernetes-cert-manager:index:CertManager"];
 
 export interface Rendered {
@@ -137,10 +139,10 @@ async function main() {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     for (const [component, objs] of Object.entries(rendered.objects)) {
-        fs.writeFileSync(path.join(dir, `${component}.yaml`), objs.map((o) => stringify(o)).join("---\n"));
+        fs.writeFileSync(path.join(dir, `${component}.yaml`), objs.map((o) => stringify(o, YAML_OPTIONS)).join("---\n"));
     }
     for (const [component, charts] of Object.entries(rendered.charts)) {
-        fs.writeFileSync(path.join(dir, `${component}.charts.yaml`), stringify(charts));
+        fs.writeFileSync(path.join(dir, `${component}.charts.yaml`), stringify(charts, YAML_OPTIONS));
     }
     const text = `${summary(stack, rendered)}\n${outputsText(run.outputs, run.secretOutputs)}`;
     fs.writeFileSync(path.join(dir, "summary.txt"), text);
