@@ -170,7 +170,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
             {
                 // Grafana's sidecar loads every ConfigMap with this label in its namespace.
                 metadata: { name: "jitsi-dashboard", namespace, labels: { ...OWNER_LABELS, grafana_dashboard: "1" } },
-                data: { "jitsi.json": JSON.stringify(jitsiDashboard(namespaces.jitsi), null, 2) },
+                data: { "jitsi.json": JSON.stringify(jitsiDashboard(namespaces.jitsi, { turn: args.optional.turn }), null, 2) },
             },
             { parent: this, dependsOn: [ns] },
         );
@@ -379,7 +379,9 @@ export function alertRules(namespace: string, alerts: StackConfig["monitoring"][
         },
         {
             alert: "JitsiJvbStressHigh",
-            expr: `${JVB_STRESS_METRIC}{${ns}} > ${alerts.jvbStressThreshold}`,
+            // A bridge shutting down gracefully keeps its meetings until they end and takes no new one:
+            // its stress is not a capacity problem (jitsi-videobridge VideobridgeMetrics.kt: graceful_shutdown).
+            expr: `${JVB_STRESS_METRIC}{${ns}} > ${alerts.jvbStressThreshold} unless on (namespace, pod) jitsi_jvb_graceful_shutdown{${ns}} == 1`,
             for: "5m",
             labels: { severity: "warning" },
             annotations: {

@@ -27,7 +27,14 @@ interface Panel {
     unit?: string;
 }
 
-export function jitsiPanels(namespace: string): Panel[] {
+/**
+ * The router's view of each shard (HAProxy's Prometheus exporter, addons/promex at 3.2: one series per
+ * state, 1 for the current one): UP takes new rooms, DRAIN (weight 0) keeps only its own, DOWN failed
+ * its health check.
+ */
+export const ROUTER_SHARD_STATE_QUERY = (namespace: string) => `max by (server, state) (haproxy_server_status{namespace="${namespace}", proxy="shards"}) == 1`;
+
+export function jitsiPanels(namespace: string, optional: { turn: boolean } = { turn: false }): Panel[] {
     const ns = `namespace="${namespace}"`;
     return [
         { title: "Conferences per shard (jicofo; a drained shard is empty at 0)", expr: shardConferencesQuery(namespace), legend: `{{${SHARD_LABEL}}}` },
@@ -57,10 +64,13 @@ export function jitsiPanels(namespace: string): Panel[] {
             expr: `sum by (${SHARD_LABEL}) (increase(jitsi_jvb_ice_failed_total{${ns}}[15m]))`,
             legend: `{{${SHARD_LABEL}}}`,
         },
+        { title: "Router: each shard's state (UP takes new rooms, DRAIN keeps its own, DOWN failed its check)", expr: ROUTER_SHARD_STATE_QUERY(namespace), legend: "{{server}} {{state}}" },
+        // coturn's gauge of current allocations (src/apps/relay/prom_server.c at 4.17.0): each holds a relay port.
+        ...(optional.turn ? [{ title: "TURN relays in use (at most one per turn.relayPorts port)", expr: `sum by (type) (turn_total_allocations{${ns}})`, legend: "{{type}}" }] : []),
     ];
 }
 
-export function jitsiDashboard(namespace: string): Record<string, unknown> {
+export function jitsiDashboard(namespace: string, optional: { turn: boolean } = { turn: false }): Record<string, unknown> {
     return {
         uid: "jitsi-meet",
         title: "Jitsi Meet",
@@ -70,7 +80,7 @@ export function jitsiDashboard(namespace: string): Record<string, unknown> {
         time: { from: "now-6h", to: "now" },
         schemaVersion: 39,
         templating: { list: [] },
-        panels: jitsiPanels(namespace).map((p, i) => ({
+        panels: jitsiPanels(namespace, optional).map((p, i) => ({
             id: i + 1,
             type: "timeseries",
             title: p.title,

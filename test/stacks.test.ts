@@ -204,7 +204,7 @@ for (const stack of ["development", "production"]) {
                 "JitsiProsodyDown",
                 "JitsiTurnDown",
             ]);
-            assert.strictEqual(byName.JitsiJvbStressHigh.expr, 'jitsi_jvb_stress{namespace="jitsi"} > 0.8');
+            assert.strictEqual(byName.JitsiJvbStressHigh.expr, 'jitsi_jvb_stress{namespace="jitsi"} > 0.8 unless on (namespace, pod) jitsi_jvb_graceful_shutdown{namespace="jitsi"} == 1');
             assert.strictEqual(byName.JitsiJvbStressHigh.for, "5m");
             assert.match(byName.JitsiJvbAutoscalerAtMaximum.expr, /kube_horizontalpodautoscaler_status_current_replicas.*>= kube_horizontalpodautoscaler_spec_max_replicas/);
             assert.match(byName.JitsiProsodyDown.expr, /deployment=~"\.\+-prosody"/);
