@@ -50,6 +50,21 @@ interface AlertCase {
     fires: { labels: Record<string, string>; value: number }[];
 }
 
+/** A shard's prosody or jicofo without an available pod from minute 2, another shard's fine. */
+function deploymentDown(alert: string, failing: string, healthy: string): AlertCase {
+    const replicas = (deployment: string) => series("kube_deployment_status_replicas_available", { namespace: "jitsi", deployment });
+    return {
+        alert,
+        input: [
+            { series: replicas(failing), values: "1 1 0x10" },
+            { series: replicas(healthy), values: "1x12" },
+        ],
+        quietUntil: "3m",
+        firesAt: "5m",
+        fires: [{ labels: { namespace: "jitsi", deployment: failing }, value: 0 }],
+    };
+}
+
 describe("alerts and queries checked by promtool", function () {
     this.timeout(120_000);
     let dir: string;
@@ -101,26 +116,8 @@ describe("alerts and queries checked by promtool", function () {
     });
 
     const cases: AlertCase[] = [
-        {
-            alert: "JitsiProsodyDown",
-            input: [
-                { series: series("kube_deployment_status_replicas_available", { namespace: "jitsi", deployment: "shard-0-prosody" }), values: "1 1 0x10" },
-                { series: series("kube_deployment_status_replicas_available", { namespace: "jitsi", deployment: "shard-1-prosody" }), values: "1x12" },
-            ],
-            quietUntil: "3m",
-            firesAt: "5m",
-            fires: [{ labels: { namespace: "jitsi", deployment: "shard-0-prosody" }, value: 0 }],
-        },
-        {
-            alert: "JitsiJicofoDown",
-            input: [
-                { series: series("kube_deployment_status_replicas_available", { namespace: "jitsi", deployment: "shard-1-jicofo" }), values: "1 1 0x10" },
-                { series: series("kube_deployment_status_replicas_available", { namespace: "jitsi", deployment: "shard-0-jicofo" }), values: "1x12" },
-            ],
-            quietUntil: "3m",
-            firesAt: "5m",
-            fires: [{ labels: { namespace: "jitsi", deployment: "shard-1-jicofo" }, value: 0 }],
-        },
+        deploymentDown("JitsiProsodyDown", "shard-0-prosody", "shard-1-prosody"),
+        deploymentDown("JitsiJicofoDown", "shard-1-jicofo", "shard-0-jicofo"),
         {
             alert: "JitsiJvbUnhealthy",
             input: [
