@@ -328,6 +328,9 @@ describe("room router on a real HAProxy", function () {
         const newPlaced = await placeRooms(peers, fresh);
         assert.deepStrictEqual(fresh.filter((r) => newPlaced.get(r) === "shard-1"), [], "a new room went to the drained shard");
         console.log(`      drained shard-1 kept ${onDrained.length} of ${onDrained.length} live rooms on both routers and got 0 of ${fresh.length} new ones`);
+        // Requests without a room (the page, its files) are spread over the shards that take new rooms.
+        const pages = await Promise.all(Array.from({ length: 20 }, (_, i) => get(i % 2 ? a.http : b.http, `/static/app.js?v=${i}`)));
+        assert.deepStrictEqual(new Set(pages.map((p) => `${p.status} ${p.body}`)), new Set(["200 shard-0"]));
     });
 
     it("stops placing new rooms on a shard whose health check fails, within the bound, and sends its rooms elsewhere", async () => {
@@ -352,8 +355,16 @@ describe("room router on a real HAProxy", function () {
             assert.deepStrictEqual([...fresh.values()].filter((s) => s === "shard-0"), [], "a new room went to the failed shard");
             // Its rooms cannot go on there (no focus or no bridge): their next request is sent to a healthy shard.
             for (const room of stuck) assert.strictEqual(await shardOf(r, room), "shard-1", `${room} stayed on the failed shard`);
+
+            // With no shard healthy, the page still comes from a shard whose web answers: people see Jitsi's own error.
+            shards[1].health = 500;
+            await waitFor("shard-1 to be marked down", async () => (await serverStatus(r, "shards", "shard-1")).startsWith("DOWN"), routerLogs, 20_000);
+            const page = await get(r.http, "/");
+            assert.strictEqual(page.status, 200);
+            assert.match(page.body, /^shard-[01]$/);
         } finally {
             shards[0].health = 200;
+            shards[1].health = 200;
         }
         await allUp(r, 2);
     });
