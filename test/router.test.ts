@@ -15,6 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import { detectionBoundMs, haproxyConfig, PEERS_SECTION, ROUTER_ENTRYPOINT, RouterBackend } from "../lib/haproxy";
 import { readStackFile, runProgram } from "./harness";
+import { get, waitFor } from "./loopback";
 import { named } from "./objects";
 import { asContainer, cannotRunAsPod } from "./podProcess";
 
@@ -66,28 +67,6 @@ async function shardServer(name: string): Promise<StandInShard> {
     return shard;
 }
 
-function get(port: number, urlPath: string): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-        http.get({ host: "127.0.0.1", port, path: urlPath, agent: false }, (res) => {
-            let body = "";
-            res.on("data", (c) => (body += c));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-        }).on("error", reject);
-    });
-}
-
-/**
- * Polls until `check` holds. Peers reconnect on a 5-second timer and resync after that, so the
- * bound is generous for a loaded machine; on timeout the routers' logs say what they were doing.
- */
-async function waitFor(what: string, check: () => Promise<boolean>, logs: () => string = () => "", ms = 30_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-        if (await check().catch(() => false)) return;
-        await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`timed out waiting for ${what}\n${logs()}`);
-}
 
 function adminCommand(socket: string, command: string): Promise<string> {
     return new Promise((resolve, reject) => {

@@ -13,20 +13,11 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { readStackFile, runProgram } from "./harness";
+import { get, waitFor } from "./loopback";
 import { named, Obj } from "./objects";
 import { asContainer, cannotRunAsPod } from "./podProcess";
 
 const installed = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
-
-function get(port: number, urlPath: string): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-        http.get({ host: "127.0.0.1", port, path: urlPath, agent: false }, (res) => {
-            let body = "";
-            res.on("data", (c) => (body += c));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-        }).on("error", reject);
-    });
-}
 
 async function freePort(): Promise<number> {
     const srv = net.createServer();
@@ -36,14 +27,6 @@ async function freePort(): Promise<number> {
     return port;
 }
 
-async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-        if (await check().catch(() => false)) return;
-        await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-}
 
 describe("a shard's health check on a real nginx and prosody", function () {
     this.timeout(60_000);
@@ -59,12 +42,12 @@ describe("a shard's health check on a real nginx and prosody", function () {
 
     async function startProsody(): Promise<void> {
         prosody = spawn("runuser", ["-u", "prosody", "--", "prosody", "--config", path.join(dir, "prosody.cfg.lua")], { stdio: "ignore", detached: true });
-        await until("prosody's BOSH", async () => (await get(prosodyPort, "/http-bind")).status === 200);
+        await waitFor("prosody's BOSH", async () => (await get(prosodyPort, "/http-bind")).status === 200, () => "", 15_000);
     }
 
     async function stopProsody(): Promise<void> {
         if (prosody?.pid) process.kill(-prosody.pid, "SIGTERM");
-        await until("prosody to stop", async () => get(prosodyPort, "/http-bind").then(() => false, () => true));
+        await waitFor("prosody to stop", async () => get(prosodyPort, "/http-bind").then(() => false, () => true));
     }
 
     before(async function () {
@@ -141,7 +124,7 @@ describe("a shard's health check on a real nginx and prosody", function () {
         );
         const [setpriv, ...bounds] = asContainer(web);
         nginx = spawn(setpriv, [...bounds, "nginx", "-e", `${run_}/error.log`, "-c", path.join(dir, "nginx.conf")], { stdio: "ignore" });
-        await until("nginx", async () => (await get(port, "/")).status === 200);
+        await waitFor("nginx", async () => (await get(port, "/")).status === 200);
     });
 
     after(async () => {
