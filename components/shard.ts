@@ -13,6 +13,11 @@ import {
     JICOFO_REST_PORT,
     jicofoAccessEnv,
     jicofoServiceName,
+    jicofoVisitorEnv,
+    mainProsodyVisitorEnv,
+    PROSODY_S2S_PORT,
+    VisitorSettings,
+    visitorRouteNginxConf,
     jicofoRelayEnv,
     JITSI_UID,
     jitsiImage,
@@ -41,6 +46,7 @@ import {
     WEB_CUSTOM_CONFIG_PATH,
     WEB_HTTP_PORT,
     WEB_SHARD_HEALTH_CONF_PATH,
+    WEB_VISITOR_ROUTES_CONF_PATH,
     webAccessEnv,
     webCustomConfigJs,
     webEnv,
@@ -50,6 +56,7 @@ import {
     zoneAffinity,
 } from "../lib";
 import { JvbPool } from "./jvbPool";
+import { VisitorNodes } from "./visitorNodes";
 
 type Container = k8s.types.input.core.v1.Container;
 type Volume = k8s.types.input.core.v1.Volume;
@@ -73,7 +80,7 @@ export interface ShardArgs {
     timezone: string;
     /** The stack's tag; `shard.imageTag` overrides it. */
     imageTag: string;
-    resources: Pick<StackConfig["resources"], "web" | "prosody" | "jicofo" | "jvb">;
+    resources: Pick<StackConfig["resources"], "web" | "prosody" | "jicofo" | "jvb" | "visitors">;
     jvb: JvbSettings;
     /**
      * Prometheus's namespace when the MonitoringStack runs: bridges then scale on their stress metric,
@@ -93,6 +100,8 @@ export interface ShardArgs {
     collaborationReady: pulumi.Resource[];
     /** auth.type internal: prosody keeps its accounts on a volume of this size, kept in step by a sidecar. */
     accounts?: { storage: string; storageClass?: string };
+    /** Large events: visitor nodes of this shard, which its prosody, jicofo and web know, and no other shard's. */
+    visitors: VisitorSettings;
 }
 
 /**
@@ -123,6 +132,12 @@ export class Shard extends pulumi.ComponentResource {
         const monitored = args.monitoringNamespace !== undefined;
         const shared = { xmppServer: prosodyServiceName(shard.name), publicUrl: args.publicUrl, timezone: args.timezone };
 
+        // What every prosody of the shard reads, its visitor nodes' included.
+        const prosodyShared = [
+            ...xmppEnv("prosody", shared),
+            ...(args.turn ? [...prosodyTurnEnv(args.turn), ...secretEnv("TURN_CREDENTIALS")] : []),
+            ...prosodyAccessEnv(args.access),
+        ];
         const prosodyEnv = [
             ...xmppEnv("prosody", shared),
             ...secretEnv("JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD"),
@@ -130,7 +145,19 @@ export class Shard extends pulumi.ComponentResource {
             ...prosodyMetricsEnv(monitored),
             ...(args.turn ? [...prosodyTurnEnv(args.turn), ...secretEnv("TURN_CREDENTIALS")] : []),
             ...prosodyAccessEnv(args.access),
+            ...mainProsodyVisitorEnv(args.visitors, shard.name),
         ];
+        const visitors = args.visitors.enabled
+            ? new VisitorNodes(`${shard.name}-visitors`, {
+                  namespace,
+                  shard: shard.name,
+                  zone: shard.zone,
+                  nodes: args.visitors.nodesPerShard,
+                  imageTag: this.imageTag,
+                  resources: args.resources.visitors,
+                  sharedEnv: prosodyShared,
+              }, { parent: this })
+            : undefined;
         const accounts = args.accounts ? this.accountStorage(args, args.accounts, prosodyEnv) : undefined;
         this.deployment("prosody", args, args.resources.prosody, {
             env: prosodyEnv,
@@ -138,6 +165,8 @@ export class Shard extends pulumi.ComponentResource {
                 { name: "xmpp-c2s", containerPort: PROSODY_PORTS.c2s },
                 { name: "http", containerPort: PROSODY_PORTS.http },
                 { name: "xmpp-component", containerPort: PROSODY_PORTS.component },
+                // Federation with the shard's visitor nodes (prosody.cfg.lua listens on s2s with ENABLE_VISITORS).
+                ...(visitors ? [{ name: "xmpp-s2s", containerPort: PROSODY_S2S_PORT }] : []),
             ],
             // The image's own check: prosody answers /health to loopback only (mod_http_health), not to the kubelet.
             ...probes({ exec: { command: ["/usr/local/bin/healthcheck.sh"] }, periodSeconds: 10, timeoutSeconds: 5 }),
@@ -147,6 +176,7 @@ export class Shard extends pulumi.ComponentResource {
             { name: "xmpp-c2s", port: PROSODY_PORTS.c2s, targetPort: PROSODY_PORTS.c2s },
             { name: "http", port: PROSODY_PORTS.http, targetPort: PROSODY_PORTS.http },
             { name: "xmpp-component", port: PROSODY_PORTS.component, targetPort: PROSODY_PORTS.component },
+            ...(visitors ? [{ name: "xmpp-s2s", port: PROSODY_S2S_PORT, targetPort: PROSODY_S2S_PORT }] : []),
         ]);
 
         this.deployment("jicofo", args, args.resources.jicofo, {
@@ -157,8 +187,12 @@ export class Shard extends pulumi.ComponentResource {
                 // The REST server on 8888, and the health checks it answers /about/health with (else 404).
                 { name: "JICOFO_ENABLE_REST", value: "1" },
                 { name: "JICOFO_ENABLE_HEALTH_CHECKS", value: "true" },
-                ...jicofoRelayEnv(args.jvb.relay, shard.name, args.resources.jvb.limits.cpu),
+                // With visitors, jicofo.conf picks VisitorSelectionStrategy itself and ignores OCTO_BRIDGE_SELECTION_STRATEGY.
+                ...jicofoRelayEnv(args.jvb.relay, shard.name, args.resources.jvb.limits.cpu).filter(
+                    (e) => !(args.visitors.enabled && e.name === "OCTO_BRIDGE_SELECTION_STRATEGY"),
+                ),
                 ...jicofoAccessEnv(args.access),
+                ...jicofoVisitorEnv(args.visitors, shard.name),
             ],
             ports: [{ name: "http", containerPort: JICOFO_REST_PORT }],
             // Jicofo's health check fails while no bridge is registered; that is not a reason to restart it.
@@ -174,11 +208,12 @@ export class Shard extends pulumi.ComponentResource {
             `${jicofoServiceName(shard.name)}:${JICOFO_REST_PORT}`,
             `${prosodyServiceName(shard.name)}:${PROSODY_PORTS.http}`,
         );
+        const visitorRoutes = visitors ? visitorRouteNginxConf(shard.name, args.visitors.nodesPerShard) : undefined;
         const webConfig = new k8s.core.v1.ConfigMap(
             `${shard.name}-web-config`,
             {
                 metadata: { name: `${shard.name}-web-config`, namespace, labels: labels("web", shard.name) },
-                data: { "custom-config.js": customConfig, "shard-health.conf": healthConf },
+                data: { "custom-config.js": customConfig, "shard-health.conf": healthConf, ...(visitorRoutes ? { "visitors.conf": visitorRoutes } : {}) },
             },
             { parent: this },
         );
@@ -200,11 +235,13 @@ export class Shard extends pulumi.ComponentResource {
                 { name: "custom-config", mountPath: WEB_CUSTOM_CONFIG_PATH, subPath: "custom-config.js", readOnly: true },
                 // The room router's health check of the shard (lib/shardHealth.ts).
                 { name: "custom-config", mountPath: WEB_SHARD_HEALTH_CONF_PATH, subPath: "shard-health.conf", readOnly: true },
+                // Visitors' BOSH and WebSocket to their node (lib/visitors.ts).
+                ...(visitorRoutes ? [{ name: "custom-config", mountPath: WEB_VISITOR_ROUTES_CONF_PATH, subPath: "visitors.conf", readOnly: true }] : []),
             ],
             // The image reads the files at start (and a subPath mount never updates): a new one restarts the pods.
-            annotations: configChecksum(customConfig, healthConf),
-            // nginx resolves every upstream when it starts: prosody and jicofo for the health check too.
-            dependsOn: [...args.collaborationReady, prosodyService, jicofoService],
+            annotations: configChecksum(customConfig, healthConf, visitorRoutes ?? ""),
+            // nginx resolves every upstream when it starts: prosody and jicofo for the health check, the visitor nodes.
+            dependsOn: [...args.collaborationReady, prosodyService, jicofoService, ...(visitors?.services ?? [])],
         });
 
         this.webServiceName = webServiceName(shard.name);
@@ -212,7 +249,7 @@ export class Shard extends pulumi.ComponentResource {
             { name: "http", port: 80, targetPort: WEB_HTTP_PORT },
         ]);
 
-        this.networkPolicy("prosody", prosodyNetworkPolicy(shard.name, args.monitoringNamespace, args.access.recording));
+        this.networkPolicy("prosody", prosodyNetworkPolicy(shard.name, args.monitoringNamespace, args.access.recording, visitors !== undefined));
         // Web serves the router.
         this.networkPolicy("web", ingressPolicy(selectorLabels("web", shard.name), [
             { from: [fromPods(selectorLabels("router"))], ports: [tcp(WEB_HTTP_PORT)] },
@@ -386,7 +423,7 @@ export function prosodyMetricsEnv(monitored: boolean): k8s.types.input.core.v1.E
  * stack's Jibris as XMPP clients, and Prometheus may read /metrics on the HTTP port. Everything else,
  * other shards included, is denied.
  */
-export function prosodyNetworkPolicy(shard: string, monitoringNamespace?: string, recording = false): k8s.types.input.networking.v1.NetworkPolicySpec {
+export function prosodyNetworkPolicy(shard: string, monitoringNamespace?: string, recording = false, visitors = false): k8s.types.input.networking.v1.NetworkPolicySpec {
     return ingressPolicy(selectorLabels("prosody", shard), [
         {
             from: (["jicofo", "jvb", "web"] as const).map((component) => fromPods(selectorLabels(component, shard))),
@@ -394,6 +431,8 @@ export function prosodyNetworkPolicy(shard: string, monitoringNamespace?: string
         },
         // The stack's Jibris log in to every shard's prosody (client connections only).
         ...(recording ? [{ from: [fromPods(selectorLabels("jibri"))], ports: [tcp(PROSODY_PORTS.c2s)] }] : []),
+        // The shard's own visitor nodes federate on s2s only.
+        ...(visitors ? [{ from: [fromPods(selectorLabels("visitors", shard))], ports: [tcp(PROSODY_S2S_PORT)] }] : []),
         ...scrapedBy(monitoringNamespace, tcp(PROSODY_PORTS.http)),
     ]);
 }

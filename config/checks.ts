@@ -62,6 +62,16 @@ export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): 
                 "by the capacity model (docs/capacity.md): above it the bridge saturates before jicofo spreads the meeting",
         });
     }
+    if (cfg.visitors.enabled && !cfg.jvb.relay.enabled) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["visitors", "enabled"],
+            input: true,
+            message:
+                "needs jvb.relay.enabled: with visitors, jicofo puts visitors and participants on bridges of their own " +
+                "(VisitorSelectionStrategy, VisitorTopologyStrategy) and connects them by relay",
+        });
+    }
     const shards = normalizeShards(cfg.shards);
     const turn = cfg.turn;
     if (turn.enabled && !turn.external) {

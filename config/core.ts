@@ -78,6 +78,8 @@ export const coreSettings = {
             whiteboard: resources({ cpu: "50m", memory: "128Mi" }, { cpu: "500m", memory: "256Mi" }),
             // Chrome, ffmpeg and Java; the 2Gi /dev/shm that Chrome writes to counts against the limit.
             jibri: resources({ cpu: "2", memory: "3Gi" }, { cpu: "4", memory: "4Gi" }),
+            // A visitor node's prosody: many clients, each receiving the meeting's signalling.
+            visitors: resources({ cpu: "200m", memory: "256Mi" }, { cpu: "1", memory: "512Mi" }),
         })
         .prefault({}),
     /** The cluster's NodePort range (kube-apiserver --service-node-port-range). */

@@ -46,6 +46,21 @@ export const extrasSettings = {
         })
         .prefault({}),
     /** An in-cluster load test against the stack's own URL; off unless switched on. */
+    /**
+     * Large events: past `maxParticipants` in a meeting, newcomers join as visitors on visitor nodes
+     * (prosodies of their own, `nodesPerShard` per shard), watch and listen, and can be promoted.
+     * Turning it on or off changes every shard's prosody and jicofo: it ends every meeting.
+     */
+    visitors: z
+        .strictObject({
+            enabled: z.boolean().default(false),
+            nodesPerShard: z.number().int().min(1, "must be at least 1").max(10, "must be at most 10: each node is a prosody of its own").default(1),
+            /** Participants of a meeting before newcomers become visitors; unset: jicofo's 50. */
+            maxParticipants: z.number().int().min(2, "must be at least 2").max(500, "must be at most 500").optional(),
+            /** Visitors jicofo sends to one node before the next (not a hard limit: then the emptiest node). */
+            maxVisitorsPerNode: z.number().int().min(1, "must be at least 1").max(5000, "must be at most 5000").default(250),
+        })
+        .prefault({}),
     loadTest: z
         .strictObject({
             enabled: z.boolean().default(false),

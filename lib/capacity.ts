@@ -66,7 +66,52 @@ export interface Capacity {
     participantsAtMaxReplicas: number;
     /** One meeting: one bridge, or with relay every bridge its shard may scale to. */
     largestMeeting: number;
+    /** With visitors: one event of one shard, its speakers and its audience (see largestEvent). */
+    largestEvent?: LargestEvent;
     assumption: string;
+}
+
+export interface LargestEvent {
+    /** In the main room: up to jicofo's max-participants, and what relay lets one meeting hold. */
+    participants: number;
+    /** On the shard's visitor nodes, as far as the shard's bridges carry them. */
+    visitors: number;
+    total: number;
+    /** What stops it growing: the shard's bridges at their maximum, or the visitor nodes' share. */
+    boundBy: "bridges" | "visitor nodes";
+    assumption: string;
+}
+
+/** jicofo's visitors.max-participants when VISITORS_MAX_PARTICIPANTS is unset (jicofo reference.conf). */
+export const JICOFO_DEFAULT_VISITORS_MAX_PARTICIPANTS = 50;
+
+/**
+ * One event on one shard. Every endpoint, visitor or participant, is on a bridge of the shard (jicofo
+ * puts visitors on bridges too, connected to the participants' by relay), so the shard's bridges at
+ * their maximum bound the whole event. A visitor sends nothing, but receives what a participant
+ * receives, which is most of a bridge's work in a large meeting: counted as one participant, an
+ * assumption on the safe side. The nodes' share (nodes x maxVisitorsPerNode) is where jicofo starts
+ * filling the emptiest node instead of the next, not a hard limit.
+ */
+export function largestEvent(
+    perJvb: number,
+    maxReplicas: number,
+    largestMeeting: number,
+    visitors: { nodesPerShard: number; maxVisitorsPerNode: number; maxParticipants?: number },
+): LargestEvent {
+    const participants = Math.min(visitors.maxParticipants ?? JICOFO_DEFAULT_VISITORS_MAX_PARTICIPANTS, largestMeeting);
+    const byBridges = Math.max(0, maxReplicas * perJvb - participants);
+    const byNodes = visitors.nodesPerShard * visitors.maxVisitorsPerNode;
+    const audience = Math.min(byBridges, byNodes);
+    return {
+        participants,
+        visitors: audience,
+        total: participants + audience,
+        boundBy: byBridges <= byNodes ? "bridges" : "visitor nodes",
+        assumption:
+            "one shard's bridges at jvb.maxReplicas carry the whole event, a visitor counted as a participant " +
+            "(it receives what a participant receives); nodes x maxVisitorsPerNode is jicofo's share per node, not a hard limit",
+    };
 }
 
 export function stackCapacity(

@@ -14,6 +14,8 @@ export const SHARD_LABEL = "shard";
  */
 export const JICOFO_CONFERENCES_METRIC = "jitsi_jicofo_conferences";
 export const JICOFO_PARTICIPANTS_METRIC = "jitsi_jicofo_participants_current";
+/** Of those, the visitors (ConferenceMetrics.kt "visitors_current"): 0 unless visitors are on. */
+export const JICOFO_VISITORS_METRIC = "jitsi_jicofo_visitors_current";
 
 /** What a drained shard waits for: its conferences, by shard. */
 export function shardConferencesQuery(namespace: string): string {
@@ -34,7 +36,7 @@ interface Panel {
  */
 export const ROUTER_SHARD_STATE_QUERY = (namespace: string) => `max by (server, state) (haproxy_server_status{namespace="${namespace}", proxy="shards"}) == 1`;
 
-export function jitsiPanels(namespace: string, optional: { turn: boolean } = { turn: false }): Panel[] {
+export function jitsiPanels(namespace: string, optional: { turn: boolean; visitors?: boolean } = { turn: false }): Panel[] {
     const ns = `namespace="${namespace}"`;
     return [
         { title: "Conferences per shard (jicofo; a drained shard is empty at 0)", expr: shardConferencesQuery(namespace), legend: `{{${SHARD_LABEL}}}` },
@@ -66,11 +68,12 @@ export function jitsiPanels(namespace: string, optional: { turn: boolean } = { t
         },
         { title: "Router: each shard's state (UP takes new rooms, DRAIN keeps its own, DOWN failed its check)", expr: ROUTER_SHARD_STATE_QUERY(namespace), legend: "{{server}} {{state}}" },
         // coturn's gauge of current allocations (src/apps/relay/prom_server.c at 4.17.0): each holds a relay port.
+        ...(optional.visitors ? [{ title: "Visitors per shard (watching large events)", expr: `sum by (${SHARD_LABEL}) (${JICOFO_VISITORS_METRIC}{${ns}})`, legend: `{{${SHARD_LABEL}}}` }] : []),
         ...(optional.turn ? [{ title: "TURN relays in use (at most one per turn.relayPorts port)", expr: `sum by (type) (turn_total_allocations{${ns}})`, legend: "{{type}}" }] : []),
     ];
 }
 
-export function jitsiDashboard(namespace: string, optional: { turn: boolean } = { turn: false }): Record<string, unknown> {
+export function jitsiDashboard(namespace: string, optional: { turn: boolean; visitors?: boolean } = { turn: false }): Record<string, unknown> {
     return {
         uid: "jitsi-meet",
         title: "Jitsi Meet",

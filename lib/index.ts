@@ -25,3 +25,4 @@ export * from "./claims";
 export * from "./fileCapabilities";
 export * from "./shardHealth";
 export * from "./restarts";
+export * from "./visitors";

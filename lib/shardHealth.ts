@@ -9,6 +9,8 @@
 export const SHARD_HEALTH_PATH = "/about/health";
 /** Where the pod mounts the file; the image copies it to /run/web/config/nginx-custom/. */
 export const WEB_SHARD_HEALTH_CONF_PATH = "/config/nginx-custom/shard-health.conf";
+/** The visitors' routes, beside it (lib/visitors.ts). */
+export const WEB_VISITOR_ROUTES_CONF_PATH = "/config/nginx-custom/visitors.conf";
 /** The internal location prosody's check goes through; nothing outside nginx can request it. */
 const PROSODY_CHECK = "/_shard_health_prosody";
 

@@ -4,7 +4,7 @@ import { LoadTest } from "../components/loadTest";
 import { Shard } from "../components/shard";
 import { Turn } from "../components/turn";
 import * as pulumi from "@pulumi/pulumi";
-import { maxParticipantsPerBridge, ShardState, stackCapacity } from "../lib";
+import { largestEvent, maxParticipantsPerBridge, ShardState, stackCapacity } from "../lib";
 import { Site } from "./site";
 
 /** Per shard: its number, whether it takes new rooms, its tag, and the hash the next preview compares with. */
@@ -22,6 +22,21 @@ export function shardStates(site: Site, shards: Shard[]): pulumi.Output<Record<s
             ]),
         ),
     );
+}
+
+function capacity(config: Site["config"]) {
+    const base = stackCapacity(
+        config.shards.length,
+        config.resources.jvb.limits.cpu,
+        config.jvb.minReplicas,
+        config.jvb.maxReplicas,
+        {
+            enabled: config.jvb.relay.enabled,
+            maxParticipantsPerBridge: maxParticipantsPerBridge(config.jvb.relay, config.resources.jvb.limits.cpu),
+        },
+    );
+    if (!config.visitors.enabled) return base;
+    return { ...base, largestEvent: largestEvent(base.participantsPerJvb, config.jvb.maxReplicas, base.largestMeeting, config.visitors) };
 }
 
 export function stackOutputs(
@@ -48,15 +63,6 @@ export function stackOutputs(
         turn: turn
             ? { host: turn.host, address: turn.address, udpPorts: turn.udpPorts, tcpPorts: turn.tcpPorts, relayUdpPorts: turn.relayUdpPorts }
             : undefined,
-        capacity: stackCapacity(
-            config.shards.length,
-            config.resources.jvb.limits.cpu,
-            config.jvb.minReplicas,
-            config.jvb.maxReplicas,
-            {
-                enabled: config.jvb.relay.enabled,
-                maxParticipantsPerBridge: maxParticipantsPerBridge(config.jvb.relay, config.resources.jvb.limits.cpu),
-            },
-        ),
+        capacity: capacity(config),
     };
 }

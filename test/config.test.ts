@@ -388,6 +388,31 @@ const table: BadConfig[] = [
         expect: [/jitsi:shards\[0\]\.imageTag = "latest": must pin a version/],
     },
     {
+        what: "visitors without relay, which jicofo needs to join visitors' bridges to the participants'",
+        change: { "jitsi:visitors": { enabled: true }, "jitsi:jvb": { minReplicas: 2, maxReplicas: 6, relay: { enabled: false } } },
+        expect: [/jitsi:visitors\.enabled = true: needs jvb\.relay\.enabled: with visitors, jicofo puts visitors and participants on bridges of their own/],
+    },
+    {
+        what: "no visitor node per shard",
+        change: { "jitsi:visitors": { enabled: true, nodesPerShard: 0 } },
+        expect: [/jitsi:visitors\.nodesPerShard = 0: must be at least 1/],
+    },
+    {
+        what: "more visitor nodes per shard than allowed",
+        change: { "jitsi:visitors": { enabled: true, nodesPerShard: 11 } },
+        expect: [/jitsi:visitors\.nodesPerShard = 11: must be at most 10: each node is a prosody of its own/],
+    },
+    {
+        what: "a main room of one",
+        change: { "jitsi:visitors": { enabled: true, maxParticipants: 1 } },
+        expect: [/jitsi:visitors\.maxParticipants = 1: must be at least 2/],
+    },
+    {
+        what: "no visitors per node",
+        change: { "jitsi:visitors": { enabled: true, maxVisitorsPerNode: 0 } },
+        expect: [/jitsi:visitors\.maxVisitorsPerNode = 0: must be at least 1/],
+    },
+    {
         what: "a misspelt time zone, which libc would silently read as UTC",
         change: { "jitsi:timezone": "Europe/Berln" },
         expect: [/jitsi:timezone = "Europe\/Berln": must be an IANA time zone such as Europe\/Berlin or UTC \(did you mean Europe\/Berlin\?\)/],

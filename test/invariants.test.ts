@@ -149,7 +149,17 @@ describe("invariants", function () {
                         from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "jitsi-meet", "app.kubernetes.io/component": "jibri" } } }],
                         ports: [{ protocol: "TCP", port: 5222 }, { protocol: "TCP", port: 5347 }],
                     }),
-                expect: /admits pods .*jibri.*, not only shard shard-0's jicofo, jvb and web \(and Jibris on 5222\)/,
+                expect: /admits pods .*jibri.*, not only shard shard-0's jicofo, jvb and web \(and Jibris on 5222, its visitor nodes on 5269\)/,
+            },
+            {
+                invariant: "prosody-isolated",
+                // Another shard's visitor nodes may not federate with this prosody.
+                breakIt: (o) =>
+                    find(o, "NetworkPolicy", "shard-0-prosody").spec.ingress.push({
+                        from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "jitsi-meet", "app.kubernetes.io/component": "visitors", "app.kubernetes.io/instance": "shard-1" } } }],
+                        ports: [{ protocol: "TCP", port: 5269 }],
+                    }),
+                expect: /admits pods .*visitors.*shard-1.*, not only shard shard-0's/,
             },
             {
                 invariant: "pod-security-levels",

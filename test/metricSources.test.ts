@@ -5,7 +5,7 @@
  * metric nobody registers would show an empty panel or an alert that never fires, silently.
  */
 import * as assert from "assert";
-import { runProgram } from "./harness";
+import { runProgram, withConfig } from "./harness";
 import { named, Obj } from "./objects";
 import { ACCESS_VARIANTS } from "./variants";
 
@@ -27,6 +27,7 @@ const METRIC_SOURCES: Record<string, string> = {
     jitsi_jvb_ice_failed_total: `${JVB}transport/ice/IceTransport.kt (counter "ice_failed")${JVB_NS}`,
     jitsi_jicofo_conferences: `${JICOFO} ("conferences")`,
     jitsi_jicofo_participants_current: `${JICOFO} ("participants_current")`,
+    jitsi_jicofo_visitors_current: `${JICOFO} ("visitors_current")`,
     jitsi_jibri_recording: "ghcr.io/jitsi/jibri:stable-11146-2: jibri src/main/kotlin/org/jitsi/jibri/metrics/JibriMetrics.kt (boolean \"recording\"; namespace jitsi_jibri: JibriMetricsContainer.kt)",
     turn_total_allocations: "coturn/coturn:4.17.0-r0 (coturn 4.17.0): src/apps/relay/prom_server.c (gauge with label type)",
     haproxy_server_status: "haproxy:3.2.25 (HAProxy 3.2): addons/promex/service-prometheus.c (state label DOWN, UP, MAINT, DRAIN, NOLB) and src/stats-proxy.c (\"status\")",
@@ -53,7 +54,7 @@ describe("upstream facts: the metrics every query reads", function () {
 
     before(async () => {
         // Every optional part on, so every conditional panel, alert and adapter rule is there.
-        const run = await runProgram(ACCESS_VARIANTS["all extras"]());
+        const run = await runProgram(withConfig(ACCESS_VARIANTS["all extras"](), { "jitsi:visitors": { enabled: true } }));
         if (run.error) throw run.error;
         const rules = named(run, "PrometheusRule", "jitsi").spec.groups[0].rules as Obj[];
         const panels = JSON.parse(named(run, "ConfigMap", "jitsi-dashboard").data["jitsi.json"]).panels as Obj[];

@@ -7,7 +7,7 @@ import * as assert from "assert";
 import { readStackFile, runProgram, withConfig } from "./harness";
 import { allowed, Endpoint, Pod, podOf } from "./flows";
 import { objects, Obj } from "./objects";
-import { ACCESS_VARIANTS } from "./variants";
+import { ACCESS_VARIANTS, visitorsVariant } from "./variants";
 
 interface Flow {
     what: string;
@@ -207,5 +207,44 @@ describe("what talks to what, with every extra on (Etherpad, whiteboard, Jibri)"
             { what: "internet -> Jibri", from: INTERNET, to: p.jibri, port: 2222 },
         ];
         assert.deepStrictEqual(closed.filter((f) => allowed(objs, f.from, f.to, f.port, f.protocol)).map((f) => f.what), []);
+    });
+});
+
+describe("what talks to what, with visitors", function () {
+    this.timeout(30_000);
+    let objs: Obj[];
+    let p: ReturnType<typeof flows> & { visitor: (shard: string, index: number) => Pod };
+
+    before(async () => {
+        const run = await runProgram(visitorsVariant());
+        if (run.error) throw run.error;
+        objs = objects(run);
+        p = { ...flows(objs), visitor: (shard, index) => podOf(objs, "Deployment", `${shard}-visitors-${index}`) };
+    });
+
+    it("admits every flow visitors need, within the shard", () => {
+        const needed: Flow[] = [
+            { what: "main prosody -> its visitor node (s2s)", from: p.prosody("shard-0"), to: p.visitor("shard-0", 1), port: 5269 },
+            { what: "visitor node -> its main prosody (s2s)", from: p.visitor("shard-1", 0), to: p.prosody("shard-1"), port: 5269 },
+            { what: "jicofo -> its visitor node (c2s, as focus)", from: p.jicofo("shard-0"), to: p.visitor("shard-0", 0), port: 5222 },
+            { what: "web -> its visitor node (visitors' BOSH and WebSocket)", from: p.web("shard-1"), to: p.visitor("shard-1", 1), port: 5280 },
+        ];
+        assert.deepStrictEqual(needed.filter((f) => !allowed(objs, f.from, f.to, f.port, f.protocol)).map((f) => f.what), []);
+    });
+
+    it("admits nothing across shards, nothing from outside, and visitor nodes nothing but s2s", () => {
+        const denied: Flow[] = [
+            { what: "shard-0 visitor node -> shard-1 prosody", from: p.visitor("shard-0", 0), to: p.prosody("shard-1"), port: 5269 },
+            { what: "shard-1 prosody -> shard-0 visitor node", from: p.prosody("shard-1"), to: p.visitor("shard-0", 0), port: 5269 },
+            { what: "shard-1 jicofo -> shard-0 visitor node", from: p.jicofo("shard-1"), to: p.visitor("shard-0", 1), port: 5222 },
+            { what: "shard-1 web -> shard-0 visitor node", from: p.web("shard-1"), to: p.visitor("shard-0", 0), port: 5280 },
+            { what: "visitor node -> its prosody's c2s", from: p.visitor("shard-0", 0), to: p.prosody("shard-0"), port: 5222 },
+            { what: "visitor node -> its prosody's component port", from: p.visitor("shard-0", 0), to: p.prosody("shard-0"), port: 5347 },
+            { what: "internet -> visitor node BOSH, around the router", from: INTERNET, to: p.visitor("shard-0", 0), port: 5280 },
+            { what: "router -> visitor node, around web", from: p.router, to: p.visitor("shard-0", 0), port: 5280 },
+            { what: "pod in another namespace -> visitor node", from: STRANGER, to: p.visitor("shard-1", 0), port: 5222 },
+            { what: "web -> visitor node's s2s", from: p.web("shard-0"), to: p.visitor("shard-0", 0), port: 5269 },
+        ];
+        assert.deepStrictEqual(denied.filter((f) => allowed(objs, f.from, f.to, f.port, f.protocol)).map((f) => f.what), []);
     });
 });

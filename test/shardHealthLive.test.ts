@@ -15,7 +15,8 @@ import * as path from "path";
 import { readStackFile, runProgram } from "./harness";
 import { get, waitFor } from "./loopback";
 import { named, Obj } from "./objects";
-import { asContainer, cannotRunAsPod } from "./podProcess";
+import { cannotRunAsPod } from "./podProcess";
+import { startWebNginx } from "./webNginx";
 
 const installed = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 
@@ -100,31 +101,7 @@ describe("a shard's health check on a real nginx and prosody", function () {
         await startProsody();
 
         // nginx as the web container's user, including nginx-custom/*.conf in its server block as meet.conf does.
-        const run_ = path.join(dir, "run");
-        fs.mkdirSync(run_);
-        fs.chownSync(run_, web.securityContext.runAsUser, web.securityContext.runAsGroup);
-        fs.writeFileSync(
-            path.join(dir, "nginx.conf"),
-            [
-                "worker_processes 1;",
-                `pid ${run_}/nginx.pid;`,
-                "daemon off;",
-                "events {}",
-                "http {",
-                "    access_log off;",
-                ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `    ${t}_temp_path ${run_}/${t};`),
-                "    server {",
-                `        listen 127.0.0.1:${port};`,
-                `        include ${custom}/*.conf;`,
-                '        location / { return 200 "the page"; }',
-                "    }",
-                "}",
-                "",
-            ].join("\n"),
-        );
-        const [setpriv, ...bounds] = asContainer(web);
-        nginx = spawn(setpriv, [...bounds, "nginx", "-e", `${run_}/error.log`, "-c", path.join(dir, "nginx.conf")], { stdio: "ignore" });
-        await waitFor("nginx", async () => (await get(port, "/")).status === 200);
+        nginx = await startWebNginx(dir, web, port, custom, []);
     });
 
     after(async () => {

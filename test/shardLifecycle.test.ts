@@ -198,6 +198,7 @@ describe("settings that end meetings, as the docs list them", function () {
         ["meetings.lobby", { "jitsi:meetings": { lobby: false } }],
         ["jibri.enabled", { "jitsi:jibri": { enabled: true } }],
         ["monitoring.enabled", { "jitsi:monitoring": { enabled: false } }],
+        ["visitors.enabled", { "jitsi:visitors": { enabled: true } }],
     ];
     for (const [key, change] of restarting) {
         it(`${key}: restarts prosody or jicofo, and the configuration table says it ends meetings`, async () => {

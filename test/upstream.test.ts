@@ -8,7 +8,7 @@ import * as assert from "assert";
 import { DEFAULT_JITSI_TAG, VERIFIED_JITSI_TAGS } from "../config/schema";
 import { readStackFile, runProgram, stackFile, withConfig } from "./harness";
 import { containersIn, Obj } from "./objects";
-import { ACCESS_VARIANTS } from "./variants";
+import { ACCESS_VARIANTS, visitorsVariant } from "./variants";
 
 type Table = Record<string, string>;
 
@@ -76,6 +76,12 @@ const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri", Tab
         ENABLE_RECORDING: "defaults/conf.d/jitsi-meet.cfg.lua (hidden domain), etc/s6-overlay/scripts/register-setup (recorder account)",
         JIBRI_XMPP_PASSWORD: "defaults/conf.d/jitsi-meet.cfg.lua (admins), etc/s6-overlay/scripts/register-setup (jibri account)",
         JIBRI_RECORDER_PASSWORD: "etc/s6-overlay/scripts/register-setup (recorder account, with ENABLE_RECORDING)",
+        // Visitors: the main prosody, and the nodes (the same image in visitor mode).
+        ENABLE_VISITORS: "defaults/prosody.cfg.lua (s2s on; the s2s whitelist in visitor mode), defaults/conf.d/jitsi-meet.cfg.lua (visitors component)",
+        VISITORS_XMPP_SERVER: "defaults/prosody.cfg.lua (s2sout_override to each node, host:port)",
+        PROSODY_MODE: "etc/s6-overlay/scripts/config (visitors: conf.d/visitors.cfg.lua), etc/s6-overlay/scripts/register-setup",
+        PROSODY_VISITOR_INDEX: "etc/s6-overlay/scripts/config (domain v<index>), defaults/conf.d/visitors.cfg.lua",
+        XMPP_SERVER_S2S_PORT: "defaults/conf.d/visitors.cfg.lua (s2sout_override to the main prosody)",
     },
     jicofo: {
         XMPP_DOMAIN: "defaults/jicofo.conf",
@@ -97,6 +103,10 @@ const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri", Tab
         ENABLE_AUTH: "defaults/jicofo.conf (authentication block)",
         AUTH_TYPE: "defaults/jicofo.conf (jwt: JWT, else XMPP)",
         ENABLE_RECORDING: "defaults/jicofo.conf (jibri brewery, trusted hidden domain)",
+        ENABLE_VISITORS: "defaults/jicofo.conf (visitors block; VisitorSelectionStrategy and VisitorTopologyStrategy)",
+        VISITORS_XMPP_SERVER: "defaults/jicofo.conf (xmpp.visitors: one c2s login per node, host:port)",
+        VISITORS_MAX_PARTICIPANTS: "defaults/jicofo.conf (visitors.max-participants)",
+        VISITORS_MAX_VISITORS_PER_NODE: "defaults/jicofo.conf (visitors.max-visitors-per-node)",
     },
     jvb: {
         XMPP_AUTH_DOMAIN: "defaults/jvb.conf",
@@ -172,6 +182,7 @@ describe("upstream facts: environment variables the Jitsi images read", function
         "development with internal accounts": ACCESS_VARIANTS.internal,
         "development with jwt": ACCESS_VARIANTS.jwt,
         "production with every extra": ACCESS_VARIANTS["all extras"],
+        "production with visitors": visitorsVariant,
         "production with every web setting, nodeIP advertising and relay off": () =>
             withConfig(readStackFile("production"), {
                 "jitsi:web": { defaultLanguage: "de", p2p: { stunServers: ["stun.example.org:3478"] } },

@@ -63,7 +63,12 @@ export const ACCESS_VARIANTS: Record<"anonymous" | "internal" | "jwt" | "all ext
         ),
 };
 
+/** Large events: two visitor nodes per shard, with every setting given. */
+export const VISITORS = { enabled: true, nodesPerShard: 2, maxParticipants: 40, maxVisitorsPerNode: 300 };
+export const visitorsVariant = () => withConfig(production(), { "jitsi:visitors": VISITORS });
+
 export const STACK_VARIANTS: Record<string, () => Promise<Obj[]>> = {
+    "production with visitors": async () => objects(await runProgram(visitorsVariant())),
     development: async () => objects(await runProgram(readStackFile("development"))),
     production: async () => objects(await runProgram(production())),
     "production with load test and dashboard": async () =>

@@ -1,0 +1,100 @@
+/**
+ * Large events under the mock engine: with `visitors` on, each shard gets its visitor nodes, which
+ * its prosody, jicofo and web know, and no other shard's; with it off (both stack files), nothing of
+ * it exists.
+ */
+import * as assert from "assert";
+import { readStackFile, Run, runProgram } from "./harness";
+import { containers, env, envValue, named, objects, Obj } from "./objects";
+import { visitorsVariant, VISITORS } from "./variants";
+
+const SHARDS = ["shard-0", "shard-1"];
+
+describe("visitors", function () {
+    this.timeout(60_000);
+    let run: Run;
+
+    before(async () => {
+        run = await runProgram(visitorsVariant());
+        assert.ifError(run.error);
+    });
+
+    it("is off in both stack files: no visitor node, and no visitor setting on any container", async () => {
+        for (const stack of ["development", "production"]) {
+            const plain = await runProgram(readStackFile(stack));
+            assert.deepStrictEqual(objects(plain).filter((o) => o.metadata?.labels?.["app.kubernetes.io/component"] === "visitors"), []);
+            const names = containers(plain).flatMap(({ container }) => (container.env ?? []).map((e: Obj) => e.name));
+            assert.deepStrictEqual(names.filter((n: string) => /VISITOR|PROSODY_MODE/.test(n)), []);
+            assert.strictEqual(plain.outputs.capacity.largestEvent, undefined);
+        }
+    });
+
+    it("runs nodesPerShard visitor nodes per shard, each a prosody in visitor mode with its own index and Service", () => {
+        for (const shard of SHARDS) {
+            for (let i = 0; i < VISITORS.nodesPerShard; i++) {
+                const node = named(run, "Deployment", `${shard}-visitors-${i}`);
+                const c = node.spec.template.spec.containers[0];
+                assert.match(c.image, /^ghcr\.io\/jitsi\/prosody:stable-11146-2$/);
+                assert.strictEqual(envValue(c, "PROSODY_MODE"), "visitors");
+                assert.strictEqual(envValue(c, "PROSODY_VISITOR_INDEX"), String(i));
+                // It federates with its own shard's prosody, on that prosody's s2s port.
+                assert.strictEqual(envValue(c, "XMPP_SERVER"), `${shard}-prosody`);
+                assert.strictEqual(envValue(c, "XMPP_SERVER_S2S_PORT"), "5269");
+                // The focus account jicofo logs in with, and the password its start script insists on: by reference only.
+                for (const secret of ["JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD"]) {
+                    assert.deepStrictEqual(env(c, secret)!.valueFrom.secretKeyRef.name, "jitsi-auth");
+                    assert.strictEqual(env(c, secret)!.value, undefined);
+                }
+                assert.strictEqual(node.spec.strategy.type, "Recreate");
+                const svc = named(run, "Service", `${shard}-visitors-${i}`);
+                assert.deepStrictEqual(svc.spec.ports.map((p: Obj) => p.port).sort(), [5222, 5269, 5280]);
+                assert.deepStrictEqual(svc.spec.selector, node.spec.selector.matchLabels);
+            }
+            assert.strictEqual(named(run, "PodDisruptionBudget", `${shard}-visitors`).spec.maxUnavailable, 1);
+        }
+    });
+
+    it("wires each shard's prosody, jicofo and web to exactly its own nodes", () => {
+        for (const shard of SHARDS) {
+            const nodes = (port: number) => Array.from({ length: VISITORS.nodesPerShard }, (_, i) => `${shard}-visitors-${i}:${port}`).join(",");
+            const prosody = named(run, "Deployment", `${shard}-prosody`).spec.template.spec.containers[0];
+            assert.strictEqual(envValue(prosody, "ENABLE_VISITORS"), "true");
+            assert.strictEqual(envValue(prosody, "VISITORS_XMPP_SERVER"), nodes(5269));
+            assert.ok(prosody.ports.some((p: Obj) => p.containerPort === 5269));
+            const jicofo = named(run, "Deployment", `${shard}-jicofo`).spec.template.spec.containers[0];
+            assert.strictEqual(envValue(jicofo, "ENABLE_VISITORS"), "true");
+            assert.strictEqual(envValue(jicofo, "VISITORS_XMPP_SERVER"), nodes(5222));
+            assert.strictEqual(envValue(jicofo, "VISITORS_MAX_PARTICIPANTS"), String(VISITORS.maxParticipants));
+            assert.strictEqual(envValue(jicofo, "VISITORS_MAX_VISITORS_PER_NODE"), String(VISITORS.maxVisitorsPerNode));
+            // jicofo.conf chooses VisitorSelectionStrategy itself with ENABLE_VISITORS.
+            assert.strictEqual(env(jicofo, "OCTO_BRIDGE_SELECTION_STRATEGY"), undefined);
+            const routes: string = named(run, "ConfigMap", `${shard}-web-config`).data["visitors.conf"];
+            for (let i = 0; i < VISITORS.nodesPerShard; i++) assert.match(routes, new RegExp(`proxy_pass http://${shard}-visitors-${i}:5280;`));
+            const other = SHARDS.find((s) => s !== shard)!;
+            assert.ok(!routes.includes(other) && !envValue(prosody, "VISITORS_XMPP_SERVER")!.includes(other) && !envValue(jicofo, "VISITORS_XMPP_SERVER")!.includes(other));
+            const web = named(run, "Deployment", `${shard}-web`).spec.template.spec.containers[0];
+            assert.ok(web.volumeMounts.some((m: Obj) => m.mountPath === "/config/nginx-custom/visitors.conf" && m.subPath === "visitors.conf"));
+        }
+    });
+
+    it("runs the nodes like the rest: restricted, with limits and probes", () => {
+        for (const { workload, container } of containers(run).filter(({ workload }) => workload.metadata.name.includes("-visitors-"))) {
+            assert.strictEqual(container.securityContext.runAsNonRoot, true, workload.metadata.name);
+            assert.strictEqual(container.securityContext.readOnlyRootFilesystem, true);
+            assert.deepStrictEqual(container.securityContext.capabilities, { drop: ["ALL"] });
+            assert.ok(container.resources.limits.cpu && container.resources.limits.memory);
+            assert.deepStrictEqual(container.readinessProbe.exec.command, ["/usr/local/bin/healthcheck.sh"]);
+            assert.ok(container.livenessProbe);
+        }
+    });
+
+    it("says in capacity how large one event can be, and what bounds it", () => {
+        const c = run.outputs.capacity;
+        // Production's shard: 6 bridges of 32 at most; 40 speak, the rest of what the bridges carry watch.
+        assert.deepStrictEqual(
+            { ...c.largestEvent, assumption: undefined },
+            { participants: 40, visitors: 6 * 32 - 40, total: 192, boundBy: "bridges", assumption: undefined },
+        );
+        assert.match(c.largestEvent.assumption, /visitor counted as a participant/);
+    });
+});
