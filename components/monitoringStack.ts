@@ -170,7 +170,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
             {
                 // Grafana's sidecar loads every ConfigMap with this label in its namespace.
                 metadata: { name: "jitsi-dashboard", namespace, labels: { ...OWNER_LABELS, grafana_dashboard: "1" } },
-                data: { "jitsi.json": JSON.stringify(jitsiDashboard(namespaces.jitsi, { turn: args.optional.turn, visitors: args.optional.visitors }), null, 2) },
+                data: { "jitsi.json": JSON.stringify(jitsiDashboard(namespaces.jitsi, args.optional), null, 2) },
             },
             { parent: this, dependsOn: [ns] },
         );
@@ -339,7 +339,7 @@ export interface OptionalMonitors {
     /** This stack's own coturn (TURN on, not external). */
     turn: boolean;
     /** Visitor nodes: their count on the dashboard. */
-    visitors?: boolean;
+    visitors: boolean;
     jibri: boolean;
     whiteboard: boolean;
 }

@@ -27,6 +27,7 @@ import {
     PROSODY_DATA_DIR,
     PROSODY_PORTS,
     prosodyAccessEnv,
+    prosodyProbes,
     prosodyServiceName,
     prosodyTurnEnv,
     readWriteOnceClaim,
@@ -133,18 +134,16 @@ export class Shard extends pulumi.ComponentResource {
         const shared = { xmppServer: prosodyServiceName(shard.name), publicUrl: args.publicUrl, timezone: args.timezone };
 
         // What every prosody of the shard reads, its visitor nodes' included.
-        const prosodyShared = [
-            ...xmppEnv("prosody", shared),
-            ...(args.turn ? [...prosodyTurnEnv(args.turn), ...secretEnv("TURN_CREDENTIALS")] : []),
-            ...prosodyAccessEnv(args.access),
-        ];
+        const xmpp = xmppEnv("prosody", shared);
+        const turnEnv = args.turn ? [...prosodyTurnEnv(args.turn), ...secretEnv("TURN_CREDENTIALS")] : [];
+        const accessEnv = prosodyAccessEnv(args.access);
         const prosodyEnv = [
-            ...xmppEnv("prosody", shared),
+            ...xmpp,
             ...secretEnv("JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD"),
             { name: "JVB_AUTH_USER", value: "jvb" },
             ...prosodyMetricsEnv(monitored),
-            ...(args.turn ? [...prosodyTurnEnv(args.turn), ...secretEnv("TURN_CREDENTIALS")] : []),
-            ...prosodyAccessEnv(args.access),
+            ...turnEnv,
+            ...accessEnv,
             ...mainProsodyVisitorEnv(args.visitors, shard.name),
         ];
         const visitors = args.visitors.enabled
@@ -155,7 +154,7 @@ export class Shard extends pulumi.ComponentResource {
                   nodes: args.visitors.nodesPerShard,
                   imageTag: this.imageTag,
                   resources: args.resources.visitors,
-                  sharedEnv: prosodyShared,
+                  sharedEnv: [...xmpp, ...turnEnv, ...accessEnv],
               }, { parent: this })
             : undefined;
         const accounts = args.accounts ? this.accountStorage(args, args.accounts, prosodyEnv) : undefined;
@@ -168,8 +167,7 @@ export class Shard extends pulumi.ComponentResource {
                 // Federation with the shard's visitor nodes (prosody.cfg.lua listens on s2s with ENABLE_VISITORS).
                 ...(visitors ? [{ name: "xmpp-s2s", containerPort: PROSODY_S2S_PORT }] : []),
             ],
-            // The image's own check: prosody answers /health to loopback only (mod_http_health), not to the kubelet.
-            ...probes({ exec: { command: ["/usr/local/bin/healthcheck.sh"] }, periodSeconds: 10, timeoutSeconds: 5 }),
+            ...prosodyProbes(),
         }, { ...(accounts ? {} : { data: PROSODY_DATA_DIR }), plugins: "/prosody-plugins-custom" }, accounts);
 
         const prosodyService = this.service("prosody", prosodyServiceName(shard.name), args, [
@@ -187,10 +185,7 @@ export class Shard extends pulumi.ComponentResource {
                 // The REST server on 8888, and the health checks it answers /about/health with (else 404).
                 { name: "JICOFO_ENABLE_REST", value: "1" },
                 { name: "JICOFO_ENABLE_HEALTH_CHECKS", value: "true" },
-                // With visitors, jicofo.conf picks VisitorSelectionStrategy itself and ignores OCTO_BRIDGE_SELECTION_STRATEGY.
-                ...jicofoRelayEnv(args.jvb.relay, shard.name, args.resources.jvb.limits.cpu).filter(
-                    (e) => !(args.visitors.enabled && e.name === "OCTO_BRIDGE_SELECTION_STRATEGY"),
-                ),
+                ...jicofoRelayEnv(args.jvb.relay, shard.name, args.resources.jvb.limits.cpu, args.visitors.enabled),
                 ...jicofoAccessEnv(args.access),
                 ...jicofoVisitorEnv(args.visitors, shard.name),
             ],

@@ -7,7 +7,7 @@ import {
     JITSI_UID,
     jitsiImage,
     labels,
-    probes,
+    prosodyProbes,
     PROSODY_DATA_DIR,
     PROSODY_PORTS,
     PROSODY_S2S_PORT,
@@ -56,7 +56,8 @@ export class VisitorNodes extends pulumi.ComponentResource {
         for (let index = 0; index < args.nodes; index++) {
             const nodeName = visitorNodeName(shard, index);
             // One node, one pod: jicofo and the main prosody address each node by its own Service.
-            const nodeLabels = { ...podLabels, "jitsi.org/visitor-node": String(index) };
+            const nodeSelector = { ...selectorLabels("visitors", shard), "jitsi.org/visitor-node": String(index) };
+            const nodeLabels = { ...podLabels, ...nodeSelector };
             new k8s.apps.v1.Deployment(
                 nodeName,
                 {
@@ -65,7 +66,7 @@ export class VisitorNodes extends pulumi.ComponentResource {
                         replicas: 1,
                         // Like the main prosody, a node holds its visitors' sessions and cannot run twice.
                         strategy: { type: "Recreate" },
-                        selector: { matchLabels: { ...selectorLabels("visitors", shard), "jitsi.org/visitor-node": String(index) } },
+                        selector: { matchLabels: nodeSelector },
                         template: {
                             metadata: { labels: nodeLabels },
                             spec: {
@@ -82,8 +83,7 @@ export class VisitorNodes extends pulumi.ComponentResource {
                                         resources: resourceRequirements(args.resources),
                                         securityContext: restrictedSecurityContext(JITSI_UID),
                                         volumeMounts: dirs.volumeMounts,
-                                        // prosody answers /health to loopback only: the image's own script asks from inside.
-                                        ...probes({ exec: { command: ["/usr/local/bin/healthcheck.sh"] }, periodSeconds: 10, timeoutSeconds: 5 }),
+                                        ...prosodyProbes(),
                                     },
                                 ],
                             },
@@ -99,7 +99,7 @@ export class VisitorNodes extends pulumi.ComponentResource {
                         metadata: { name: nodeName, namespace, labels: nodeLabels },
                         spec: {
                             type: "ClusterIP",
-                            selector: { ...selectorLabels("visitors", shard), "jitsi.org/visitor-node": String(index) },
+                            selector: nodeSelector,
                             ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: "TCP" })),
                         },
                     },

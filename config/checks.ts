@@ -3,9 +3,9 @@
  * agree), checked after each setting passed on its own. Each problem names the setting to change.
  */
 import { z } from "zod";
-import { participantsPerJvb } from "../lib/capacity";
 import { jvbPortRange, lastJvbPort } from "../lib/ports";
 import { isCpuQuantity } from "../lib/quantity";
+import { bridgeCapacity } from "../lib/relay";
 import type { ParsedSettings } from "./schema";
 import { highestIndex, normalizeShards, ShardSpec } from "./shards";
 
@@ -51,7 +51,7 @@ export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): 
     const perBridge = cfg.jvb.relay.maxParticipantsPerBridge;
     const jvbCpu = cfg.resources.jvb.limits.cpu;
     // zod runs this even after a field failed: a malformed CPU limit is reported on its own.
-    const carried = isCpuQuantity(jvbCpu) ? Math.max(2, participantsPerJvb(jvbCpu)) : Infinity;
+    const carried = isCpuQuantity(jvbCpu) ? bridgeCapacity(jvbCpu) : Infinity;
     if (perBridge !== undefined && perBridge > carried) {
         ctx.addIssue({
             code: "custom",

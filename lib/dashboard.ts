@@ -34,9 +34,17 @@ interface Panel {
  * state, 1 for the current one): UP takes new rooms, DRAIN (weight 0) keeps only its own, DOWN failed
  * its health check.
  */
-export const ROUTER_SHARD_STATE_QUERY = (namespace: string) => `max by (server, state) (haproxy_server_status{namespace="${namespace}", proxy="shards"}) == 1`;
+export function routerShardStateQuery(namespace: string): string {
+    return `max by (server, state) (haproxy_server_status{namespace="${namespace}", proxy="shards"}) == 1`;
+}
 
-export function jitsiPanels(namespace: string, optional: { turn: boolean; visitors?: boolean } = { turn: false }): Panel[] {
+/** Panels of parts a stack may not run: this stack's own coturn, visitor nodes. */
+export interface OptionalPanels {
+    turn: boolean;
+    visitors: boolean;
+}
+
+export function jitsiPanels(namespace: string, optional: OptionalPanels): Panel[] {
     const ns = `namespace="${namespace}"`;
     return [
         { title: "Conferences per shard (jicofo; a drained shard is empty at 0)", expr: shardConferencesQuery(namespace), legend: `{{${SHARD_LABEL}}}` },
@@ -66,14 +74,14 @@ export function jitsiPanels(namespace: string, optional: { turn: boolean; visito
             expr: `sum by (${SHARD_LABEL}) (increase(jitsi_jvb_ice_failed_total{${ns}}[15m]))`,
             legend: `{{${SHARD_LABEL}}}`,
         },
-        { title: "Router: each shard's state (UP takes new rooms, DRAIN keeps its own, DOWN failed its check)", expr: ROUTER_SHARD_STATE_QUERY(namespace), legend: "{{server}} {{state}}" },
-        // coturn's gauge of current allocations (src/apps/relay/prom_server.c at 4.17.0): each holds a relay port.
+        { title: "Router: each shard's state (UP takes new rooms, DRAIN keeps its own, DOWN failed its check)", expr: routerShardStateQuery(namespace), legend: "{{server}} {{state}}" },
         ...(optional.visitors ? [{ title: "Visitors per shard (watching large events)", expr: `sum by (${SHARD_LABEL}) (${JICOFO_VISITORS_METRIC}{${ns}})`, legend: `{{${SHARD_LABEL}}}` }] : []),
+        // coturn's gauge of current allocations (src/apps/relay/prom_server.c at 4.17.0): each holds a relay port.
         ...(optional.turn ? [{ title: "TURN relays in use (at most one per turn.relayPorts port)", expr: `sum by (type) (turn_total_allocations{${ns}})`, legend: "{{type}}" }] : []),
     ];
 }
 
-export function jitsiDashboard(namespace: string, optional: { turn: boolean; visitors?: boolean } = { turn: false }): Record<string, unknown> {
+export function jitsiDashboard(namespace: string, optional: OptionalPanels): Record<string, unknown> {
     return {
         uid: "jitsi-meet",
         title: "Jitsi Meet",

@@ -157,6 +157,14 @@ export function httpProbe(path: string, port: number, opts: Partial<Probe> = {})
     return { httpGet: { path, port }, periodSeconds: 10, timeoutSeconds: 5, ...opts };
 }
 
+/**
+ * prosody's health, main or visitor node: the image's own script asks /health from inside the pod,
+ * because mod_http_health answers only loopback addresses and the kubelet's probe comes from the node.
+ */
+export function prosodyProbes(): { readinessProbe: Probe; livenessProbe: Probe } {
+    return probes({ exec: { command: ["/usr/local/bin/healthcheck.sh"] }, periodSeconds: 10, timeoutSeconds: 5 });
+}
+
 /** Readiness answers quickly; liveness waits longer, so a slow start or a busy moment is not a restart. */
 export function probes(probe: Probe): { readinessProbe: Probe; livenessProbe: Probe } {
     return {

@@ -33,9 +33,14 @@ export function relayRegion(shard: string): string {
     return shard;
 }
 
+/** What one bridge carries by the capacity model: the default, and the most, participants of one meeting per bridge. */
+export function bridgeCapacity(jvbCpuLimit: string): number {
+    return Math.max(2, participantsPerJvb(jvbCpuLimit));
+}
+
 /** Participants of one meeting jicofo puts on one bridge before it adds another. */
 export function maxParticipantsPerBridge(relay: RelaySettings, jvbCpuLimit: string): number {
-    return relay.maxParticipantsPerBridge ?? Math.max(2, participantsPerJvb(jvbCpuLimit));
+    return relay.maxParticipantsPerBridge ?? bridgeCapacity(jvbCpuLimit);
 }
 
 export function jvbRelayEnv(relay: RelaySettings, shard: string): EnvVar[] {
@@ -55,11 +60,15 @@ export function jvbRelayEnv(relay: RelaySettings, shard: string): EnvVar[] {
  */
 export const EPHEMERAL_PORTS = { first: 32768, last: 60999 } as const;
 
-export function jicofoRelayEnv(relay: RelaySettings, shard: string, jvbCpuLimit: string): EnvVar[] {
+/**
+ * With visitors on, jicofo.conf picks VisitorSelectionStrategy itself and ignores
+ * OCTO_BRIDGE_SELECTION_STRATEGY, so it is not set then.
+ */
+export function jicofoRelayEnv(relay: RelaySettings, shard: string, jvbCpuLimit: string, visitors = false): EnvVar[] {
     if (!relay.enabled) return [];
     return [
         { name: "ENABLE_OCTO", value: "1" },
-        { name: "OCTO_BRIDGE_SELECTION_STRATEGY", value: RELAY_SELECTION_STRATEGY },
+        ...(visitors ? [] : [{ name: "OCTO_BRIDGE_SELECTION_STRATEGY", value: RELAY_SELECTION_STRATEGY }]),
         { name: "JICOFO_OCTO_REGION", value: relayRegion(shard) },
         { name: "MAX_BRIDGE_PARTICIPANTS", value: String(maxParticipantsPerBridge(relay, jvbCpuLimit)) },
     ];

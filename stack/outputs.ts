@@ -13,7 +13,7 @@ export function shardStates(site: Site, shards: Shard[]): pulumi.Output<Record<s
         Object.fromEntries(
             site.config.shards.map((s, i) => [
                 s.name,
-                pulumi.output(shards[i].signallingHash).apply((signalling): ShardState => ({
+                shards[i].signallingHash.apply((signalling): ShardState => ({
                     index: s.index,
                     state: s.drain ? "draining" : "live",
                     imageTag: shards[i].imageTag,

@@ -214,16 +214,19 @@ describe("room router on a real HAProxy", function () {
         return { name, http: await freePort(), stats: await freePort(), peer: await freePort(), socket: path.join(dir, `${name}.sock`) };
     }
 
+    /** Two routers peered with each other, as the router StatefulSet's two replicas are. */
+    async function startPair(names: [string, string], shardCount: number): Promise<[Router, Router]> {
+        const pair: [Router, Router] = [await newRouter(names[0]), await newRouter(names[1])];
+        for (const router of pair) await start(router, pair, shardCount);
+        return pair;
+    }
+
     it("keeps every live room on its shard while a rolling restart adds a shard", async () => {
-        const a = await newRouter("router-0");
-        const b = await newRouter("router-1");
-        const peers = [a, b];
-        await start(a, peers, 2);
-        await start(b, peers, 2);
+        const peers = await startPair(["router-0", "router-1"], 2);
+        const [a, b] = peers;
 
         const rooms = Array.from({ length: 40 }, (_, i) => `room${i}`);
-        const placed = new Map<string, string>();
-        for (const [i, room] of rooms.entries()) placed.set(room, await shardOf(i % 2 ? a : b, room));
+        const placed = await placeRooms([b, a], rooms);
         assert.deepStrictEqual(new Set(placed.values()), new Set(["shard-0", "shard-1"]), "rooms are spread over both shards");
         await waitFor("both routers to share the table", async () => (await tableSize(a)) === 40 && (await tableSize(b)) === 40, routerLogs);
 
@@ -274,11 +277,8 @@ describe("room router on a real HAProxy", function () {
     }
 
     it("keeps a drained shard's live rooms and places no new room there, through the rolling update that drains it", async () => {
-        const a = await newRouter("drain-0");
-        const b = await newRouter("drain-1");
-        const peers = [a, b];
-        await start(a, peers, 2);
-        await start(b, peers, 2);
+        const peers = await startPair(["drain-0", "drain-1"], 2);
+        const [a, b] = peers;
         await allUp(a, 2);
         await allUp(b, 2);
 
@@ -349,10 +349,7 @@ describe("room router on a real HAProxy", function () {
     });
 
     it("sends every spelling of a room that prosody takes for one conference to one shard", async () => {
-        const a = await newRouter("spelling-0");
-        const b = await newRouter("spelling-1");
-        await start(a, [a, b], 3);
-        await start(b, [a, b], 3);
+        const [a, b] = await startPair(["spelling-0", "spelling-1"], 3);
         await allUp(a, 3);
         // Case of letters and escapes, and double percent-encoding, as clients and links produce them.
         const spellings = (i: number) => [
