@@ -4,6 +4,10 @@ import { AUTH_TYPES } from "./defaults";
 import { memory, storageClass, userName } from "./primitives";
 
 export const accessSettings = {
+    /**
+     * Who may open a meeting. anonymous: anyone with the link. internal: accounts kept by prosody, named in
+     * `users` (passwords: the secret setting internalUserPasswords). jwt: a token signed with jwtAppSecret.
+     */
     auth: z
         .strictObject({
             type: z.enum(AUTH_TYPES).default("anonymous"),

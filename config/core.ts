@@ -104,8 +104,4 @@ export const coreSettings = {
             secretName: z.string().min(1).default("jitsi-tls"),
         })
         .prefault({}),
-    /**
-     * TURN for clients whose network blocks UDP or anything but HTTPS: coturn behind a LoadBalancer
-     * Service of its own (UDP and TCP 3478, TLS on `tlsPort`), or a TURN server you run (`external`).
-     */
 };

@@ -1,4 +1,4 @@
-/** Optional parts, off by default: shared notes, the whiteboard, recording and the load test. */
+/** Optional parts, off by default: shared notes, the whiteboard, recording, large events (visitors) and the load test. */
 import { z } from "zod";
 import { DEFAULT_ETHERPAD_IMAGE, DEFAULT_WHITEBOARD_IMAGE } from "./defaults";
 import { image, memory, resources, storageClass } from "./primitives";
@@ -45,7 +45,6 @@ export const extrasSettings = {
             drainGracePeriodSeconds: z.number().int().min(60).default(4 * 3600),
         })
         .prefault({}),
-    /** An in-cluster load test against the stack's own URL; off unless switched on. */
     /**
      * Large events: past `maxParticipants` in a meeting, newcomers join as visitors on visitor nodes
      * (prosodies of their own, `nodesPerShard` per shard), watch and listen, and can be promoted.
@@ -61,6 +60,7 @@ export const extrasSettings = {
             maxVisitorsPerNode: z.number().int().min(1, "must be at least 1").max(5000, "must be at most 5000").default(250),
         })
         .prefault({}),
+    /** An in-cluster load test against the stack's own URL; off unless switched on. */
     loadTest: z
         .strictObject({
             enabled: z.boolean().default(false),

@@ -105,6 +105,10 @@ export const mediaSettings = {
                 });
             }
         }),
+    /**
+     * TURN for clients whose network blocks UDP or anything but HTTPS: coturn behind a LoadBalancer
+     * Service of its own (UDP and TCP 3478, TLS on `tlsPort`), or a TURN server you run (`external`).
+     */
     turn: z
         .strictObject({
             enabled: z.boolean().default(true),
@@ -211,8 +215,4 @@ export const mediaSettings = {
                 });
             }
         }),
-    /**
-     * Who may open a meeting. anonymous: anyone with the link. internal: accounts kept by prosody, named in
-     * `users` (passwords: the secret setting internalUserPasswords). jwt: a token signed with jwtAppSecret.
-     */
 };

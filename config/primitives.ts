@@ -2,7 +2,6 @@
 import { z } from "zod";
 import { cpuCores, isCpuQuantity, isMemoryQuantity, memoryBytes } from "../lib/quantity";
 
-
 export const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 export const DNS_LABEL = /^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$/;
 export const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
