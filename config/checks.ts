@@ -73,6 +73,8 @@ export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): 
         });
     }
     const shards = normalizeShards(cfg.shards);
+    // The last port the highest-numbered shard's bridges may listen on.
+    const lastPort = lastJvbPort(cfg.jvb, highestIndex(shards));
     const turn = cfg.turn;
     if (turn.enabled && !turn.external) {
         if (!cfg.ops.certManager.enabled) {
@@ -102,7 +104,7 @@ export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): 
             });
         }
         const relay = turn.relayPorts;
-        const jvbPorts = { first: cfg.jvb.udpBasePort, last: lastJvbPort(cfg.jvb, highestIndex(shards)) };
+        const jvbPorts = { first: cfg.jvb.udpBasePort, last: lastPort };
         if (relay.min <= jvbPorts.last && relay.max >= jvbPorts.first) {
             ctx.addIssue({
                 code: "custom",
@@ -113,18 +115,14 @@ export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): 
         }
     }
 
-    const seen = new Map<string, number>();
-    shards.forEach((s, i) => {
-        if (seen.has(s.name)) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["shards", i, "name"],
-                input: s.name,
-                message: `duplicate shard name (also shards[${seen.get(s.name)}]); names must be unique`,
-            });
-        }
-        seen.set(s.name, i);
-    });
+    for (const [i, earlier] of repeats(shards, (s) => s.name)) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["shards", i, "name"],
+            input: shards[i].name,
+            message: `duplicate shard name (also shards[${earlier}]); names must be unique`,
+        });
+    }
     checkShardNumbers(shards, cfg.shards, ctx);
     if (shards.length > 0 && shards.every((s) => s.drain)) {
         ctx.addIssue({
@@ -157,18 +155,15 @@ export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): 
             input: udpBasePort,
             message: `must lie in the NodePort range ${min}-${max}`,
         });
-    } else {
-        const last = lastJvbPort(cfg.jvb, highestIndex(shards));
-        if (last > max) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["shards"],
-                input: cfg.shards,
-                message:
-                    `need JVB UDP ports up to ${last}, beyond the NodePort range ${min}-${max}; ` +
-                    `lower jvb.udpBasePort, jvb.portStridePerShard or jvb.maxReplicas, or widen nodePortRange`,
-            });
-        }
+    } else if (lastPort > max) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["shards"],
+            input: cfg.shards,
+            message:
+                `need JVB UDP ports up to ${lastPort}, beyond the NodePort range ${min}-${max}; ` +
+                `lower jvb.udpBasePort, jvb.portStridePerShard or jvb.maxReplicas, or widen nodePortRange`,
+        });
     }
 }
 
@@ -179,14 +174,9 @@ export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): 
 function checkShardNumbers(shards: ShardSpec[], setting: ParsedSettings["shards"], ctx: z.RefinementCtx): void {
     const explicit = (i: number) => Array.isArray(setting) && setting[i]?.index !== undefined;
     const origin = (i: number) => (explicit(i) ? "" : ` (unset, so ${shards[i].name === `shard-${shards[i].index}` ? "from its name" : "its position"})`);
-    const first = new Map<number, number>();
-    shards.forEach((s, i) => {
-        const other = first.get(s.index);
-        if (other === undefined) {
-            first.set(s.index, i);
-            return;
-        }
-        const free = Math.max(...shards.map((x) => x.index)) + 1;
+    const free = highestIndex(shards) + 1;
+    for (const [i, other] of repeats(shards, (s) => s.index)) {
+        const s = shards[i];
         ctx.addIssue({
             code: "custom",
             path: ["shards", i, "index"],
@@ -195,5 +185,17 @@ function checkShardNumbers(shards: ShardSpec[], setting: ParsedSettings["shards"
                 `${s.name}${origin(i)} has the number of ${shards[other].name} (shards[${other}].index ${s.index}${origin(other)}): ` +
                 `two shards would share UDP ports and a router id; give ${s.name} an unused index, such as ${free}`,
         });
+    }
+}
+
+/** Each shard whose key an earlier shard has: its position, and the first such shard's. */
+function repeats(shards: ShardSpec[], key: (s: ShardSpec) => string | number): [number, number][] {
+    const first = new Map<string | number, number>();
+    const found: [number, number][] = [];
+    shards.forEach((s, i) => {
+        const earlier = first.get(key(s));
+        if (earlier === undefined) first.set(key(s), i);
+        else found.push([i, earlier]);
     });
+    return found;
 }
