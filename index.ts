@@ -24,13 +24,13 @@ export = async () => {
 };
 
 function deploy(config: StackConfig) {
-    warnOnUnverifiedTags(config);
     const ops = opsStack(config);
     const site = jitsiSite(config);
     const secrets = jitsiSecrets(site);
     const collaboration = collaborationServices(site);
     const turn = turnServer(site, ops, secrets);
     const jitsiShards = shards(site, secrets, collaboration);
+    warnOnUnverifiedTags(jitsiShards);
     roomRouter(site, jitsiShards, ops);
     recording(site, secrets);
     const monitoring = monitoringStack(site, ops, { turn: turn !== undefined });

@@ -116,11 +116,12 @@ export class Shard extends pulumi.ComponentResource {
     readonly webServiceName: string;
     readonly webService: k8s.core.v1.Service;
     readonly jvbPool: JvbPool;
+    /** The shard's name in the stack file. */
+    readonly shardName: string;
     /** The Jitsi tag this shard runs. */
     readonly imageTag: string;
     /** A hash of prosody's and jicofo's pod templates: when it changes, both restart and the shard's meetings end. */
     readonly signallingHash: pulumi.Output<string>;
-    private readonly shardName: string;
     private readonly namespace: pulumi.Input<string>;
     private readonly templates: Record<string, pulumi.Input<object>> = {};
 

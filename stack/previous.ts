@@ -4,6 +4,7 @@
  * of before anything is applied (lib/restarts.ts). A first deployment has no outputs: nothing to say.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { Shard } from "../components/shard";
 import { StackConfig, VERIFIED_JITSI_TAGS } from "../config/schema";
 import { restartWarnings, ShardState, signallingRestarts } from "../lib";
 
@@ -18,17 +19,14 @@ export function warnOnSignallingRestarts(config: StackConfig, current: pulumi.Ou
 }
 
 /** Tags nobody has read the images' variables of: they may set what an image no longer reads, or miss what it needs. */
-export function warnOnUnverifiedTags(config: StackConfig): void {
+export function warnOnUnverifiedTags(shards: Shard[]): void {
     const verified: readonly string[] = VERIFIED_JITSI_TAGS;
     const inUse = new Map<string, string[]>();
-    for (const s of config.shards) {
-        const tag = s.imageTag ?? config.imageTag;
-        inUse.set(tag, [...(inUse.get(tag) ?? []), s.name]);
-    }
-    for (const [tag, shards] of inUse) {
+    for (const s of shards) inUse.set(s.imageTag, [...(inUse.get(s.imageTag) ?? []), s.shardName]);
+    for (const [tag, names] of inUse) {
         if (verified.includes(tag)) continue;
         pulumi.log.warn(
-            `${shards.join(", ")} run${shards.length === 1 ? "s" : ""} ${tag}, whose images' environment variables this program has not ` +
+            `${names.join(", ")} run${names.length === 1 ? "s" : ""} ${tag}, whose images' environment variables this program has not ` +
                 `verified (it has for ${verified.join(", ")}): compare the new tag's docker-jitsi-meet rootfs before a production upgrade.`,
         );
     }
