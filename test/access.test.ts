@@ -4,7 +4,7 @@
  */
 import * as assert from "assert";
 import { SECRET_ENV } from "../lib";
-import { generatedSecret, Run, runProgram } from "./harness";
+import { generatedSecret, Run, runProgramOk } from "./harness";
 import { containers, env, envValue, mainContainers, matches, named, objects, Obj } from "./objects";
 import { ACCESS_VARIANTS, JWT_SECRET, USER_PASSWORDS } from "./variants";
 
@@ -83,8 +83,7 @@ describe("access: auth types, lobby, Etherpad, whiteboard, Jibri", function () {
 
     before(async () => {
         for (const name of Object.keys(ACCESS_VARIANTS) as (keyof typeof ACCESS_VARIANTS)[]) {
-            const r = await runProgram(ACCESS_VARIANTS[name]());
-            if (r.error) throw r.error;
+            const r = await runProgramOk(ACCESS_VARIANTS[name]());
             runs[name] = r;
         }
     });
@@ -307,10 +306,9 @@ describe("access: auth types, lobby, Etherpad, whiteboard, Jibri", function () {
 
     it("runs a fixed Jibri pool without monitoring, and trusts a staging certificate in development", async () => {
         const { withConfig, readStackFile } = await import("./harness");
-        const r2 = await runProgram(
+        const r2 = await runProgramOk(
             withConfig(readStackFile("development"), { "jitsi:jibri": { enabled: true, replicas: { min: 2, max: 2 } }, "jitsi:monitoring": { enabled: false } }),
         );
-        if (r2.error) throw r2.error;
         const sts = named(r2, "StatefulSet", "jibri");
         assert.strictEqual(sts.spec.replicas, 2);
         assert.deepStrictEqual(objects(r2, "HorizontalPodAutoscaler").filter((h) => h.metadata.name === "jibri"), []);

@@ -3,7 +3,7 @@
  * key path, the value given and what is allowed.
  */
 import * as assert from "assert";
-import { PROJECT, readStackFile, runProgram, withConfig } from "./harness";
+import { PROJECT, readStackFile, runProgram, runProgramOk, withConfig } from "./harness";
 
 const production = readStackFile("production");
 
@@ -509,13 +509,11 @@ describe("placeholders in the stack files", function () {
             "jitsi:turn": { host: "turn.school.de", publicIp: "198.18.7.1" },
             "jitsi:tls": { issuer: "letsencrypt-production", acmeEmail: "ops@school.de" },
         });
-        const up = await runProgram(real, "production", { preview: false });
-        assert.ifError(up.error);
+        const up = await runProgramOk(real, "production", { preview: false });
         assert.deepStrictEqual(up.warnings, []);
         assert.ok(up.resources.length > 0);
         for (const stack of ["development", "production"]) {
-            const preview = await runProgram(readStackFile(stack), stack, { preview: true });
-            assert.ifError(preview.error);
+            const preview = await runProgramOk(readStackFile(stack), stack, { preview: true });
             // ... which say what `pulumi up` will refuse.
             assert.strictEqual(preview.warnings.length, 1);
             assert.match(preview.warnings[0], /^pulumi up will refuse these placeholder settings:\n {2}- jitsi:hosts\[0\] = "meet(-dev)?\.example\.org"/);
@@ -530,8 +528,7 @@ describe("the config namespace", function () {
         // What `pulumi config set imageTag stable-99999` writes: the key in the project's namespace.
         const project = PROJECT;
         assert.strictEqual(project, "jitsi");
-        const run = await runProgram(withConfig(readStackFile("production"), { [`${project}:imageTag`]: "stable-99999" }));
-        if (run.error) throw run.error;
+        const run = await runProgramOk(withConfig(readStackFile("production"), { [`${project}:imageTag`]: "stable-99999" }));
         const jvb = run.resources.find((r) => r.inputs?.kind === "StatefulSet" && r.inputs.metadata.name === "shard-0-jvb")!;
         assert.strictEqual(jvb.inputs.spec.template.spec.containers[0].image, "ghcr.io/jitsi/jvb:stable-99999");
     });

@@ -20,7 +20,7 @@
 import * as assert from "assert";
 import { BlockList } from "net";
 import * as vm from "vm";
-import { readStackFile, Run, runProgram, stackFile, withConfig } from "./harness";
+import { readStackFile, Run, runProgram, runProgramOk, stackFile, withConfig } from "./harness";
 import { env, envValue, named, objects, Obj, podTemplates, matches } from "./objects";
 
 function conf(text: string): [string, string][] {
@@ -61,8 +61,7 @@ for (const stack of ["development", "production"]) {
         let turnConf: string;
 
         before(async () => {
-            run = await runProgram(readStackFile(stack), stack);
-            if (run.error) throw run.error;
+            run = await runProgramOk(readStackFile(stack), stack);
             coturn = named(run, "Deployment", "turn").spec.template.spec.containers.find((c: Obj) => c.name === "coturn");
             turnConf = named(run, "ConfigMap", "turn-config").data["turnserver.conf"];
         });
@@ -259,7 +258,7 @@ describe("who can connect, in stack variations", function () {
 
     it("merges web.configOverrides into config.js deeply, with quotes and script tags intact, and sets language and P2P", async () => {
         const tricky = `It's "quoted" </script> \\ \u2028 end`;
-        const run = await runProgram(
+        const run = await runProgramOk(
             withConfig(production, {
                 "jitsi:web": {
                     defaultLanguage: "de",
@@ -270,7 +269,6 @@ describe("who can connect, in stack variations", function () {
                 },
             }),
         );
-        if (run.error) throw run.error;
         const web = named(run, "Deployment", "shard-1-web");
         const c = web.spec.template.spec.containers[0];
         assert.strictEqual(envValue(c, "DEFAULT_LANGUAGE"), "de");
@@ -295,8 +293,7 @@ describe("who can connect, in stack variations", function () {
     });
 
     it("keeps one meeting on one bridge when relay is off, and says so in capacity", async () => {
-        const run = await runProgram(withConfig(production, { "jitsi:jvb": { minReplicas: 2, maxReplicas: 6, relay: { enabled: false } } }));
-        if (run.error) throw run.error;
+        const run = await runProgramOk(withConfig(production, { "jitsi:jvb": { minReplicas: 2, maxReplicas: 6, relay: { enabled: false } } }));
         for (const [kind, name] of [["StatefulSet", "shard-0-jvb"], ["Deployment", "shard-0-jicofo"]]) {
             const c = named(run, kind, name).spec.template.spec.containers[0];
             for (const v of ["ENABLE_OCTO", "JVB_OCTO_RELAY_ID", "OCTO_BRIDGE_SELECTION_STRATEGY", "MAX_BRIDGE_PARTICIPANTS"]) assert.strictEqual(env(c, v), undefined, v);
@@ -314,10 +311,9 @@ describe("who can connect, in stack variations", function () {
     });
 
     it("denies the configured pod and service ranges too", async () => {
-        const run = await runProgram(
+        const run = await runProgramOk(
             withConfig(production, { "jitsi:turn": { ...stackFile("production")["jitsi:turn"], deniedPeerCidrs: ["198.18.0.0/15", "2001:db8:42::/48"] } }),
         );
-        if (run.error) throw run.error;
         const denied = deniedBy(named(run, "ConfigMap", "turn-config").data["turnserver.conf"]);
         assert.ok(check(denied, "198.19.255.255"));
         assert.ok(check(denied, "2001:db8:42:ffff::1"));
@@ -325,14 +321,13 @@ describe("who can connect, in stack variations", function () {
     });
 
     it("uses a TURN server of the user's own: no coturn, prosody points at it with the secret from the stack config", async () => {
-        const run = await runProgram(
+        const run = await runProgramOk(
             withConfig(
                 production,
                 { "jitsi:turn": { external: { host: "turn.provider.example", port: 3478, tlsPort: 5349 } }, "jitsi:turnSharedSecret": "from-config-turn-secret" },
                 ["jitsi:turnSharedSecret"],
             ),
         );
-        if (run.error) throw run.error;
         assert.deepStrictEqual(objects(run).filter((o) => o.metadata.labels?.["app.kubernetes.io/component"] === "turn"), []);
         const prosody = named(run, "Deployment", "shard-0-prosody").spec.template.spec.containers[0];
         assert.strictEqual(envValue(prosody, "TURN_HOST"), "turn.provider.example");
@@ -342,8 +337,7 @@ describe("who can connect, in stack variations", function () {
     });
 
     it("hands out no TURN server, and keeps no TURN secret, when TURN is off", async () => {
-        const run = await runProgram(withConfig(production, { "jitsi:turn": { enabled: false } }));
-        if (run.error) throw run.error;
+        const run = await runProgramOk(withConfig(production, { "jitsi:turn": { enabled: false } }));
         const prosody = named(run, "Deployment", "shard-0-prosody").spec.template.spec.containers[0];
         for (const v of ["TURN_HOST", "TURNS_HOST", "TURN_CREDENTIALS"]) assert.strictEqual(env(prosody, v), undefined, v);
         assert.strictEqual(named(run, "Secret", "jitsi-auth").stringData.TURN_CREDENTIALS, undefined);

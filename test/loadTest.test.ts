@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { derivePlanningRatio, LOAD_TEST_RUNS, PARTICIPANTS_PER_JVB_CORE, TORTURE_COMMIT } from "../lib";
 import { capacitySvg } from "../scripts/capacityPlot";
-import { readStackFile, ROOT, runProgram, withConfig } from "./harness";
+import { readStackFile, ROOT, runProgram, runProgramOk, withConfig } from "./harness";
 import { named, objects, Obj, podTemplates } from "./objects";
 
 describe("load test", function () {
@@ -25,8 +25,7 @@ describe("load test", function () {
     });
 
     it("runs a Selenium grid and a torture Job, with the configured counts, against the stack's own URL, in its own namespace", async () => {
-        const run = await runProgram(withConfig(production, { "jitsi:loadTest": enabled }));
-        assert.ifError(run.error);
+        const run = await runProgramOk(withConfig(production, { "jitsi:loadTest": enabled }));
         const own = objects(run).filter((o) => o.metadata.namespace === "loadtest");
         assert.deepStrictEqual(own.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
             "ConfigMap/torture-fetch",

@@ -5,7 +5,7 @@
  * metric nobody registers would show an empty panel or an alert that never fires, silently.
  */
 import * as assert from "assert";
-import { runProgram, withConfig } from "./harness";
+import { runProgramOk, withConfig } from "./harness";
 import { named, Obj } from "./objects";
 import { ACCESS_VARIANTS } from "./variants";
 
@@ -54,8 +54,7 @@ describe("upstream facts: the metrics every query reads", function () {
 
     before(async () => {
         // Every optional part on, so every conditional panel, alert and adapter rule is there.
-        const run = await runProgram(withConfig(ACCESS_VARIANTS["all extras"](), { "jitsi:visitors": { enabled: true } }));
-        if (run.error) throw run.error;
+        const run = await runProgramOk(withConfig(ACCESS_VARIANTS["all extras"](), { "jitsi:visitors": { enabled: true } }));
         const rules = named(run, "PrometheusRule", "jitsi").spec.groups[0].rules as Obj[];
         const panels = JSON.parse(named(run, "ConfigMap", "jitsi-dashboard").data["jitsi.json"]).panels as Obj[];
         const adapter = run.resources.find((r) => r.name === "prometheus-adapter")!.inputs.values.rules.custom as Obj[];

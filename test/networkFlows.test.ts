@@ -4,7 +4,7 @@
  * Pod Security levels of the namespaces are checked by the `pod-security-levels` invariant.
  */
 import * as assert from "assert";
-import { readStackFile, runProgram, withConfig } from "./harness";
+import { readStackFile, runProgramOk, withConfig } from "./harness";
 import { allowed, Endpoint, Pod, podOf } from "./flows";
 import { objects, Obj } from "./objects";
 import { ACCESS_VARIANTS, visitorsVariant } from "./variants";
@@ -44,8 +44,7 @@ for (const stack of ["development", "production"]) {
         let p: ReturnType<typeof flows>;
 
         before(async () => {
-            const run = await runProgram(readStackFile(stack), stack);
-            if (run.error) throw run.error;
+            const run = await runProgramOk(readStackFile(stack), stack);
             objs = objects(run);
             jvbPorts = run.outputs.jvbUdpPorts;
             p = flows(objs);
@@ -153,8 +152,7 @@ describe("what talks to what, without monitoring", function () {
     this.timeout(30_000);
 
     it("closes every metrics port when no Prometheus runs", async () => {
-        const run = await runProgram(withConfig(readStackFile("production"), { "jitsi:monitoring": { enabled: false } }));
-        if (run.error) throw run.error;
+        const run = await runProgramOk(withConfig(readStackFile("production"), { "jitsi:monitoring": { enabled: false } }));
         const objs = objects(run);
         const p = flows(objs);
         for (const [to, port] of [[p.jvb("shard-0", 0), 8080], [p.prosody("shard-0"), 5280], [p.jicofo("shard-0"), 8888], [p.router, 8404], [p.turn, 9641]] as const) {
@@ -169,8 +167,7 @@ describe("what talks to what, with every extra on (Etherpad, whiteboard, Jibri)"
     let p: ReturnType<typeof flows> & { etherpad: Pod; whiteboard: Pod; jibri: Pod };
 
     before(async () => {
-        const run = await runProgram(ACCESS_VARIANTS["all extras"]());
-        if (run.error) throw run.error;
+        const run = await runProgramOk(ACCESS_VARIANTS["all extras"]());
         objs = objects(run);
         p = {
             ...flows(objs),
@@ -216,8 +213,7 @@ describe("what talks to what, with visitors", function () {
     let p: ReturnType<typeof flows> & { visitor: (shard: string, index: number) => Pod };
 
     before(async () => {
-        const run = await runProgram(visitorsVariant());
-        if (run.error) throw run.error;
+        const run = await runProgramOk(visitorsVariant());
         objs = objects(run);
         p = { ...flows(objs), visitor: (shard, index) => podOf(objs, "Deployment", `${shard}-visitors-${index}`) };
     });

@@ -2,7 +2,7 @@
  * The whole program, run against each real stack file, checked on what would reach the cluster.
  */
 import * as assert from "assert";
-import { generatedSecret, readStackFile, Run, runProgram, stackFile, withConfig } from "./harness";
+import { generatedSecret, readStackFile, Run, runProgram, runProgramOk, stackFile, withConfig } from "./harness";
 import { containers, countBy, env, envValue, mainContainers, matches, named, objects, Obj, podTemplates } from "./objects";
 
 const JITSI_TAG = /^ghcr\.io\/jitsi\/(web|prosody|jicofo|jvb):stable-\d+(-\d+)?$/;
@@ -22,8 +22,7 @@ for (const stack of ["development", "production"]) {
         let run: Run;
 
         before(async () => {
-            run = await runProgram(readStackFile(stack), stack);
-            if (run.error) throw run.error;
+            run = await runProgramOk(readStackFile(stack), stack);
         });
 
         it("declares, per shard, prosody, jicofo and web Deployments, a JVB StatefulSet with its HPA and PDB, and one NodePort per possible JVB", () => {
@@ -414,10 +413,9 @@ describe("program with stack variations", function () {
     });
 
     it("advertises the node's InternalIP (status.hostIP) only when private addresses are explicitly allowed", async () => {
-        const run = await runProgram(
+        const run = await runProgramOk(
             withConfig(production, { "jitsi:jvb": { minReplicas: 2, maxReplicas: 6, advertise: "nodeIP", allowPrivateAddresses: true } }),
         );
-        if (run.error) throw run.error;
         const spec = named(run, "StatefulSet", "shard-0-jvb").spec.template.spec;
         assert.deepStrictEqual(env(spec.containers[0], "JVB_ADVERTISE_IPS")?.valueFrom, { fieldRef: { fieldPath: "status.hostIP" } });
         assert.strictEqual(spec.initContainers, undefined);

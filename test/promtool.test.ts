@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { runProgram, withConfig } from "./harness";
+import { runProgramOk, withConfig } from "./harness";
 import { named, Obj } from "./objects";
 import { ACCESS_VARIANTS } from "./variants";
 
@@ -78,8 +78,7 @@ describe("alerts and queries checked by promtool", function () {
             this.skip();
         }
         // Every optional part on: Jibri's adapter rule, the whiteboard, the stack's own coturn.
-        run = await runProgram(withConfig(ACCESS_VARIANTS["all extras"](), { "jitsi:visitors": { enabled: true } }));
-        if (run.error) throw run.error;
+        run = await runProgramOk(withConfig(ACCESS_VARIANTS["all extras"](), { "jitsi:visitors": { enabled: true } }));
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-"));
         const rule = named(run, "PrometheusRule", "jitsi");
         rules = rule.spec.groups[0].rules;

@@ -12,7 +12,7 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { readStackFile, runProgram } from "./harness";
+import { readStackFile, runProgramOk } from "./harness";
 import { get, waitFor } from "./loopback";
 import { named, Obj } from "./objects";
 import { cannotRunAsPod } from "./podProcess";
@@ -56,8 +56,7 @@ describe("a shard's health check on a real nginx and prosody", function () {
             console.log(`      ${missing.length > 0 ? `${missing.join(", ")} not installed` : notAsPod}: skipping the live shard health tests`);
             this.skip();
         }
-        const run = await runProgram(readStackFile("production"));
-        if (run.error) throw run.error;
+        const run = await runProgramOk(readStackFile("production"));
         const conf: string = named(run, "ConfigMap", "shard-0-web-config").data["shard-health.conf"];
         const web: Obj = named(run, "Deployment", "shard-0-web").spec.template.spec.containers[0];
 

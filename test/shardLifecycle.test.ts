@@ -7,7 +7,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { Recorded, readStackFile, ROOT, Run, runProgram, stackFile, withConfig } from "./harness";
+import { Recorded, readStackFile, ROOT, Run, runProgramOk, stackFile, withConfig } from "./harness";
 import { named, objects, Obj } from "./objects";
 
 const production = () => readStackFile("production");
@@ -40,22 +40,19 @@ describe("changing the shard list", function () {
     let base: Run;
 
     before(async () => {
-        base = await runProgram(production());
-        assert.ifError(base.error);
+        base = await runProgramOk(production());
     });
 
     for (const removed of productionShards.map((s) => s.name)) {
         it(`removes ${removed} and changes nothing of the other shards`, async () => {
-            const after = await runProgram(withShards(productionShards.filter((s) => s.name !== removed)));
-            assert.ifError(after.error);
+            const after = await runProgramOk(withShards(productionShards.filter((s) => s.name !== removed)));
             assert.strictEqual(shardResources(after, removed).size, 0);
             for (const kept of productionShards.map((s) => s.name).filter((n) => n !== removed)) sameShard(base, after, kept);
         });
     }
 
     it("inserts a shard at the front, with a number of its own, and changes nothing of the others", async () => {
-        const after = await runProgram(withShards([{ name: "canary", index: 7 }, ...productionShards]));
-        assert.ifError(after.error);
+        const after = await runProgramOk(withShards([{ name: "canary", index: 7 }, ...productionShards]));
         for (const s of productionShards) sameShard(base, after, s.name);
         assert.strictEqual(after.outputs.shards.canary.index, 7);
         assert.deepStrictEqual(after.outputs.jvbUdpPorts.canary, [31000, 31001, 31002, 31003, 31004, 31005]);
@@ -67,15 +64,14 @@ describe("changing the shard list", function () {
             Object.fromEntries(Object.entries(base.outputs.shards).map(([n, s]: [string, any]) => [n, s.index])),
             { "shard-0": 0, "shard-1": 1 },
         );
-        const named_ = await runProgram(withShards([{ name: "north" }, { name: "south" }]));
+        const named_ = await runProgramOk(withShards([{ name: "north" }, { name: "south" }]));
         assert.deepStrictEqual(named_.outputs.jvbUdpPorts, { north: [30300, 30301, 30302, 30303, 30304, 30305], south: [30400, 30401, 30402, 30403, 30404, 30405] });
-        const count = await runProgram(withConfig(production(), { "jitsi:shards": 2 }));
+        const count = await runProgramOk(withConfig(production(), { "jitsi:shards": 2 }));
         assert.deepStrictEqual(count.outputs.jvbUdpPorts, base.outputs.jvbUdpPorts);
     });
 
     it("drains a shard by changing only the router: weight 0 for new rooms, no pod of the shard restarts", async () => {
-        const drained = await runProgram(withShards([{ name: "shard-0" }, { name: "shard-1", drain: true }]));
-        assert.ifError(drained.error);
+        const drained = await runProgramOk(withShards([{ name: "shard-0" }, { name: "shard-1", drain: true }]));
         const changed = base.resources.filter((r) => {
             const now = drained.resources.find((d) => key(d) === key(r));
             return !now || JSON.stringify(now.inputs) !== JSON.stringify(r.inputs);
@@ -90,9 +86,8 @@ describe("changing the shard list", function () {
     });
 
     it("runs a shard on a tag of its own: its web, prosody, jicofo and bridges, nothing else", async () => {
-        const canary = await runProgram(withShards([{ name: "shard-0" }, { name: "shard-1", imageTag: "stable-11146-2" }]));
-        const other = await runProgram(withShards([{ name: "shard-0" }, { name: "shard-1", imageTag: "stable-12000" }]));
-        assert.ifError(other.error);
+        const canary = await runProgramOk(withShards([{ name: "shard-0" }, { name: "shard-1", imageTag: "stable-11146-2" }]));
+        const other = await runProgramOk(withShards([{ name: "shard-0" }, { name: "shard-1", imageTag: "stable-12000" }]));
         sameShard(canary, other, "shard-0");
         for (const [kind, name] of [["Deployment", "shard-1-web"], ["Deployment", "shard-1-prosody"], ["Deployment", "shard-1-jicofo"], ["StatefulSet", "shard-1-jvb"]]) {
             const images = named(other, kind, name).spec.template.spec.containers.map((c: Obj) => c.image);
@@ -106,13 +101,12 @@ describe("changing the shard list", function () {
     });
 
     it("keeps Jibri on the stack's tag while a shard runs its own", async () => {
-        const run = await runProgram(
+        const run = await runProgramOk(
             withConfig(production(), {
                 "jitsi:shards": [{ name: "shard-0" }, { name: "shard-1", imageTag: "stable-12000" }],
                 "jitsi:jibri": { enabled: true, replicas: { min: 1, max: 2 } },
             }),
         );
-        assert.ifError(run.error);
         assert.match(named(run, "StatefulSet", "jibri").spec.template.spec.containers[0].image, /:stable-11146-2$/);
     });
 });
@@ -122,53 +116,52 @@ describe("the preview tells the truth about restarts", function () {
     let deployed: Record<string, unknown>;
 
     before(async () => {
-        const last = await runProgram(production());
-        assert.ifError(last.error);
+        const last = await runProgramOk(production());
         deployed = last.outputs;
     });
 
     const restarts = (run: Run) => run.warnings.filter((w) => /restarts its prosody and jicofo|restarts its prosody|this update restarts/.test(w));
 
     it("says nothing when the update leaves prosody and jicofo as they are", async () => {
-        const run = await runProgram(withShards([{ name: "shard-0" }, { name: "shard-1", drain: true }]), "test", { previousOutputs: deployed });
+        const run = await runProgramOk(withShards([{ name: "shard-0" }, { name: "shard-1", drain: true }]), "test", { previousOutputs: deployed });
         assert.deepStrictEqual(restarts(run), []);
     });
 
     it("names each live shard whose prosody and jicofo a change restarts, before anything is applied", async () => {
-        const run = await runProgram(withConfig(production(), { "jitsi:meetings": { lobby: false } }), "test", { previousOutputs: deployed });
+        const run = await runProgramOk(withConfig(production(), { "jitsi:meetings": { lobby: false } }), "test", { previousOutputs: deployed });
         assert.deepStrictEqual(restarts(run).map((w) => w.split(" ")[0]).sort(), ["shard-0", "shard-1"]);
         assert.match(restarts(run)[0], /is live, and this update restarts its prosody and jicofo: every meeting on shard-\d ends\. To keep them, drain/);
     });
 
     it("names only the shard that changes tag, and calls a drained one drained", async () => {
-        const upgrade = await runProgram(withShards([{ name: "shard-0", imageTag: "stable-12000" }, { name: "shard-1" }]), "test", { previousOutputs: deployed });
+        const upgrade = await runProgramOk(withShards([{ name: "shard-0", imageTag: "stable-12000" }, { name: "shard-1" }]), "test", { previousOutputs: deployed });
         assert.deepStrictEqual(restarts(upgrade).map((w) => w.split(" ")[0]), ["shard-0"]);
         assert.match(restarts(upgrade)[0], /is live/);
-        const drainedFirst = await runProgram(withShards([{ name: "shard-0", imageTag: "stable-12000", drain: true }, { name: "shard-1" }]), "test", { previousOutputs: deployed });
+        const drainedFirst = await runProgramOk(withShards([{ name: "shard-0", imageTag: "stable-12000", drain: true }, { name: "shard-1" }]), "test", { previousOutputs: deployed });
         assert.deepStrictEqual(restarts(drainedFirst), ["shard-0 is drained; this update restarts its prosody and jicofo, which ends the meetings still on it."]);
     });
 
     it("says nothing on a first deployment, for a new shard, or when switched off", async () => {
-        const first = await runProgram(withConfig(production(), { "jitsi:meetings": { lobby: false } }), "test", { previousOutputs: {} });
+        const first = await runProgramOk(withConfig(production(), { "jitsi:meetings": { lobby: false } }), "test", { previousOutputs: {} });
         assert.deepStrictEqual(restarts(first), []);
-        const grown = await runProgram(withShards([...productionShards, { name: "shard-2" }]), "test", { previousOutputs: deployed });
+        const grown = await runProgramOk(withShards([...productionShards, { name: "shard-2" }]), "test", { previousOutputs: deployed });
         assert.deepStrictEqual(restarts(grown), []);
-        const off = await runProgram(withConfig(production(), { "jitsi:meetings": { lobby: false }, "jitsi:warnOnSignallingRestart": false }), "test", { previousOutputs: deployed });
+        const off = await runProgramOk(withConfig(production(), { "jitsi:meetings": { lobby: false }, "jitsi:warnOnSignallingRestart": false }), "test", { previousOutputs: deployed });
         assert.deepStrictEqual(restarts(off), []);
         assert.ok(!off.resources.some((r) => r.type === "pulumi:pulumi:StackReference"));
     });
 
     it("reads the stack's own last outputs: a StackReference to organization/jitsi/<stack>", async () => {
-        const run = await runProgram(production(), "production");
+        const run = await runProgramOk(production(), "production");
         const ref = run.resources.find((r) => r.type === "pulumi:pulumi:StackReference")!;
         assert.strictEqual(ref.inputs.name, "organization/jitsi/production");
     });
 
     it("says which restarts a web-only change does not cause", async () => {
         // web's settings restart web (a rolling update) but never prosody or jicofo.
-        const run = await runProgram(withConfig(production(), { "jitsi:web": { channelLastN: 5 } }), "test", { previousOutputs: deployed });
+        const run = await runProgramOk(withConfig(production(), { "jitsi:web": { channelLastN: 5 } }), "test", { previousOutputs: deployed });
         assert.deepStrictEqual(restarts(run), []);
-        assert.notDeepStrictEqual(named(run, "Deployment", "shard-0-web"), objects(await runProgram(production())).find((o) => o.metadata?.name === "shard-0-web"));
+        assert.notDeepStrictEqual(named(run, "Deployment", "shard-0-web"), objects(await runProgramOk(production())).find((o) => o.metadata?.name === "shard-0-web"));
     });
 });
 
@@ -181,7 +174,7 @@ describe("settings that end meetings, as the docs list them", function () {
     let base: Run;
 
     before(async () => {
-        base = await runProgram(production());
+        base = await runProgramOk(production());
     });
 
     const signalling = (run: Run) => Object.fromEntries(Object.entries(run.outputs.shards).map(([n, s]: [string, any]) => [n, s.signalling]));
@@ -202,8 +195,7 @@ describe("settings that end meetings, as the docs list them", function () {
     ];
     for (const [key, change] of restarting) {
         it(`${key}: restarts prosody or jicofo, and the configuration table says it ends meetings`, async () => {
-            const run = await runProgram(withConfig(production(), change, Object.keys(change).filter((k) => k.endsWith("Secret"))));
-            assert.ifError(run.error);
+            const run = await runProgramOk(withConfig(production(), change, Object.keys(change).filter((k) => k.endsWith("Secret"))));
             for (const [shard, hash] of Object.entries(signalling(run))) assert.notStrictEqual(hash, signalling(base)[shard], `${shard} keeps its signalling pods`);
             assert.ok(endsMeetings(row(key)), `docs/configuration.md does not say that ${key} ends meetings: ${row(key) || "(no row)"}`);
         });
@@ -218,8 +210,7 @@ describe("settings that end meetings, as the docs list them", function () {
     ];
     for (const [key, change] of harmless) {
         it(`${key}: leaves prosody and jicofo running, and the configuration table does not say otherwise`, async () => {
-            const run = await runProgram(withConfig(production(), change));
-            assert.ifError(run.error);
+            const run = await runProgramOk(withConfig(production(), change));
             assert.deepStrictEqual(signalling(run), signalling(base));
             assert.ok(row(key) !== "" && !endsMeetings(row(key)), `${key}: ${row(key) || "(no row)"}`);
         });

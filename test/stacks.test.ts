@@ -4,7 +4,7 @@
  * are what is checked.
  */
 import * as assert from "assert";
-import { Recorded, readStackFile, Run, runProgram, stackFile, withConfig } from "./harness";
+import { Recorded, readStackFile, Run, runProgram, runProgramOk, stackFile, withConfig } from "./harness";
 import { matches, named, objects, Obj, podTemplates } from "./objects";
 import { ACCESS_VARIANTS, ALL_RECEIVERS, RECEIVER_SECRETS } from "./variants";
 
@@ -34,8 +34,7 @@ for (const stack of ["development", "production"]) {
         let run: Run;
 
         before(async () => {
-            run = await runProgram(readStackFile(stack), stack);
-            if (run.error) throw run.error;
+            run = await runProgramOk(readStackFile(stack), stack);
         });
 
         it("installs cert-manager, ingress-nginx, metrics-server, ECK logging and the kube-prometheus stack, and not the dashboard", () => {
@@ -266,14 +265,13 @@ describe("ops and monitoring switched per stack", function () {
     const production = readStackFile("production");
 
     it("creates none of them when every part is off, and scales JVBs on CPU", async () => {
-        const run = await runProgram(
+        const run = await runProgramOk(
             withConfig(production, {
                 "jitsi:ops": { certManager: { enabled: false }, ingressNginx: { enabled: false }, metricsServer: { enabled: false }, logging: { enabled: false } },
                 "jitsi:monitoring": { enabled: false },
                 "jitsi:turn": { enabled: false },
             }),
         );
-        assert.ifError(run.error);
         assert.deepStrictEqual(charts(run), {});
         assert.strictEqual(run.resources.filter((r) => r.type === CERT_MANAGER).length, 0);
         assert.deepStrictEqual(customResources(run), []);
@@ -286,17 +284,15 @@ describe("ops and monitoring switched per stack", function () {
     it("leaves the resource metrics API alone when metrics-server is off, since managed clusters bring their own", async () => {
         // prometheus-adapter 5.3.0 creates the APIService v1beta1.metrics.k8s.io whenever rules.resource is set
         // (templates/resource-metrics-apiservice.yaml); GKE and AKS own that APIService already.
-        const run = await runProgram(withConfig(production, { "jitsi:ops": { metricsServer: { enabled: false } } }));
-        assert.ifError(run.error);
+        const run = await runProgramOk(withConfig(production, { "jitsi:ops": { metricsServer: { enabled: false } } }));
         assert.strictEqual(charts(run)["metrics-server"], undefined);
         assert.strictEqual(charts(run)["prometheus-adapter"].values.rules.resource, undefined);
     });
 
     it("lets prometheus-adapter serve resource metrics when asked to, with node metrics labelled by node", async () => {
-        const run = await runProgram(
+        const run = await runProgramOk(
             withConfig(production, { "jitsi:ops": { metricsServer: { enabled: false } }, "jitsi:monitoring": { ...stackFile("production")["jitsi:monitoring"], serveResourceMetrics: true } }),
         );
-        assert.ifError(run.error);
         const resource = charts(run)["prometheus-adapter"].values.rules.resource;
         assert.ok(resource.cpu.containerQuery && resource.memory.containerQuery);
         assert.deepStrictEqual(resource.cpu.resources.overrides.node, { resource: "node" });
@@ -312,8 +308,7 @@ describe("ops and monitoring switched per stack", function () {
     });
 
     it("gives the dashboard's login user read-only access, never cluster-admin", async () => {
-        const run = await runProgram(withConfig(production, { "jitsi:ops": { dashboard: { enabled: true } } }));
-        assert.ifError(run.error);
+        const run = await runProgramOk(withConfig(production, { "jitsi:ops": { dashboard: { enabled: true } } }));
         assert.strictEqual(charts(run)["kubernetes-dashboard"].namespace, "kubernetes-dashboard");
         const binding = named(run, "ClusterRoleBinding", "dashboard-viewer");
         assert.deepStrictEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" });
@@ -326,10 +321,9 @@ describe("ops and monitoring switched per stack", function () {
         ["TURN is external", { external: { host: "turn.provider.example", tlsPort: 443 } }],
     ] as const) {
         it(`neither scrapes nor alerts on a coturn the stack does not run (${why}), so no alert fires for ever`, async () => {
-            const run = await runProgram(
+            const run = await runProgramOk(
                 withConfig(production, { "jitsi:turn": turn, "jitsi:turnSharedSecret": "configured-turn-secret" }, ["jitsi:turnSharedSecret"]),
             );
-            assert.ifError(run.error);
             assert.strictEqual(objects(run, "Deployment").filter((d) => d.metadata.name === "turn").length, 0);
             assert.ok(!objects(run, "PodMonitor").some((m) => m.metadata.name === "jitsi-turn"));
             const rules = named(run, "PrometheusRule", "jitsi").spec.groups[0].rules;
@@ -339,8 +333,7 @@ describe("ops and monitoring switched per stack", function () {
 
     it("alerts on `absent(...)` only of containers the stack runs, with every optional part on or off", async () => {
         for (const config of [production, ACCESS_VARIANTS["all extras"](), withConfig(production, { "jitsi:turn": { enabled: false } })]) {
-            const run = await runProgram(config);
-            assert.ifError(run.error);
+            const run = await runProgramOk(config);
             const running = new Set(podTemplates(run).flatMap((t) => t.spec.containers.map((c: Obj) => c.name)));
             for (const rule of named(run, "PrometheusRule", "jitsi").spec.groups[0].rules) {
                 for (const [, container] of rule.expr.matchAll(/absent\([^)]*container="([^"]+)"/g)) {
@@ -362,10 +355,9 @@ describe("alerts reach people, and the charts' settings take effect", function (
     const production = readStackFile("production");
 
     it("sends alerts by e-mail, webhook and chat through an AlertmanagerConfig whose credentials stay in a Secret", async () => {
-        const run = await runProgram(
+        const run = await runProgramOk(
             withConfig(production, { "jitsi:monitoring": { alerts: { receivers: ALL_RECEIVERS } }, ...RECEIVER_SECRETS }, Object.keys(RECEIVER_SECRETS)),
         );
-        assert.ifError(run.error);
         const values = charts(run)["kube-prometheus-stack"].values;
         const config = named(run, "AlertmanagerConfig", values.alertmanager.alertmanagerSpec.alertmanagerConfiguration.name);
         assert.strictEqual(config.metadata.namespace, "monitoring", "the global AlertmanagerConfig lives in Alertmanager's namespace");

@@ -15,7 +15,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { FILE_CAPABILITIES } from "../lib/fileCapabilities";
-import { readStackFile, runProgram } from "./harness";
+import { readStackFile, runProgramOk } from "./harness";
 import { named, Obj } from "./objects";
 import { asContainer, cannotRunAsPod, withFileCapabilities } from "./podProcess";
 
@@ -103,8 +103,7 @@ describe("TURN on a real coturn", function () {
             console.log(`      ${notAsPod}: skipping the live TURN tests, which run coturn as its pod does`);
             this.skip();
         }
-        const run = await runProgram(readStackFile("production"));
-        if (run.error) throw run.error;
+        const run = await runProgramOk(readStackFile("production"));
         const cm = named(run, "ConfigMap", "turn-config");
         rendered = cm.data["turnserver.conf"];
         forwarder = cm.data["haproxy.cfg"];

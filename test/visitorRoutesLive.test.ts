@@ -12,7 +12,7 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { runProgram } from "./harness";
+import { runProgramOk } from "./harness";
 import { get } from "./loopback";
 import { named, Obj } from "./objects";
 import { startWebNginx } from "./webNginx";
@@ -48,8 +48,7 @@ describe("visitors' route on a real nginx", function () {
             console.log("      nginx not installed (apt-get install nginx): skipping the live visitors' route tests");
             this.skip();
         }
-        const run = await runProgram(visitorsVariant());
-        if (run.error) throw run.error;
+        const run = await runProgramOk(visitorsVariant());
         let conf: string = named(run, "ConfigMap", "shard-0-web-config").data["visitors.conf"];
         const web: Obj = named(run, "Deployment", "shard-0-web").spec.template.spec.containers[0];
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "visitors-"));

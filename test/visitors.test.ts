@@ -4,7 +4,7 @@
  * it exists.
  */
 import * as assert from "assert";
-import { readStackFile, Run, runProgram } from "./harness";
+import { readStackFile, Run, runProgramOk } from "./harness";
 import { containers, env, envValue, named, objects, Obj } from "./objects";
 import { visitorsVariant, VISITORS } from "./variants";
 
@@ -15,13 +15,12 @@ describe("visitors", function () {
     let run: Run;
 
     before(async () => {
-        run = await runProgram(visitorsVariant());
-        assert.ifError(run.error);
+        run = await runProgramOk(visitorsVariant());
     });
 
     it("is off in both stack files: no visitor node, and no visitor setting on any container", async () => {
         for (const stack of ["development", "production"]) {
-            const plain = await runProgram(readStackFile(stack));
+            const plain = await runProgramOk(readStackFile(stack));
             assert.deepStrictEqual(objects(plain).filter((o) => o.metadata?.labels?.["app.kubernetes.io/component"] === "visitors"), []);
             const names = containers(plain).flatMap(({ container }) => (container.env ?? []).map((e: Obj) => e.name));
             assert.deepStrictEqual(names.filter((n: string) => /VISITOR|PROSODY_MODE/.test(n)), []);
