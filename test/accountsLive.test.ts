@@ -13,8 +13,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { USER_SYNC_SCRIPT } from "../lib";
+import { commandPath } from "./loopback";
 
-const installed = spawnSync("sh", ["-c", "command -v prosody && command -v prosodyctl"]).status === 0;
+const installed = ["prosody", "prosodyctl"].every((c) => commandPath(c) !== undefined);
 const asRoot = process.getuid?.() === 0;
 /** Prosody refuses to run as root; CI runs as root, so it runs as Debian's prosody user there. */
 const as = (cmd: string[]) => (asRoot ? ["runuser", "-u", "prosody", "--", ...cmd] : cmd);

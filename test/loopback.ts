@@ -1,5 +1,29 @@
-/** What the live tests share to talk to daemons on loopback. */
+/** What the live tests share to run daemons on loopback: finding them, a port for them, talking to them. */
+import { spawnSync } from "child_process";
 import * as http from "http";
+import * as net from "net";
+
+/** Where `name` is installed, or undefined: a live test then skips, naming the Debian package. */
+export function commandPath(name: string): string | undefined {
+    const found = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
+    return found.status === 0 ? found.stdout.trim() || undefined : undefined;
+}
+
+/**
+ * A free port below the kernel's ephemeral range (32768 and up on Linux), so that no outgoing
+ * connection takes it while a daemon restarts on it.
+ */
+export async function freePort(): Promise<number> {
+    for (;;) {
+        const port = 20000 + Math.floor(Math.random() * 12000);
+        const free = await new Promise<boolean>((resolve) => {
+            const srv = net.createServer();
+            srv.once("error", () => resolve(false));
+            srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+        });
+        if (free) return port;
+    }
+}
 
 /** One GET to 127.0.0.1 without keep-alive, so that every request makes a fresh connection through the daemon. */
 export function get(port: number, urlPath: string): Promise<{ status: number; body: string }> {

@@ -5,16 +5,17 @@
  * CI has. Where a test binary must carry the image's file capabilities, `withFileCapabilities` copies it
  * and gives the copy the same `setcap` as the image's Dockerfile.
  */
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { commandPath } from "./loopback";
 import { Obj } from "./objects";
 
 /** Why a test cannot run a process as a pod would here, or undefined when it can. */
 export function cannotRunAsPod(): string | undefined {
     if (process.getuid?.() !== 0) return "not root (setpriv and setcap need root)";
     for (const tool of ["setpriv", "setcap"]) {
-        if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} not installed (apt-get install util-linux libcap2-bin)`;
+        if (commandPath(tool) === undefined) return `${tool} not installed (apt-get install util-linux libcap2-bin)`;
     }
     return undefined;
 }

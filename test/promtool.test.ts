@@ -13,10 +13,11 @@ import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
 import { runProgramOk, withConfig } from "./harness";
+import { commandPath } from "./loopback";
 import { named, Obj } from "./objects";
 import { ACCESS_VARIANTS } from "./variants";
 
-const installed = spawnSync("sh", ["-c", "command -v promtool"]).status === 0;
+const installed = commandPath("promtool") !== undefined;
 
 function promtool(...args: string[]): { status: number | null; output: string } {
     const r = spawnSync("promtool", args, { encoding: "utf8", timeout: 60_000 });

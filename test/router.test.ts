@@ -15,33 +15,10 @@ import * as os from "os";
 import * as path from "path";
 import { detectionBoundMs, haproxyConfig, PEERS_SECTION, ROUTER_ENTRYPOINT, RouterBackend } from "../lib/haproxy";
 import { readStackFile, runProgram } from "./harness";
-import { get, waitFor } from "./loopback";
+import { commandPath, freePort, get, waitFor } from "./loopback";
 import { named } from "./objects";
 import { asContainer, cannotRunAsPod } from "./podProcess";
 
-function haproxyBinary(): string | undefined {
-    try {
-        return execFileSync("sh", ["-c", "command -v haproxy"], { encoding: "utf8" }).trim();
-    } catch {
-        return undefined;
-    }
-}
-
-/**
- * A free port below the kernel's ephemeral range (32768 and up on Linux), so that no outgoing
- * connection takes it while a router restarts on it.
- */
-async function freePort(): Promise<number> {
-    for (;;) {
-        const port = 20000 + Math.floor(Math.random() * 12000);
-        const free = await new Promise<boolean>((resolve) => {
-            const srv = net.createServer();
-            srv.once("error", () => resolve(false));
-            srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-        });
-        if (free) return port;
-    }
-}
 
 interface StandInShard {
     name: string;
@@ -97,7 +74,7 @@ describe("room router on a real HAProxy", function () {
     const running: ChildProcess[] = [];
 
     before(async function () {
-        const found = haproxyBinary();
+        const found = commandPath("haproxy");
         if (!found) {
             // CI installs it (.ci/run) and must never skip; a fresh developer machine may not have it yet.
             if (process.env.CI) throw new Error("haproxy is not installed; .ci/run installs it with apt-get");

@@ -13,25 +13,16 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { readStackFile, runProgramOk } from "./harness";
-import { get, waitFor } from "./loopback";
+import { commandPath, freePort, get, waitFor } from "./loopback";
 import { named, Obj } from "./objects";
 import { cannotRunAsPod } from "./podProcess";
 import { startWebNginx } from "./webNginx";
 
-const installed = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
-
-async function freePort(): Promise<number> {
-    const srv = net.createServer();
-    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-    const port = (srv.address() as net.AddressInfo).port;
-    await new Promise((r) => srv.close(r));
-    return port;
-}
 
 
 describe("a shard's health check on a real nginx and prosody", function () {
     this.timeout(60_000);
-    const missing = ["nginx", "prosody"].filter((c) => !installed(c));
+    const missing = ["nginx", "prosody"].filter((c) => !commandPath(c));
     const notAsPod = cannotRunAsPod();
     let dir: string;
     let nginx: ChildProcess | undefined;

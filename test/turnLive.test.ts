@@ -10,22 +10,15 @@
  * program's own denied ranges are what refuse it.
  */
 import * as assert from "assert";
-import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { FILE_CAPABILITIES } from "../lib/fileCapabilities";
 import { readStackFile, runProgramOk } from "./harness";
+import { commandPath } from "./loopback";
 import { named, Obj } from "./objects";
 import { asContainer, cannotRunAsPod, withFileCapabilities } from "./podProcess";
-
-function binary(name: string): string | undefined {
-    try {
-        return execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim() || undefined;
-    } catch {
-        return undefined;
-    }
-}
 
 const SECRET = "loopback-test-secret";
 
@@ -53,7 +46,7 @@ function forLoopback(rendered: string, port: number, dir: string, keepDenied: bo
 /** The image's turnserver: Debian's binary with the file capabilities coturn's Dockerfile gives it. */
 function imageTurnserver(dir: string): string {
     const row = FILE_CAPABILITIES.find((f) => f.binary === "/usr/bin/turnserver")!;
-    return withFileCapabilities(binary("turnserver")!, row.capabilities, dir);
+    return withFileCapabilities(commandPath("turnserver")!, row.capabilities, dir);
 }
 
 async function startTurnserver(turnserver: string, coturn: Obj, conf: string): Promise<{ proc: ChildProcess; log: () => string }> {
@@ -83,7 +76,7 @@ function relayThrough(turnPort: number, peerPort: number): { status: number | nu
 
 describe("TURN on a real coturn", function () {
     this.timeout(60_000);
-    const missing = ["turnserver", "turnutils_peer", "turnutils_uclient", "haproxy"].filter((b) => !binary(b));
+    const missing = ["turnserver", "turnutils_peer", "turnutils_uclient", "haproxy"].filter((b) => !commandPath(b));
     const notAsPod = cannotRunAsPod();
     let rendered: string;
     let coturn: Obj;

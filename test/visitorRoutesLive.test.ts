@@ -6,14 +6,14 @@
  * Needs nginx (.ci/run installs it).
  */
 import * as assert from "assert";
-import { ChildProcess, spawnSync } from "child_process";
+import { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { runProgramOk } from "./harness";
-import { get } from "./loopback";
+import { commandPath, freePort, get } from "./loopback";
 import { named, Obj } from "./objects";
 import { startWebNginx } from "./webNginx";
 import { visitorsVariant, VISITORS } from "./variants";
@@ -37,7 +37,7 @@ function getWithHeaders(port: number, urlPath: string, headers: Record<string, s
 
 describe("visitors' route on a real nginx", function () {
     this.timeout(60_000);
-    const installed = spawnSync("sh", ["-c", "command -v nginx"]).status === 0;
+    const installed = commandPath("nginx") !== undefined;
     let dir: string;
     let nginx: ChildProcess | undefined;
     let port: number;
@@ -63,10 +63,7 @@ describe("visitors' route on a real nginx", function () {
         standIns.push(main.server);
         fs.mkdirSync(path.join(dir, "nginx-custom"));
         fs.writeFileSync(path.join(dir, "nginx-custom", "visitors.conf"), conf);
-        const probe = net.createServer();
-        await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
-        port = (probe.address() as net.AddressInfo).port;
-        await new Promise((r) => probe.close(r));
+        port = await freePort();
         // As meet.conf: the custom files first, then its own exact BOSH and WebSocket locations.
         nginx = await startWebNginx(dir, web, port, path.join(dir, "nginx-custom"), [
             `location = /http-bind { proxy_pass http://127.0.0.1:${main.port}; }`,
