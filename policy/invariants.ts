@@ -298,12 +298,12 @@ export const prosodyIsolated: Invariant = {
             for (const p of applying) {
                 for (const rule of p.spec.ingress ?? []) {
                     const from: K8sObject[] = rule.from ?? [];
+                    const onlyPort = (n: number) => (rule.ports ?? []).length > 0 && rule.ports.every((port: K8sObject) => port.port === n);
                     if (from.length === 0) out.push(violation(this.name, p, "an ingress rule admits every source"));
                     for (const peer of from) {
                         if (peer.podSelector && !peer.namespaceSelector) {
                             const sel = peer.podSelector.matchLabels ?? {};
                             const ownShard = sel["app.kubernetes.io/instance"] === shard && ["jicofo", "jvb", "web"].includes(sel["app.kubernetes.io/component"]);
-                            const onlyPort = (n: number) => (rule.ports ?? []).length > 0 && rule.ports.every((port: K8sObject) => port.port === n);
                             const jibriClients = sel["app.kubernetes.io/component"] === "jibri" && onlyPort(5222);
                             // The shard's own visitor nodes federate with it, on s2s only.
                             const ownVisitorNodes = sel["app.kubernetes.io/component"] === "visitors" && sel["app.kubernetes.io/instance"] === shard && onlyPort(5269);
@@ -311,8 +311,7 @@ export const prosodyIsolated: Invariant = {
                                 out.push(violation(this.name, p, `admits pods ${JSON.stringify(sel)}, not only shard ${shard}'s jicofo, jvb and web (and Jibris on 5222, its visitor nodes on 5269)`));
                             }
                         } else if (peer.namespaceSelector && !peer.podSelector) {
-                            const httpOnly = (rule.ports ?? []).length > 0 && rule.ports.every((port: K8sObject) => port.port === 5280);
-                            if (!httpOnly) out.push(violation(this.name, p, "admits a whole namespace on more than the HTTP port"));
+                            if (!onlyPort(5280)) out.push(violation(this.name, p, "admits a whole namespace on more than the HTTP port"));
                         } else {
                             out.push(violation(this.name, p, `admits ${JSON.stringify(peer)}`));
                         }
