@@ -25,10 +25,17 @@ export async function freePort(): Promise<number> {
     }
 }
 
+/** An HTTP stand-in for a daemon the test does not run, on a loopback port of the kernel's choosing. */
+export async function standIn(handler: http.RequestListener): Promise<{ server: http.Server; port: number }> {
+    const server = http.createServer(handler);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    return { server, port: (server.address() as net.AddressInfo).port };
+}
+
 /** One GET to 127.0.0.1 without keep-alive, so that every request makes a fresh connection through the daemon. */
-export function get(port: number, urlPath: string): Promise<{ status: number; body: string }> {
+export function get(port: number, urlPath: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
-        http.get({ host: "127.0.0.1", port, path: urlPath, agent: false }, (res) => {
+        http.get({ host: "127.0.0.1", port, path: urlPath, agent: false, headers }, (res) => {
             let body = "";
             res.on("data", (c) => (body += c));
             res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));

@@ -15,10 +15,9 @@ import * as os from "os";
 import * as path from "path";
 import { detectionBoundMs, haproxyConfig, PEERS_SECTION, ROUTER_ENTRYPOINT, RouterBackend } from "../lib/haproxy";
 import { readStackFile, runProgram } from "./harness";
-import { commandPath, freePort, get, waitFor } from "./loopback";
+import { commandPath, freePort, get, standIn, waitFor } from "./loopback";
 import { named } from "./objects";
 import { asContainer, cannotRunAsPod } from "./podProcess";
-
 
 interface StandInShard {
     name: string;
@@ -31,7 +30,7 @@ interface StandInShard {
 /** A stand-in for a shard's web Service: answers /about/health as configured, and anything else with the shard's name. */
 async function shardServer(name: string): Promise<StandInShard> {
     const shard = { name, health: 200 } as StandInShard;
-    shard.server = http.createServer((req, res) => {
+    const { server, port } = await standIn((req, res) => {
         if (req.url === "/about/health") {
             res.statusCode = shard.health;
             res.end(shard.health === 200 ? "OK" : "No operational bridges available");
@@ -39,9 +38,7 @@ async function shardServer(name: string): Promise<StandInShard> {
         }
         res.end(name);
     });
-    await new Promise<void>((r) => shard.server.listen(0, "127.0.0.1", r));
-    shard.port = (shard.server.address() as net.AddressInfo).port;
-    return shard;
+    return Object.assign(shard, { server, port });
 }
 
 

@@ -13,7 +13,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { readStackFile, runProgramOk } from "./harness";
-import { commandPath, freePort, get, waitFor } from "./loopback";
+import { commandPath, freePort, get, standIn, waitFor } from "./loopback";
 import { named, Obj } from "./objects";
 import { cannotRunAsPod } from "./podProcess";
 import { startWebNginx } from "./webNginx";
@@ -54,12 +54,12 @@ describe("a shard's health check on a real nginx and prosody", function () {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "shard-health-"));
         fs.chmodSync(dir, 0o755);
         [port, prosodyPort] = [await freePort(), await freePort()];
-        jicofo = http.createServer((req, res) => {
+        const standInJicofo = await standIn((req, res) => {
             res.statusCode = req.url === "/about/health" ? jicofoHealth : 404;
             res.end(jicofoHealth === 200 ? "OK" : "No operational bridges available");
         });
-        await new Promise<void>((r) => jicofo.listen(0, "127.0.0.1", r));
-        const jicofoPort = (jicofo.address() as net.AddressInfo).port;
+        jicofo = standInJicofo.server;
+        const jicofoPort = standInJicofo.port;
 
         // The rendered file, with the cluster's Service names replaced by the loopback stand-ins.
         const custom = path.join(dir, "nginx-custom");

@@ -9,30 +9,17 @@ import * as assert from "assert";
 import { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { runProgramOk } from "./harness";
-import { commandPath, freePort, get } from "./loopback";
+import { commandPath, freePort, get, standIn } from "./loopback";
 import { named, Obj } from "./objects";
 import { startWebNginx } from "./webNginx";
 import { visitorsVariant, VISITORS } from "./variants";
 
 /** A stand-in for a prosody's HTTP port: answers with its name, the path and the Upgrade header it got. */
-async function prosodyStandIn(name: string): Promise<{ server: http.Server; port: number }> {
-    const server = http.createServer((req, res) => res.end(`${name} ${req.url} ${req.headers.upgrade ?? "-"}`));
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    return { server, port: (server.address() as net.AddressInfo).port };
-}
-
-function getWithHeaders(port: number, urlPath: string, headers: Record<string, string>): Promise<string> {
-    return new Promise((resolve, reject) => {
-        http.get({ host: "127.0.0.1", port, path: urlPath, agent: false, headers }, (res) => {
-            let body = "";
-            res.on("data", (c) => (body += c));
-            res.on("end", () => resolve(body));
-        }).on("error", reject);
-    });
+function prosodyStandIn(name: string): Promise<{ server: http.Server; port: number }> {
+    return standIn((req, res) => res.end(`${name} ${req.url} ${req.headers.upgrade ?? "-"}`));
 }
 
 describe("visitors' route on a real nginx", function () {
@@ -85,7 +72,7 @@ describe("visitors' route on a real nginx", function () {
     });
 
     it("upgrades a visitor's WebSocket to its node", async () => {
-        const body = await getWithHeaders(port, "/xmpp-websocket?room=assembly&vnode=v1", { Connection: "Upgrade", Upgrade: "websocket" });
+        const { body } = await get(port, "/xmpp-websocket?room=assembly&vnode=v1", { Connection: "Upgrade", Upgrade: "websocket" });
         assert.strictEqual(body, "node-1 /xmpp-websocket?room=assembly&vnode=v1 websocket");
     });
 
