@@ -4,6 +4,7 @@
  *   Ingress -> RoomRouter (HAProxy, sticky per room) -> Shard web -> prosody / jicofo -> JvbPool
  *                                                        web -> Etherpad, Whiteboard (stack-wide)
  *   JibriPool (stack-wide) -> every shard's prosody, and the site like any participant
+ *   JigasiPool (stack-wide: SIP gateway, transcriber) -> every shard's prosody; each call via the router
  *
  * The configuration is validated in full before the first resource is declared, so a mistake in a
  * stack file stops `pulumi preview` with a message instead of reaching the cluster. `deploy` reads as
@@ -11,7 +12,7 @@
  */
 import { loadConfig } from "./config/load";
 import { StackConfig } from "./config/schema";
-import { collaborationServices, loadTest, recording } from "./stack/extras";
+import { captions, collaborationServices, loadTest, phones, recording } from "./stack/extras";
 import { roomRouter, shards, turnServer } from "./stack/media";
 import { monitoringStack, opsStack } from "./stack/operations";
 import { shardStates, stackOutputs } from "./stack/outputs";
@@ -33,6 +34,8 @@ function deploy(config: StackConfig) {
     warnOnUnverifiedTags(jitsiShards);
     roomRouter(site, jitsiShards, ops);
     recording(site, secrets);
+    phones(site, secrets);
+    captions(site, secrets);
     const monitoring = monitoringStack(site, ops, { turn: turn !== undefined });
     const test = loadTest(config, site.publicUrl);
     const states = shardStates(site, jitsiShards);

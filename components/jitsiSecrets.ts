@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { NAMESPACE } from "../config/load";
+import { PROVIDED_SECRET_KEYS } from "../config/schema";
 import { AUTH_SECRET_NAME, INTERNAL_USERS_SECRET, JitsiSecretKey, OWNER_LABELS, SECRET_ENV } from "../lib";
 
 export interface JitsiSecretsArgs {
@@ -33,9 +34,11 @@ export class JitsiSecrets extends pulumi.ComponentResource {
         const values: Partial<Record<JitsiSecretKey, pulumi.Output<string>>> = {};
         const stringData: Record<string, pulumi.Output<string>> = {};
         for (const key of args.keys) {
-            const value =
-                config.getSecret(key) ??
-                pulumi.secret(new random.RandomPassword(`${name}-${key}`, { length: 32, special: false }, { parent: this }).result);
+            // The schema has already refused a stack without them; requireSecret is the last word, not the check.
+            const value = PROVIDED_SECRET_KEYS.includes(key)
+                ? config.requireSecret(key)
+                : (config.getSecret(key) ??
+                  pulumi.secret(new random.RandomPassword(`${name}-${key}`, { length: 32, special: false }, { parent: this }).result));
             values[key] = value;
             stringData[SECRET_ENV[key]] = value;
         }

@@ -35,6 +35,8 @@ import {
     writableDirs,
     xmppEnv,
     zoneAffinity,
+    gatewayPools,
+    GatewaySettings,
 } from "../lib";
 
 export interface JvbPoolArgs {
@@ -52,6 +54,8 @@ export interface JvbPoolArgs {
     monitoringNamespace?: string;
     /** ServiceAccount that may read Node objects; required when bridges advertise their node's ExternalIP. */
     nodeReaderServiceAccount?: pulumi.Input<string>;
+    /** The stack's Jigasi pools, whose calls send and receive media like participants, from inside the cluster. */
+    gateways?: GatewaySettings;
 }
 
 /** Name of pod `ordinal` of a shard's JVB StatefulSet, and of the NodePort Service that exposes it. */
@@ -228,8 +232,9 @@ export class JvbPool extends pulumi.ComponentResource {
                     { from: ANYWHERE, ports: media },
                     // Relay between the shard's bridges: the initiator's ICE runs on an ephemeral port (lib/relay.ts).
                     ...(jvb.relay.enabled ? [{ from: [fromPods(selector)], ports: [...media, udp(EPHEMERAL_PORTS.first, EPHEMERAL_PORTS.last)] }] : []),
-                    // coturn relaying a client: inside the cluster its packets may arrive from its pod address.
-                    { from: [fromPods(selectorLabels("turn"))], ports: media },
+                    // coturn relaying a client, and Jigasi's calls (ICE picks the bridge's private candidate):
+                    // inside the cluster their packets may arrive from their pod addresses.
+                    { from: [fromPods(selectorLabels("turn")), ...gatewayPools(args.gateways).map((pool) => fromPods(selectorLabels(pool)))], ports: media },
                     ...scrapedBy(args.monitoringNamespace, tcp(JVB_HTTP_PORT)),
                 ]),
             },

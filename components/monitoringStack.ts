@@ -342,6 +342,9 @@ export interface OptionalMonitors {
     visitors: boolean;
     jibri: boolean;
     whiteboard: boolean;
+    /** The SIP gateway pool: its calls on the dashboard, and an alert when it is not registered. */
+    jigasi: boolean;
+    transcription: boolean;
 }
 
 /** What Prometheus scrapes in the Jitsi namespace, by the named container port that serves /metrics. */
@@ -354,6 +357,8 @@ export function podMonitors(optional: OptionalMonitors): { component: Component;
         ...(optional.turn ? [{ component: "turn" as const, port: "metrics" }] : []),
         ...(optional.jibri ? [{ component: "jibri" as const, port: "http" }] : []),
         ...(optional.whiteboard ? [{ component: "whiteboard" as const, port: "metrics" }] : []),
+        ...(optional.jigasi ? [{ component: "jigasi" as const, port: "http" }] : []),
+        ...(optional.transcription ? [{ component: "transcriber" as const, port: "http" }] : []),
     ];
 }
 
@@ -414,6 +419,22 @@ export function alertRules(namespace: string, alerts: StackConfig["monitoring"][
                       annotations: {
                           summary: "The TURN server is down",
                           description: "Participants whose network blocks UDP cannot send media until coturn is back (kubectl -n jitsi describe deployment turn).",
+                      },
+                  },
+              ]
+            : []),
+        ...(optional.jigasi
+            ? [
+                  {
+                      alert: "JitsiJigasiUnregistered",
+                      // The gateway's readiness is the image's health check, which answers 503 while its SIP
+                      // account is not registered (SipGateway.isReady); kube-state-metrics reports it.
+                      expr: `kube_pod_container_status_ready{${ns}, container="jigasi"} == 0`,
+                      for: "5m",
+                      labels: { severity: "critical" },
+                      annotations: {
+                          summary: "SIP gateway {{ $labels.pod }} is not registered with the provider",
+                          description: "Nobody can dial in through it, nor dial out: check jitsi:jigasi.sip and jitsi:jigasiSipPassword, and the provider (kubectl -n jitsi logs {{ $labels.pod }}).",
                       },
                   },
               ]

@@ -19,6 +19,7 @@ import {
     RouterBackend,
     selectorLabels,
     spreadPods,
+    Component,
 } from "../lib";
 
 /** uid of the `haproxy` user in the official image; set explicitly so `runAsNonRoot` can be verified. */
@@ -43,8 +44,10 @@ export interface RoomRouterArgs {
     backendsReady?: pulumi.Resource[];
     /** The ingress controller (whose webhook admits Ingresses) and the cert-manager issuers, when this stack runs them. */
     ingressReady?: pulumi.Resource[];
-    /** Namespace of the ingress controller, the only client of the router's HTTP port. */
+    /** Namespace of the ingress controller, the router's HTTP client from outside. */
     ingressNamespace: string;
+    /** Pods of the jitsi namespace that join meetings through the router, as a browser does: the Jigasi pools. */
+    internalClients?: Component[];
     /** Prometheus's namespace, which may read the stats port; unset when monitoring is off. */
     monitoringNamespace?: string;
 }
@@ -171,13 +174,13 @@ export class RoomRouter extends pulumi.ComponentResource {
         );
         this.serviceName = service.metadata.name;
 
-        // HTTP only from the ingress controller, the peers port only from the other replica, stats for Prometheus.
+        // HTTP only from the ingress controller and the Jigasis' calls, the peers port only from the other replica, stats for Prometheus.
         new k8s.networking.v1.NetworkPolicy(
             name,
             {
                 metadata: { name: ROUTER_NAME, namespace, labels: podLabels },
                 spec: ingressPolicy(selector, [
-                    { from: [fromNamespace(args.ingressNamespace)], ports: [tcp(ROUTER_PORTS.http)] },
+                    { from: [fromNamespace(args.ingressNamespace), ...(args.internalClients ?? []).map((c) => fromPods(selectorLabels(c)))], ports: [tcp(ROUTER_PORTS.http)] },
                     { from: [fromPods(selector)], ports: [tcp(ROUTER_PORTS.peers)] },
                     ...scrapedBy(args.monitoringNamespace, tcp(ROUTER_PORTS.stats)),
                 ]),

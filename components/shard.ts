@@ -7,7 +7,12 @@ import {
     CollaborationServices,
     configChecksum,
     fromPods,
+    gatewayPools,
+    GatewaySettings,
     httpProbe,
+    jicofoGatewayEnv,
+    prosodyGatewayEnv,
+    webGatewayEnv,
     ingressPolicy,
     INTERNAL_USERS_SECRET,
     JICOFO_REST_PORT,
@@ -42,7 +47,7 @@ import {
     TurnEndpoint,
     USER_SYNC_ENV,
     USER_SYNC_LIVENESS,
-    USER_SYNC_SCRIPT,
+    userSyncScript,
     USERS_DIR,
     WEB_CUSTOM_CONFIG_PATH,
     WEB_HTTP_PORT,
@@ -103,6 +108,8 @@ export interface ShardArgs {
     accounts?: { storage: string; storageClass?: string };
     /** Large events: visitor nodes of this shard, which its prosody, jicofo and web know, and no other shard's. */
     visitors: VisitorSettings;
+    /** Phones and captions: the stack's Jigasi pools, which this prosody admits and jicofo and web offer. */
+    gateways: GatewaySettings;
 }
 
 /**
@@ -137,7 +144,7 @@ export class Shard extends pulumi.ComponentResource {
         // What every prosody of the shard reads, its visitor nodes' included.
         const xmpp = xmppEnv("prosody", shared);
         const turnEnv = args.turn ? [...prosodyTurnEnv(args.turn), ...secretEnv("TURN_CREDENTIALS")] : [];
-        const accessEnv = prosodyAccessEnv(args.access);
+        const accessEnv = [...prosodyAccessEnv(args.access), ...prosodyGatewayEnv(args.gateways)];
         const prosodyEnv = [
             ...xmpp,
             ...secretEnv("JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD"),
@@ -188,6 +195,7 @@ export class Shard extends pulumi.ComponentResource {
                 { name: "JICOFO_ENABLE_HEALTH_CHECKS", value: "true" },
                 ...jicofoRelayEnv(args.jvb.relay, shard.name, args.resources.jvb.limits.cpu, args.visitors.enabled),
                 ...jicofoAccessEnv(args.access),
+                ...jicofoGatewayEnv(args.gateways),
                 ...jicofoVisitorEnv(args.visitors, shard.name),
             ],
             ports: [{ name: "http", containerPort: JICOFO_REST_PORT }],
@@ -222,6 +230,7 @@ export class Shard extends pulumi.ComponentResource {
                 { name: "ENABLE_HTTP_REDIRECT", value: "0" },
                 ...webEnv(args.web),
                 ...webAccessEnv(args.access, args.collaboration),
+                ...webGatewayEnv(args.gateways),
             ],
             ports: [{ name: "http", containerPort: WEB_HTTP_PORT }],
             ...probes(httpProbe("/", WEB_HTTP_PORT)),
@@ -245,7 +254,11 @@ export class Shard extends pulumi.ComponentResource {
             { name: "http", port: 80, targetPort: WEB_HTTP_PORT },
         ]);
 
-        this.networkPolicy("prosody", prosodyNetworkPolicy(shard.name, args.monitoringNamespace, args.access.recording, visitors !== undefined));
+        this.networkPolicy("prosody", prosodyNetworkPolicy(shard.name, args.monitoringNamespace, {
+            recording: args.access.recording,
+            visitors: visitors !== undefined,
+            gateways: args.gateways,
+        }));
         // Web serves the router.
         this.networkPolicy("web", ingressPolicy(selectorLabels("web", shard.name), [
             { from: [fromPods(selectorLabels("router"))], ports: [tcp(WEB_HTTP_PORT)] },
@@ -266,6 +279,7 @@ export class Shard extends pulumi.ComponentResource {
             resources: args.resources.jvb,
             monitoringNamespace: args.monitoringNamespace,
             nodeReaderServiceAccount: args.nodeReaderServiceAccount,
+            gateways: args.gateways,
         }, { parent: this });
 
         this.signallingHash = pulumi.output(this.templates).apply((t) => sha256(JSON.stringify(t)));
@@ -348,7 +362,7 @@ export class Shard extends pulumi.ComponentResource {
                 {
                     name: "accounts",
                     image: jitsiImage("prosody", this.imageTag),
-                    command: ["/bin/bash", "-c", USER_SYNC_SCRIPT],
+                    command: ["/bin/bash", "-c", userSyncScript(gatewayPools(args.gateways).length > 0)],
                     // What the script reads: the domains, and the service accounts' passwords it keeps current.
                     env: prosodyEnv.filter((e) => USER_SYNC_ENV.includes(e.name as string)),
                     resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
@@ -414,19 +428,28 @@ export function prosodyMetricsEnv(monitored: boolean): k8s.types.input.core.v1.E
         : [];
 }
 
+/** Who besides its own shard connects to a shard's prosody: the stack's Jibris and Jigasis, the shard's visitor nodes. */
+export interface ProsodyClients {
+    recording?: boolean;
+    visitors?: boolean;
+    gateways?: GatewaySettings;
+}
+
 /**
  * Prosody holds every conference of its shard: only that shard's jicofo, JVBs and web may connect, the
- * stack's Jibris as XMPP clients, and Prometheus may read /metrics on the HTTP port. Everything else,
- * other shards included, is denied.
+ * stack's Jibris and Jigasis as XMPP clients, and Prometheus may read /metrics on the HTTP port.
+ * Everything else, other shards included, is denied.
  */
-export function prosodyNetworkPolicy(shard: string, monitoringNamespace?: string, recording = false, visitors = false): k8s.types.input.networking.v1.NetworkPolicySpec {
+export function prosodyNetworkPolicy(shard: string, monitoringNamespace?: string, clients: ProsodyClients = {}): k8s.types.input.networking.v1.NetworkPolicySpec {
+    const { recording = false, visitors = false, gateways } = clients;
+    // Stack-wide pools that log in to every shard's prosody (client connections only).
+    const pools = [...(recording ? ["jibri" as const] : []), ...gatewayPools(gateways)];
     return ingressPolicy(selectorLabels("prosody", shard), [
         {
             from: (["jicofo", "jvb", "web"] as const).map((component) => fromPods(selectorLabels(component, shard))),
             ports: Object.values(PROSODY_PORTS).map((port) => tcp(port)),
         },
-        // The stack's Jibris log in to every shard's prosody (client connections only).
-        ...(recording ? [{ from: [fromPods(selectorLabels("jibri"))], ports: [tcp(PROSODY_PORTS.c2s)] }] : []),
+        ...(pools.length > 0 ? [{ from: pools.map((pool) => fromPods(selectorLabels(pool))), ports: [tcp(PROSODY_PORTS.c2s)] }] : []),
         // The shard's own visitor nodes federate on s2s only.
         ...(visitors ? [{ from: [fromPods(selectorLabels("visitors", shard))], ports: [tcp(PROSODY_S2S_PORT)] }] : []),
         ...scrapedBy(monitoringNamespace, tcp(PROSODY_PORTS.http)),

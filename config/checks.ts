@@ -7,6 +7,7 @@ import { jvbPortRange, lastJvbPort } from "../lib/ports";
 import { isCpuQuantity } from "../lib/quantity";
 import { bridgeCapacity } from "../lib/relay";
 import type { ParsedSettings } from "./schema";
+import { VOSK_IMAGES } from "./defaults";
 import { highestIndex, normalizeShards, ShardSpec } from "./shards";
 
 export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): void {
@@ -72,6 +73,7 @@ export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): 
                 "(VisitorSelectionStrategy, VisitorTopologyStrategy) and connects them by relay",
         });
     }
+    checkGateways(cfg, ctx);
     const shards = normalizeShards(cfg.shards);
     // The last port the highest-numbered shard's bridges may listen on.
     const lastPort = lastJvbPort(cfg.jvb, highestIndex(shards));
@@ -198,4 +200,55 @@ function repeats(shards: ShardSpec[], key: (s: ShardSpec) => string | number): [
         else found.push([i, earlier]);
     });
     return found;
+}
+
+/** Phones and captions: what each needs that its own settings cannot say. */
+function checkGateways(cfg: ParsedSettings, ctx: z.RefinementCtx): void {
+    const { jigasi, transcription } = cfg;
+    if (jigasi.enabled && jigasi.sip.uri === undefined) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["jigasi", "sip", "uri"],
+            input: undefined,
+            message: "is required with jigasi.enabled: the SIP account Jigasi registers with your provider, as user@host",
+        });
+    }
+    const dialIn = jigasi.dialIn;
+    if ((dialIn.numbersUrl === undefined) !== (dialIn.confCodeUrl === undefined)) {
+        const missing = dialIn.numbersUrl === undefined ? "numbersUrl" : "confCodeUrl";
+        ctx.addIssue({
+            code: "custom",
+            path: ["jigasi", "dialIn", missing],
+            input: undefined,
+            message: "is required with the other jigasi.dialIn URL: the invite dialog shows dial-in only with both the numbers and the meeting's PIN",
+        });
+    }
+    if (!jigasi.enabled && dialIn.numbersUrl !== undefined) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["jigasi", "dialIn", "numbersUrl"],
+            input: dialIn.numbersUrl,
+            message: "needs jigasi.enabled: without the SIP gateway, nobody answers the numbers the invite dialog would show",
+        });
+    }
+    if (!transcription.enabled || transcription.url !== undefined) return;
+    if (transcription.backend === "whisper") {
+        ctx.addIssue({
+            code: "custom",
+            path: ["transcription", "url"],
+            input: undefined,
+            message:
+                "is required with backend whisper: the stack does not run Whisper (jitsi's skynet), which needs a GPU node to keep up " +
+                "with speech in real time; run skynet where a GPU is and give its WebSocket URL, or use backend vosk",
+        });
+    } else if (!(transcription.language in VOSK_IMAGES) && transcription.vosk.image === undefined) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["transcription", "language"],
+            input: transcription.language,
+            message:
+                `has no Vosk image of alphacep's for the stack to run: one of ${Object.keys(VOSK_IMAGES).join(", ")}, ` +
+                "or set transcription.vosk.image to a Vosk server with your model, or transcription.url to your own server",
+        });
+    }
 }

@@ -80,6 +80,12 @@ export const coreSettings = {
             jibri: resources({ cpu: "2", memory: "3Gi" }, { cpu: "4", memory: "4Gi" }),
             // A visitor node's prosody: many clients, each receiving the meeting's signalling.
             visitors: resources({ cpu: "200m", memory: "256Mi" }, { cpu: "1", memory: "512Mi" }),
+            // Java mixing audio: each call decodes and encodes Opus and the provider's codec.
+            jigasi: resources({ cpu: "500m", memory: "768Mi" }, { cpu: "2", memory: "1536Mi" }),
+            // Java as a hidden participant, streaming each speaker's audio to the speech-to-text server.
+            transcriber: resources({ cpu: "500m", memory: "768Mi" }, { cpu: "2", memory: "1536Mi" }),
+            // Kaldi with a large model in memory (vosk-model-en-us-0.22 needs about 6 GB); one thread per CPU decodes.
+            vosk: resources({ cpu: "2", memory: "6Gi" }, { cpu: "4", memory: "8Gi" }),
         })
         .prefault({}),
     /** The cluster's NodePort range (kube-apiserver --service-node-port-range). */

@@ -39,8 +39,20 @@ export const SECRET_KEYS = [
     // Jibri's accounts on every shard's prosody: generated.
     "jibriXmppPassword",
     "jibriRecorderPassword",
+    // Jigasi's account on every shard's prosody (the SIP gateway and the transcriber share it): generated.
+    "jigasiXmppPassword",
+    // The transcriber's hidden-domain login on every shard's prosody: generated.
+    "jigasiTranscriberPassword",
+    // The SIP account's password at the provider: never generated, required with jigasi.enabled.
+    "jigasiSipPassword",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
+
+/**
+ * Secret settings that belong to something outside the stack: read, never generated. (turnSharedSecret is
+ * generated for the stack's own coturn and read for an external one.)
+ */
+export const PROVIDED_SECRET_KEYS: readonly SecretKey[] = ["alertEmailPassword", "alertWebhookUrl", "alertChatWebhookUrl", "jwtAppSecret", "jigasiSipPassword"];
 
 export const AUTH_TYPES = ["anonymous", "internal", "jwt"] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
@@ -49,3 +61,25 @@ export const ADVERTISE_MODES = ["nodeExternalIP", "nodeIP", "publicIps"] as cons
 export type AdvertiseMode = (typeof ADVERTISE_MODES)[number];
 /** Relay ports one coturn LoadBalancer Service carries at most (cloud load balancers cap listeners, AWS NLB at 50). */
 export const MAX_TURN_RELAY_PORTS = 45;
+
+export const SIP_TRANSPORTS = ["UDP", "TCP", "TLS"] as const;
+export const TRANSCRIPTION_BACKENDS = ["vosk", "whisper"] as const;
+
+/**
+ * The Vosk server the stack deploys for each caption language: alphacep's own images, one per language
+ * with its model inside (vosk-server docker/Dockerfile.kaldi-<lang>, model version as that file pins it).
+ * alphacep publishes them under `latest` only (docker/build.sh pushes no other tag), so there is no tag
+ * to pin: `transcription.vosk.image` takes the same image by digest, and the preview says so until it does.
+ */
+export const VOSK_IMAGES = {
+    "en-US": { image: "alphacep/kaldi-en:latest", version: "vosk-model-en-us-0.22" },
+    "en-IN": { image: "alphacep/kaldi-en-in:latest", version: "vosk-model-en-in-0.5" },
+    "de-DE": { image: "alphacep/kaldi-de:latest", version: "vosk-model-de-0.21" },
+    "fr-FR": { image: "alphacep/kaldi-fr:latest", version: "vosk-model-fr-0.22" },
+    "es-ES": { image: "alphacep/kaldi-es:latest", version: "vosk-model-es-0.42" },
+    "ru-RU": { image: "alphacep/kaldi-ru:latest", version: "vosk-model-ru-0.42" },
+    "zh-CN": { image: "alphacep/kaldi-cn:latest", version: "vosk-model-cn-0.22" },
+    "ja-JP": { image: "alphacep/kaldi-ja:latest", version: "vosk-model-ja-0.22" },
+    "hi-IN": { image: "alphacep/kaldi-hi:latest", version: "vosk-model-hi-0.22" },
+} as const;
+export type VoskLanguage = keyof typeof VOSK_IMAGES;

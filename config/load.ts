@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { placeholderProblems } from "./placeholders";
-import { configSchema, normalizeShards, SECRET_KEYS, SecretKey, StackConfig } from "./schema";
+import { configSchema, normalizeShards, SECRET_KEYS, SecretKey, StackConfig, VOSK_IMAGES, VoskLanguage } from "./schema";
 
 export const NAMESPACE = "jitsi";
 /** The project's former name: `pulumi config set` without a namespace wrote there, and nothing read it. */
@@ -60,15 +60,33 @@ export function loadConfig(): StackConfig {
         problems.push(...userPasswordProblems(result.config.auth.users, all[`${NAMESPACE}:internalUserPasswords`]));
         if (result.config.auth.type === "jwt") problems.push(...jwtSecretProblems(all[`${NAMESPACE}:jwtAppSecret`]));
         const placeholders = placeholderProblems(raw, keyPath);
+        const unpinned = unpinnedVoskProblems(result.config);
         // A preview (and a pull-request check) may run on the committed example files; a deployment may not.
         if (pulumi.runtime.isDryRun()) {
             if (placeholders.length > 0) pulumi.log.warn(`pulumi up will refuse these placeholder settings:\n${placeholders.map((p) => `  - ${p}`).join("\n")}`);
+            for (const problem of unpinned) pulumi.log.warn(`pulumi up will refuse this: ${problem}`);
         } else {
-            problems.push(...placeholders);
+            problems.push(...placeholders, ...unpinned);
         }
     }
     if (problems.length > 0 || !result.config) throw new ConfigError(problems);
     return result.config;
+}
+
+/**
+ * alphacep publishes its Vosk images as latest only: the stack may preview with one, but deploys only an
+ * image pinned by digest, so that every node runs the same model.
+ */
+function unpinnedVoskProblems(config: StackConfig): string[] {
+    const t = config.transcription;
+    if (!t.enabled || t.url !== undefined || t.backend !== "vosk" || t.vosk.image !== undefined) return [];
+    const image = VOSK_IMAGES[t.language as VoskLanguage]?.image;
+    if (image === undefined) return [];
+    const repository = image.replace(/:latest$/, "");
+    return [
+        `${NAMESPACE}:transcription.vosk.image = (missing): alphacep publishes ${repository} as latest only, so nodes could run different models; ` +
+            `pin it by digest ('docker buildx imagetools inspect ${image}' shows it) with 'pulumi config set --path ${NAMESPACE}:transcription.vosk.image ${repository}@sha256:<digest>'`,
+    ];
 }
 
 /** Secret settings that cannot be generated, because they belong to something outside the stack. */
@@ -80,6 +98,7 @@ function missingSecrets(config: StackConfig, present: Set<string>): string[] {
         [config.monitoring.enabled && receivers.webhook !== undefined, "alertWebhookUrl", "is required with monitoring.alerts.receivers.webhook: the URL alerts are posted to"],
         [config.monitoring.enabled && receivers.chat !== undefined, "alertChatWebhookUrl", "is required with monitoring.alerts.receivers.chat: the chat's incoming-webhook URL"],
         [config.auth.type === "jwt", "jwtAppSecret", 'is required while auth.type is "jwt": the key your token issuer signs with'],
+        [config.jigasi.enabled, "jigasiSipPassword", "is required with jigasi.enabled: the password of the SIP account jigasi.sip.uri at your provider"],
     ];
     return needed
         .filter(([wanted, key]) => wanted && !present.has(`${NAMESPACE}:${key}`))

@@ -2,7 +2,7 @@
  * The one description of every stack setting: its type, its default and what is allowed. Keys are read
  * from the `jitsi:` config namespace (`jitsi:hosts`, `jitsi:jvb`, ...); docs/configuration.md documents
  * each one. The settings are written by concern, one file each (core, media, access, extras,
- * operations); the rules that span them are in checks.ts; images and tags the defaults name, in
+ * gateways, operations); the rules that span them are in checks.ts; images and tags the defaults name, in
  * defaults.ts.
  */
 import { z } from "zod";
@@ -10,6 +10,7 @@ import { accessSettings } from "./access";
 import { checkAcrossSettings } from "./checks";
 import { coreSettings } from "./core";
 import { extrasSettings } from "./extras";
+import { gatewaySettings } from "./gateways";
 import { mediaSettings } from "./media";
 import { operationsSettings } from "./operations";
 import { ShardSpec } from "./shards";
@@ -18,7 +19,7 @@ export * from "./defaults";
 export { advertiseMode } from "./advertise";
 export { normalizeShards, ShardSpec } from "./shards";
 
-const settings = z.strictObject({ ...coreSettings, ...mediaSettings, ...accessSettings, ...extrasSettings, ...operationsSettings });
+const settings = z.strictObject({ ...coreSettings, ...mediaSettings, ...accessSettings, ...extrasSettings, ...gatewaySettings, ...operationsSettings });
 
 export const configSchema = settings.superRefine(checkAcrossSettings);
 
@@ -34,4 +35,6 @@ export type WebSettings = StackConfig["web"];
 export type AuthSettings = StackConfig["auth"];
 export type MeetingSettings = StackConfig["meetings"];
 export type JibriSettings = StackConfig["jibri"];
+export type JigasiSettings = StackConfig["jigasi"];
+export type TranscriptionSettings = StackConfig["transcription"];
 export type ResourceSettings = StackConfig["resources"]["web"];

@@ -2,6 +2,7 @@
  * The Jitsi Grafana dashboard, built here so that its queries use the same metric names and labels
  * as the rest of the program. The MonitoringStack provisions it through Grafana's dashboard sidecar.
  */
+import { CALLS_PER_JIGASI, JIGASI_CONFERENCES_METRIC } from "./jigasi";
 import { JVB_STRESS_METRIC } from "./metrics";
 
 /** Label the PodMonitors copy from the pods' `app.kubernetes.io/instance`. */
@@ -42,6 +43,8 @@ export function routerShardStateQuery(namespace: string): string {
 export interface OptionalPanels {
     turn: boolean;
     visitors: boolean;
+    jigasi: boolean;
+    transcription: boolean;
 }
 
 export function jitsiPanels(namespace: string, optional: OptionalPanels): Panel[] {
@@ -77,6 +80,9 @@ export function jitsiPanels(namespace: string, optional: OptionalPanels): Panel[
         { title: "Router: each shard's state (UP takes new rooms, DRAIN keeps its own, DOWN failed its check)", expr: routerShardStateQuery(namespace), legend: "{{server}} {{state}}" },
         ...(optional.visitors ? [{ title: "Visitors per shard (watching large events)", expr: `sum by (${SHARD_LABEL}) (${JICOFO_VISITORS_METRIC}{${ns}})`, legend: `{{${SHARD_LABEL}}}` }] : []),
         // coturn's gauge of current allocations (src/apps/relay/prom_server.c at 4.17.0): each holds a relay port.
+        // One conference per call, and per captioned meeting.
+        ...(optional.jigasi ? [{ title: `Phone calls per SIP gateway (about ${CALLS_PER_JIGASI} each at most)`, expr: `sum by (pod) (${JIGASI_CONFERENCES_METRIC}{${ns}, container="jigasi"})`, legend: "{{pod}}" }] : []),
+        ...(optional.transcription ? [{ title: "Captioned meetings per transcriber", expr: `sum by (pod) (${JIGASI_CONFERENCES_METRIC}{${ns}, container="transcriber"})`, legend: "{{pod}}" }] : []),
         ...(optional.turn ? [{ title: "TURN relays in use (at most one per turn.relayPorts port)", expr: `sum by (type) (turn_total_allocations{${ns}})`, legend: "{{type}}" }] : []),
     ];
 }

@@ -20,6 +20,7 @@ export * from "./checksum";
 export * from "./access";
 export * from "./collaboration";
 export * from "./jibri";
+export * from "./jigasi";
 export * from "./prosodyUsers";
 export * from "./claims";
 export * from "./fileCapabilities";

@@ -12,10 +12,12 @@ type Probe = k8s.types.input.core.v1.Probe;
 
 export const JITSI_REGISTRY = "ghcr.io/jitsi";
 
-export type JitsiComponent = "web" | "prosody" | "jicofo" | "jvb" | "jibri";
+export type JitsiImage = "web" | "prosody" | "jicofo" | "jvb" | "jibri" | "jigasi";
+/** What runs from a Jitsi image: each image's own component, and the transcriber (the jigasi image in transcriber mode). */
+export type JitsiComponent = JitsiImage | "transcriber";
 
-export function jitsiImage(component: JitsiComponent, tag: string): string {
-    return `${JITSI_REGISTRY}/${component}:${tag}`;
+export function jitsiImage(image: JitsiImage, tag: string): string {
+    return `${JITSI_REGISTRY}/${image}:${tag}`;
 }
 
 /** The Kubernetes Secret holding the generated XMPP credentials, and its keys. */
@@ -29,6 +31,12 @@ export const SECRET_ENV = {
     // Prosody registers both accounts (register-setup); every Jibri logs in with them.
     jibriXmppPassword: "JIBRI_XMPP_PASSWORD",
     jibriRecorderPassword: "JIBRI_RECORDER_PASSWORD",
+    // Prosody registers jigasi@auth (register-setup); the gateway and the transcriber watch the brewery with it.
+    jigasiXmppPassword: "JIGASI_XMPP_PASSWORD",
+    // Prosody registers transcriber@hidden (register-setup, with ENABLE_TRANSCRIPTIONS); the transcriber joins meetings with it.
+    jigasiTranscriberPassword: "JIGASI_TRANSCRIBER_PASSWORD",
+    // Only the SIP gateway reads it.
+    jigasiSipPassword: "JIGASI_SIP_PASSWORD",
 } as const;
 export type SecretEnvName = (typeof SECRET_ENV)[keyof typeof SECRET_ENV];
 /** The secret settings the Jitsi containers use (kept in the jitsi-auth Secret). */
@@ -62,7 +70,7 @@ export function webServiceName(shard: string): string {
 }
 
 export interface XmppEnvArgs {
-    /** The prosody the image connects to: its shard's, or for Jibri every shard's (`host:port,...`). */
+    /** The prosody the image connects to: its shard's, or for Jibri and Jigasi every shard's (`host:port,...`). */
     xmppServer: string;
     publicUrl: string;
     timezone: string;
@@ -92,6 +100,9 @@ const SHARED_SETTINGS_READ: Record<JitsiComponent, SharedSetting[]> = {
     jvb: ["XMPP_AUTH_DOMAIN", "XMPP_INTERNAL_MUC_DOMAIN", "XMPP_SERVER", "XMPP_PORT"],
     // Its XMPP_SERVER carries each prosody's port (defaults/xmpp.conf); PUBLIC_URL is the site Chrome opens.
     jibri: ["XMPP_DOMAIN", "XMPP_AUTH_DOMAIN", "XMPP_INTERNAL_MUC_DOMAIN", "XMPP_MUC_DOMAIN", "XMPP_HIDDEN_DOMAIN", "XMPP_SERVER", "PUBLIC_URL"],
+    // Its XMPP_SERVER, like Jibri's, lists every prosody with its port (defaults/xmpp-sip-communicator.properties).
+    jigasi: ["XMPP_DOMAIN", "XMPP_AUTH_DOMAIN", "XMPP_MUC_DOMAIN", "XMPP_INTERNAL_MUC_DOMAIN", "XMPP_GUEST_DOMAIN", "XMPP_SERVER", "PUBLIC_URL"],
+    transcriber: ["XMPP_AUTH_DOMAIN", "XMPP_MUC_DOMAIN", "XMPP_INTERNAL_MUC_DOMAIN", "XMPP_HIDDEN_DOMAIN", "XMPP_SERVER", "PUBLIC_URL"],
 };
 
 /** The shard's shared settings that this component's image reads, with the same values for all of them. */

@@ -32,6 +32,8 @@ export const USER_SYNC_ENV = [
     "JVB_AUTH_PASSWORD",
     "JIBRI_XMPP_PASSWORD",
     "JIBRI_RECORDER_PASSWORD",
+    "JIGASI_XMPP_PASSWORD",
+    "JIGASI_TRANSCRIBER_PASSWORD",
     "TZ",
 ];
 
@@ -40,7 +42,7 @@ export const USER_SYNC_ENV = [
  * and on a kept data directory "User exists" would leave a rotated password unset. It forgets only the
  * accounts it created itself (listed in a state file on the volume), never one made by hand.
  */
-export const USER_SYNC_SCRIPT = `set -u
+const SCRIPT = `set -u
 # The pod's paths; test/accountsLive.test.ts points them at a prosody of its own.
 CFG=\${PROSODY_CONFIG:-/run/prosody/config/prosody.cfg.lua}
 DATA=\${PROSODY_DATA:-${PROSODY_DATA_DIR}}
@@ -56,7 +58,7 @@ ensure "focus@$XMPP_AUTH_DOMAIN" "$JICOFO_AUTH_PASSWORD"
 ensure "$JVB_AUTH_USER@$XMPP_AUTH_DOMAIN" "$JVB_AUTH_PASSWORD"
 if [ -n "\${JIBRI_XMPP_PASSWORD:-}" ]; then ensure "jibri@$XMPP_AUTH_DOMAIN" "$JIBRI_XMPP_PASSWORD"; fi
 if [ -n "\${JIBRI_RECORDER_PASSWORD:-}" ]; then ensure "recorder@$XMPP_HIDDEN_DOMAIN" "$JIBRI_RECORDER_PASSWORD"; fi
-touch "$STATE"
+__GATEWAY_ACCOUNTS__touch "$STATE"
 applied=""
 while true; do
   touch "$HEARTBEAT"
@@ -80,3 +82,19 @@ while true; do
   sleep "$PERIOD"
 done
 `;
+
+/** Jigasi's accounts, which the script keeps only where the stack runs Jigasi. */
+const GATEWAY_ACCOUNTS = `if [ -n "\${JIGASI_XMPP_PASSWORD:-}" ]; then ensure "jigasi@$XMPP_AUTH_DOMAIN" "$JIGASI_XMPP_PASSWORD"; fi
+if [ -n "\${JIGASI_TRANSCRIBER_PASSWORD:-}" ]; then ensure "transcriber@$XMPP_HIDDEN_DOMAIN" "$JIGASI_TRANSCRIBER_PASSWORD"; fi
+`;
+
+/**
+ * The script as the sidecar runs it. The script is part of prosody's pod template, so a stack without
+ * Jigasi keeps the script it had before Jigasi existed: an upgrade of this program restarts no prosody.
+ */
+export function userSyncScript(gateways: boolean): string {
+    return SCRIPT.replace("__GATEWAY_ACCOUNTS__", gateways ? GATEWAY_ACCOUNTS : "");
+}
+
+/** The script with every account it can keep (what test/accountsLive.test.ts runs). */
+export const USER_SYNC_SCRIPT = userSyncScript(true);

@@ -282,7 +282,7 @@ export const fileCapabilitiesKept: Invariant = {
 export const prosodyIsolated: Invariant = {
     name: "prosody-isolated",
     description:
-        "A NetworkPolicy lets only the prosody's own shard's jicofo, JVBs and web connect, the stack's Jibris as XMPP clients (port 5222 only), the shard's own visitor nodes on s2s (5269 only), and Prometheus on the HTTP port only.",
+        "A NetworkPolicy lets only the prosody's own shard's jicofo, JVBs and web connect, the stack's Jibris and Jigasis (gateways, transcribers) as XMPP clients (port 5222 only), the shard's own visitor nodes on s2s (5269 only), and Prometheus on the HTTP port only.",
     check(objects) {
         const out: Violation[] = [];
         const policies = objects.filter((o) => o.kind === "NetworkPolicy");
@@ -304,11 +304,11 @@ export const prosodyIsolated: Invariant = {
                         if (peer.podSelector && !peer.namespaceSelector) {
                             const sel = peer.podSelector.matchLabels ?? {};
                             const ownShard = sel["app.kubernetes.io/instance"] === shard && ["jicofo", "jvb", "web"].includes(sel["app.kubernetes.io/component"]);
-                            const jibriClients = sel["app.kubernetes.io/component"] === "jibri" && onlyPort(5222);
+                            const jibriClients = ["jibri", "jigasi", "transcriber"].includes(sel["app.kubernetes.io/component"]) && sel["app.kubernetes.io/instance"] === undefined && onlyPort(5222);
                             // The shard's own visitor nodes federate with it, on s2s only.
                             const ownVisitorNodes = sel["app.kubernetes.io/component"] === "visitors" && sel["app.kubernetes.io/instance"] === shard && onlyPort(5269);
                             if (!ownShard && !jibriClients && !ownVisitorNodes) {
-                                out.push(violation(this.name, p, `admits pods ${JSON.stringify(sel)}, not only shard ${shard}'s jicofo, jvb and web (and Jibris on 5222, its visitor nodes on 5269)`));
+                                out.push(violation(this.name, p, `admits pods ${JSON.stringify(sel)}, not only shard ${shard}'s jicofo, jvb and web (and Jibris and Jigasis on 5222, its visitor nodes on 5269)`));
                             }
                         } else if (peer.namespaceSelector && !peer.podSelector) {
                             if (!onlyPort(5280)) out.push(violation(this.name, p, "admits a whole namespace on more than the HTTP port"));

@@ -1,11 +1,15 @@
-/** Parts a stack switches on: shared notes, the whiteboard, recording, and the load test. */
+/** Parts a stack switches on: shared notes, the whiteboard, recording, phones, captions, and the load test. */
 import * as k8s from "@pulumi/kubernetes";
 import { Etherpad } from "../components/etherpad";
 import { JibriPool } from "../components/jibriPool";
+import { JigasiPool } from "../components/jigasiPool";
+import { ROUTER_NAME } from "../components/roomRouter";
+import { VoskServer } from "../components/voskServer";
 import { JitsiSecrets } from "../components/jitsiSecrets";
 import { LoadTest } from "../components/loadTest";
 import { Whiteboard } from "../components/whiteboard";
-import { StackConfig } from "../config/schema";
+import { StackConfig, VOSK_IMAGES, VoskLanguage } from "../config/schema";
+import { JigasiEnvArgs, serviceUrl } from "../lib";
 import { Site } from "./site";
 
 /** Stack-wide services every shard's web proxies to; web's nginx resolves their Services at start, so it waits for them. */
@@ -35,6 +39,61 @@ export function recording(site: Site, secrets: JitsiSecrets): JibriPool | undefi
         untrustedCertificate: config.tls.issuer === "letsencrypt-staging",
         monitoringNamespace: site.monitoringNamespace,
     }, { dependsOn: [secrets] });
+}
+
+/** What a gateway of either mode shares: every shard's brewery, and the router its calls' connections go through. */
+function gatewayEnv(site: Site): Omit<JigasiEnvArgs, "mode" | "monitored"> {
+    const { config } = site;
+    return {
+        shards: config.shards.map((s) => s.name),
+        publicUrl: site.publicUrl,
+        timezone: config.timezone,
+        routerUrl: serviceUrl(ROUTER_NAME, site.namespaceName, config.clusterDomain, 80),
+        auth: { enabled: config.auth.type !== "anonymous", guests: config.auth.guests },
+    };
+}
+
+/** Phones: one SIP gateway pool that every shard's jicofo can send a call to. */
+export function phones(site: Site, secrets: JitsiSecrets): JigasiPool | undefined {
+    const { config } = site;
+    const { jigasi } = config;
+    if (!jigasi.enabled) return undefined;
+    return new JigasiPool("jigasi", {
+        namespace: site.ns,
+        env: { ...gatewayEnv(site), mode: "sip", sip: { ...jigasi.sip, uri: jigasi.sip.uri! } },
+        replicas: jigasi.replicas,
+        resources: config.resources.jigasi,
+        imageTag: config.imageTag,
+        drainGracePeriodSeconds: jigasi.drainGracePeriodSeconds,
+        monitoringNamespace: site.monitoringNamespace,
+    }, { dependsOn: [secrets] });
+}
+
+/** Captions: the transcriber pool, and the Vosk server it streams to unless the stack names its own. */
+export function captions(site: Site, secrets: JitsiSecrets): JigasiPool | undefined {
+    const { config } = site;
+    const t = config.transcription;
+    if (!t.enabled) return undefined;
+    const vosk = t.url === undefined ? voskServer(site) : undefined;
+    return new JigasiPool("transcriber", {
+        namespace: site.ns,
+        env: { ...gatewayEnv(site), mode: "transcriber", transcriber: { backend: t.backend, url: t.url ?? vosk!.url, save: t.saveTranscripts } },
+        replicas: t.replicas,
+        resources: config.resources.transcriber,
+        imageTag: config.imageTag,
+        // A transcriber serves one meeting; it stops when that meeting's captions do.
+        drainGracePeriodSeconds: config.jigasi.drainGracePeriodSeconds,
+        transcripts: t.saveTranscripts ? { storage: t.storage, storageClass: t.storageClass } : undefined,
+        monitoringNamespace: site.monitoringNamespace,
+    }, { dependsOn: [secrets] });
+}
+
+function voskServer(site: Site): VoskServer {
+    const { config } = site;
+    const t = config.transcription;
+    // Unpinned only in a preview: `pulumi up` refuses it (config/load.ts).
+    const image = t.vosk.image ?? VOSK_IMAGES[t.language as VoskLanguage].image;
+    return new VoskServer("vosk", { namespace: site.ns, namespaceName: site.namespaceName, image, resources: config.resources.vosk, clusterDomain: config.clusterDomain });
 }
 
 /** Selenium Grid and a jitsi-meet-torture Job against the stack's own URL, in a namespace of their own. */

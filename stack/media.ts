@@ -7,7 +7,7 @@ import { RoomRouter } from "../components/roomRouter";
 import { Shard } from "../components/shard";
 import { Turn } from "../components/turn";
 import { advertiseMode, StackConfig } from "../config/schema";
-import { TurnEndpoint, TURN_PORTS } from "../lib";
+import { gatewayPools, GatewaySettings, TurnEndpoint, TURN_PORTS } from "../lib";
 import { Site } from "./site";
 
 /** This stack's own coturn, unless TURN is off or external. */
@@ -43,6 +43,7 @@ export function shards(site: Site, secrets: JitsiSecrets, collaborationReady: k8
         ? new NodeAddressReader("jvb-node-reader", { namespace: site.ns, namespaceName })
         : undefined;
     const access = { auth: config.auth, meetings: config.meetings, recording: config.jibri.enabled };
+    const gateways = gatewaySettings(config);
     return config.shards.map(
         (shard) =>
             new Shard(
@@ -69,6 +70,7 @@ export function shards(site: Site, secrets: JitsiSecrets, collaborationReady: k8
                     collaborationReady,
                     accounts: config.auth.type === "internal" ? { storage: config.auth.storage, storageClass: config.auth.storageClass } : undefined,
                     visitors: config.visitors,
+                    gateways,
                 },
                 { dependsOn: [secrets] },
             ),
@@ -93,5 +95,16 @@ export function roomRouter(site: Site, shards: Shard[], ops: OpsStack): RoomRout
         ingressReady: ops.ingressReady,
         ingressNamespace: site.ingressNamespace,
         monitoringNamespace: site.monitoringNamespace,
+        internalClients: gatewayPools(gatewaySettings(config)),
     });
+}
+
+/** Which Jigasi pools the stack runs, as the shards, the router and the bridges need to know them. */
+export function gatewaySettings(config: StackConfig): GatewaySettings {
+    return {
+        sip: config.jigasi.enabled,
+        transcription: config.transcription.enabled,
+        language: config.transcription.language,
+        dialIn: config.jigasi.dialIn,
+    };
 }

@@ -19,7 +19,7 @@ export function monitoringStack(site: Site, ops: OpsStack, runs: { turn: boolean
         host: config.hosts[0],
         ingressNginxNamespace: config.ops.ingressNginx.enabled ? config.namespaces.ingressNginx : undefined,
         jitsiNamespace: site.namespace,
-        optional: { turn: runs.turn, jibri: config.jibri.enabled, whiteboard: config.whiteboard.enabled, visitors: config.visitors.enabled },
+        optional: { turn: runs.turn, jibri: config.jibri.enabled, whiteboard: config.whiteboard.enabled, visitors: config.visitors.enabled, jigasi: config.jigasi.enabled, transcription: config.transcription.enabled },
         dependsOn: ops.ingressReady,
     });
 }

@@ -56,5 +56,8 @@ function secretKeys(config: StackConfig): JitsiSecretKey[] {
         ...(config.turn.enabled ? (["turnSharedSecret"] as const) : []),
         ...(config.auth.type === "jwt" ? (["jwtAppSecret"] as const) : []),
         ...(config.jibri.enabled ? (["jibriXmppPassword", "jibriRecorderPassword"] as const) : []),
+        ...(config.jigasi.enabled || config.transcription.enabled ? (["jigasiXmppPassword"] as const) : []),
+        ...(config.jigasi.enabled ? (["jigasiSipPassword"] as const) : []),
+        ...(config.transcription.enabled ? (["jigasiTranscriberPassword"] as const) : []),
     ];
 }

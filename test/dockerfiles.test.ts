@@ -32,6 +32,15 @@ const DOCKERFILES: Record<string, DockerfileFacts> = {
     "ghcr.io/jitsi/jicofo:stable-11146-2": S6_JITSI("jicofo"),
     "ghcr.io/jitsi/jvb:stable-11146-2": S6_JITSI("jvb"),
     "ghcr.io/jitsi/jibri:stable-11146-2": S6_JITSI("jibri"),
+    // FROM base-java, `USER s6` at its end; VOLUME /config and /tmp/transcripts.
+    "ghcr.io/jitsi/jigasi:stable-11146-2": S6_JITSI("jigasi"),
+    // Published as latest only: a stack deploys it pinned by digest, which names a build of this Dockerfile.
+    "alphacep/kaldi-en": {
+        // FROM alphacep/kaldi-vosk-server (debian:11, no USER): root; the model is unzipped into /opt/vosk-model-en.
+        // The program runs it as nobody (65534): it reads the model and writes nothing.
+        source: "alphacep/vosk-server docker/Dockerfile.kaldi-en and Dockerfile.kaldi-vosk-server at c2e82f0 (published as latest only)",
+        fileCapabilities: {},
+    },
     "coturn/coturn:4.17.0-r0": {
         // `setcap CAP_NET_BIND_SERVICE=+ep /usr/bin/turnserver`, then `USER nobody:nogroup`.
         source: "coturn/coturn docker/coturn/debian/Dockerfile at docker/4.17.0-r0",
@@ -88,9 +97,12 @@ describe("upstream facts: users and file capabilities of every image", function 
         }
     });
 
+    /** An image pinned by digest alone is read as its repository's Dockerfile. */
+    const facts = (image: string): DockerfileFacts | undefined => DOCKERFILES[image] ?? (image.includes("@") ? DOCKERFILES[image.split("@")[0]] : undefined);
+
     it("has read the Dockerfile of every image any stack variant deploys", () => {
         assert.ok(deployed.size >= 10, `only ${deployed.size} images found`);
-        assert.deepStrictEqual([...deployed.keys()].filter((image) => !DOCKERFILES[image]), []);
+        assert.deepStrictEqual([...deployed.keys()].filter((image) => !facts(image)), []);
     });
 
     it("keeps, per repository, exactly the capabilities its binaries carry (lib/fileCapabilities.ts agrees with the Dockerfiles)", () => {
@@ -120,7 +132,7 @@ describe("upstream facts: users and file capabilities of every image", function 
     it("runs each container as the user its image was built for, where the image names one", () => {
         const wrong: string[] = [];
         for (const [image, uses] of deployed) {
-            const uid = DOCKERFILES[image]?.uid;
+            const uid = facts(image)?.uid;
             if (uid === undefined) continue;
             for (const { workload, container } of uses) {
                 const runAs = container.securityContext?.runAsUser;

@@ -149,7 +149,17 @@ describe("invariants", function () {
                         from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "jitsi-meet", "app.kubernetes.io/component": "jibri" } } }],
                         ports: [{ protocol: "TCP", port: 5222 }, { protocol: "TCP", port: 5347 }],
                     }),
-                expect: /admits pods .*jibri.*, not only shard shard-0's jicofo, jvb and web \(and Jibris on 5222, its visitor nodes on 5269\)/,
+                expect: /admits pods .*jibri.*, not only shard shard-0's jicofo, jvb and web \(and Jibris and Jigasis on 5222, its visitor nodes on 5269\)/,
+            },
+            {
+                invariant: "prosody-isolated",
+                // Jigasi's transcribers log in as clients too, never on the HTTP port around the router.
+                breakIt: (o) =>
+                    find(o, "NetworkPolicy", "shard-0-prosody").spec.ingress.push({
+                        from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "jitsi-meet", "app.kubernetes.io/component": "transcriber" } } }],
+                        ports: [{ protocol: "TCP", port: 5280 }],
+                    }),
+                expect: /admits pods .*transcriber.*, not only shard shard-0's jicofo, jvb and web/,
             },
             {
                 invariant: "prosody-isolated",

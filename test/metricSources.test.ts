@@ -7,7 +7,7 @@
 import * as assert from "assert";
 import { runProgramOk, withConfig } from "./harness";
 import { named, Obj } from "./objects";
-import { ACCESS_VARIANTS } from "./variants";
+import { ACCESS_VARIANTS, EVERY_GATEWAY } from "./variants";
 
 const JVB = "ghcr.io/jitsi/jvb:stable-11146-2: jitsi-videobridge jvb/src/main/kotlin/org/jitsi/videobridge/";
 const JVB_NS = " (namespace jitsi_jvb: metrics/VideobridgeMetricsContainer.kt)";
@@ -29,6 +29,9 @@ const METRIC_SOURCES: Record<string, string> = {
     jitsi_jicofo_participants_current: `${JICOFO} ("participants_current")`,
     jitsi_jicofo_visitors_current: `${JICOFO} ("visitors_current")`,
     jitsi_jibri_recording: "ghcr.io/jitsi/jibri:stable-11146-2: jibri src/main/kotlin/org/jitsi/jibri/metrics/JibriMetrics.kt (boolean \"recording\"; namespace jitsi_jibri: JibriMetricsContainer.kt)",
+    jitsi_jigasi_conferences:
+        "ghcr.io/jitsi/jigasi:stable-11146-2: jigasi src/main/java/org/jitsi/jigasi/stats/Statistics.java (long gauge CONFERENCES, \"conferences\" in jitsi-xmpp-extensions ColibriStatsExtension; namespace jitsi_jigasi: metrics/JigasiMetricsContainer.java)",
+    kube_pod_container_status_ready: `${KSM}pod.go`,
     turn_total_allocations: "coturn/coturn:4.17.0-r0 (coturn 4.17.0): src/apps/relay/prom_server.c (gauge with label type)",
     haproxy_server_status: "haproxy:3.2.25 (HAProxy 3.2): addons/promex/service-prometheus.c (state label DOWN, UP, MAINT, DRAIN, NOLB) and src/stats-proxy.c (\"status\")",
     kube_deployment_status_replicas_available: `${KSM}deployment.go`,
@@ -54,7 +57,7 @@ describe("upstream facts: the metrics every query reads", function () {
 
     before(async () => {
         // Every optional part on, so every conditional panel, alert and adapter rule is there.
-        const run = await runProgramOk(withConfig(ACCESS_VARIANTS["all extras"](), { "jitsi:visitors": { enabled: true } }));
+        const run = await runProgramOk(withConfig(ACCESS_VARIANTS["all extras"](), EVERY_GATEWAY, ["jitsi:jigasiSipPassword"]));
         const rules = named(run, "PrometheusRule", "jitsi").spec.groups[0].rules as Obj[];
         const panels = JSON.parse(named(run, "ConfigMap", "jitsi-dashboard").data["jitsi.json"]).panels as Obj[];
         const adapter = run.resources.find((r) => r.name === "prometheus-adapter")!.inputs.values.rules.custom as Obj[];
@@ -85,7 +88,7 @@ describe("upstream facts: the metrics every query reads", function () {
     });
 
     it("covers the bridges, jicofo, Jibri, coturn, the router's HAProxy and kube-state-metrics", () => {
-        for (const prefix of ["jitsi_jvb_", "jitsi_jicofo_", "jitsi_jibri_", "turn_", "haproxy_", "kube_"]) {
+        for (const prefix of ["jitsi_jvb_", "jitsi_jicofo_", "jitsi_jibri_", "jitsi_jigasi_", "turn_", "haproxy_", "kube_"]) {
             assert.ok([...queried.keys()].some((m) => m.startsWith(prefix)), prefix);
         }
     });

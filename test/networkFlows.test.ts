@@ -7,7 +7,7 @@ import * as assert from "assert";
 import { readStackFile, runProgramOk, withConfig } from "./harness";
 import { allowed, Endpoint, Pod, podOf } from "./flows";
 import { objects, Obj } from "./objects";
-import { ACCESS_VARIANTS, visitorsVariant } from "./variants";
+import { ACCESS_VARIANTS, GATEWAY_VARIANTS, visitorsVariant } from "./variants";
 
 interface Flow {
     what: string;
@@ -242,5 +242,60 @@ describe("what talks to what, with visitors", function () {
             { what: "web -> visitor node's s2s", from: p.web("shard-0"), to: p.visitor("shard-0", 0), port: 5269 },
         ];
         assert.deepStrictEqual(denied.filter((f) => allowed(objs, f.from, f.to, f.port, f.protocol)).map((f) => f.what), []);
+    });
+});
+
+describe("what talks to what, with phones and captions (Jigasi, transcriber, Vosk)", function () {
+    this.timeout(30_000);
+    let objs: Obj[];
+    let jvbPorts: Record<string, number[]>;
+    let p: ReturnType<typeof flows> & { jigasi: Pod; transcriber: Pod; vosk: Pod };
+
+    before(async () => {
+        const run = await runProgramOk(withConfig(GATEWAY_VARIANTS["SIP only"](), { "jitsi:transcription": { enabled: true } }));
+        objs = objects(run);
+        jvbPorts = run.outputs.jvbUdpPorts;
+        p = {
+            ...flows(objs),
+            jigasi: podOf(objs, "StatefulSet", "jigasi", { "statefulset.kubernetes.io/pod-name": "jigasi-0" }),
+            transcriber: podOf(objs, "StatefulSet", "transcriber", { "statefulset.kubernetes.io/pod-name": "transcriber-0" }),
+            vosk: podOf(objs, "Deployment", "vosk"),
+        };
+    });
+
+    it("admits every flow a call and a caption need", () => {
+        const media = jvbPorts["shard-1"][0];
+        const needed: Flow[] = [
+            { what: "Jigasi -> shard-0 prosody (control: the brewery)", from: p.jigasi, to: p.prosody("shard-0"), port: 5222 },
+            { what: "Jigasi -> shard-1 prosody (control: the brewery)", from: p.jigasi, to: p.prosody("shard-1"), port: 5222 },
+            { what: "transcriber -> shard-1 prosody (control: the brewery)", from: p.transcriber, to: p.prosody("shard-1"), port: 5222 },
+            { what: "Jigasi -> router (a call's conference, BOSH ?room=)", from: p.jigasi, to: p.router, port: 8080 },
+            { what: "transcriber -> router (a caption's conference, BOSH ?room=)", from: p.transcriber, to: p.router, port: 8080 },
+            { what: "Jigasi -> shard-1 bridge media (private candidate)", from: p.jigasi, to: p.jvb("shard-1", 0), port: media, protocol: "UDP" },
+            { what: "transcriber -> shard-1 bridge media (private candidate)", from: p.transcriber, to: p.jvb("shard-1", 0), port: media, protocol: "UDP" },
+            { what: "transcriber -> Vosk", from: p.transcriber, to: p.vosk, port: 2700 },
+            { what: "Prometheus -> Jigasi metrics", from: PROMETHEUS, to: p.jigasi, port: 8788 },
+            { what: "Prometheus -> transcriber metrics", from: PROMETHEUS, to: p.transcriber, port: 8788 },
+        ];
+        assert.deepStrictEqual(needed.filter((f) => !allowed(objs, f.from, f.to, f.port, f.protocol)).map((f) => f.what), []);
+    });
+
+    it("admits nothing else: no way into a gateway, Vosk for the transcribers alone, no component port", () => {
+        const closed: Flow[] = [
+            { what: "internet -> Jigasi's API", from: INTERNET, to: p.jigasi, port: 8788 },
+            { what: "internet -> Jigasi's RTP range", from: INTERNET, to: p.jigasi, port: 20000, protocol: "UDP" },
+            { what: "foreign pod in the jitsi namespace -> Jigasi's shutdown API", from: INTRUDER, to: p.jigasi, port: 8788 },
+            { what: "web -> transcriber", from: p.web("shard-0"), to: p.transcriber, port: 8788 },
+            { what: "Jigasi -> Vosk (only transcribers stream audio)", from: p.jigasi, to: p.vosk, port: 2700 },
+            { what: "web -> Vosk", from: p.web("shard-0"), to: p.vosk, port: 2700 },
+            { what: "internet -> Vosk", from: INTERNET, to: p.vosk, port: 2700 },
+            { what: "pod in another namespace -> Vosk", from: STRANGER, to: p.vosk, port: 2700 },
+            { what: "Jigasi -> prosody's component port", from: p.jigasi, to: p.prosody("shard-0"), port: 5347 },
+            { what: "Jigasi -> prosody's HTTP port, around the router", from: p.jigasi, to: p.prosody("shard-1"), port: 5280 },
+            { what: "transcriber -> web, around the router", from: p.transcriber, to: p.web("shard-0"), port: 8000 },
+            { what: "Jigasi -> jicofo", from: p.jigasi, to: p.jicofo("shard-0"), port: 8888 },
+            { what: "foreign pod in the jitsi namespace -> router", from: INTRUDER, to: p.router, port: 8080 },
+        ];
+        assert.deepStrictEqual(closed.filter((f) => allowed(objs, f.from, f.to, f.port, f.protocol)).map((f) => f.what), []);
     });
 });

@@ -15,7 +15,7 @@ import { stringify } from "yaml";
 import { runProgramOk, withConfig } from "./harness";
 import { commandPath } from "./loopback";
 import { named, Obj } from "./objects";
-import { ACCESS_VARIANTS } from "./variants";
+import { ACCESS_VARIANTS, EVERY_GATEWAY } from "./variants";
 
 const installed = commandPath("promtool") !== undefined;
 
@@ -78,8 +78,8 @@ describe("alerts and queries checked by promtool", function () {
             console.log("      promtool not installed (apt-get install prometheus): skipping the promtool checks");
             this.skip();
         }
-        // Every optional part on: Jibri's adapter rule, the whiteboard, the stack's own coturn.
-        run = await runProgramOk(withConfig(ACCESS_VARIANTS["all extras"](), { "jitsi:visitors": { enabled: true } }));
+        // Every optional part on: Jibri's adapter rule, the whiteboard, the stack's own coturn, the gateways.
+        run = await runProgramOk(withConfig(ACCESS_VARIANTS["all extras"](), EVERY_GATEWAY, ["jitsi:jigasiSipPassword"]));
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-"));
         const rule = named(run, "PrometheusRule", "jitsi");
         rules = rule.spec.groups[0].rules;
@@ -168,6 +168,19 @@ describe("alerts and queries checked by promtool", function () {
             quietUntil: "6m",
             firesAt: "8m",
             fires: [{ labels: { namespace: "jitsi", pod: "turn-abc", container: "coturn", job: "jitsi/jitsi-turn" }, value: 0 }],
+        },
+        {
+            alert: "JitsiJigasiUnregistered",
+            input: [
+                // Its provider refuses the account from minute 2 (the image's health check fails, so readiness does).
+                { series: series("kube_pod_container_status_ready", { namespace: "jitsi", pod: "jigasi-0", container: "jigasi" }), values: "1 1 0x15" },
+                { series: series("kube_pod_container_status_ready", { namespace: "jitsi", pod: "jigasi-1", container: "jigasi" }), values: "1x17" },
+                // A transcriber is never "unregistered": not this alert's business.
+                { series: series("kube_pod_container_status_ready", { namespace: "jitsi", pod: "transcriber-0", container: "transcriber" }), values: "0x17" },
+            ],
+            quietUntil: "6m",
+            firesAt: "8m",
+            fires: [{ labels: { namespace: "jitsi", pod: "jigasi-0", container: "jigasi" }, value: 0 }],
         },
         {
             alert: "JitsiIceFailuresRising",

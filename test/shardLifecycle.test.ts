@@ -192,10 +192,12 @@ describe("settings that end meetings, as the docs list them", function () {
         ["jibri.enabled", { "jitsi:jibri": { enabled: true } }],
         ["monitoring.enabled", { "jitsi:monitoring": { enabled: false } }],
         ["visitors.enabled", { "jitsi:visitors": { enabled: true } }],
+        ["jigasi.enabled", { "jitsi:jigasi": { enabled: true, sip: { uri: "4930123456@sip.provider.net" } }, "jitsi:jigasiSipPassword": "sip-password" }],
+        ["transcription.enabled", { "jitsi:transcription": { enabled: true } }],
     ];
     for (const [key, change] of restarting) {
         it(`${key}: restarts prosody or jicofo, and the configuration table says it ends meetings`, async () => {
-            const run = await runProgramOk(withConfig(production(), change, Object.keys(change).filter((k) => k.endsWith("Secret"))));
+            const run = await runProgramOk(withConfig(production(), change, Object.keys(change).filter((k) => /(Secret|Password)$/.test(k))));
             for (const [shard, hash] of Object.entries(signalling(run))) assert.notStrictEqual(hash, signalling(base)[shard], `${shard} keeps its signalling pods`);
             assert.ok(endsMeetings(row(key)), `docs/configuration.md does not say that ${key} ends meetings: ${row(key) || "(no row)"}`);
         });

@@ -8,7 +8,7 @@ import * as assert from "assert";
 import { DEFAULT_JITSI_TAG, VERIFIED_JITSI_TAGS } from "../config/schema";
 import { readStackFile, runProgram, runProgramOk, stackFile, withConfig } from "./harness";
 import { containersIn, Obj } from "./objects";
-import { ACCESS_VARIANTS, visitorsVariant } from "./variants";
+import { ACCESS_VARIANTS, allGatewaysVariant, GATEWAY_VARIANTS, visitorsVariant } from "./variants";
 
 type Table = Record<string, string>;
 
@@ -19,7 +19,43 @@ const BASE: Table = {
 };
 
 /** docker-jitsi-meet stable-11146-2. */
-const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri", Table> = {
+/**
+ * The jigasi image in either mode (JIGASI_MODE): SIP gateway (jigasi.yml) or transcriber (transcriber.yml);
+ * scripts/config writes sip-communicator.properties from defaults/ and adds sipserver- or transcriber-.
+ */
+const JIGASI_11146_2: Table = {
+    XMPP_SERVER: "defaults/sip-communicator.properties (conference account), defaults/xmpp-sip-communicator.properties (one control account per comma-separated host:port)",
+    XMPP_DOMAIN: "defaults/sipserver-sip-communicator.properties (DOMAIN_BASE)",
+    XMPP_AUTH_DOMAIN: "defaults/xmpp-sip-communicator.properties (control login), defaults/sipserver-sip-communicator.properties",
+    XMPP_MUC_DOMAIN: "defaults/sip-communicator.properties (MUC_SERVICE_ADDRESS)",
+    XMPP_INTERNAL_MUC_DOMAIN: "defaults/xmpp-sip-communicator.properties (BREWERY)",
+    XMPP_GUEST_DOMAIN: "defaults/sipserver-sip-communicator.properties (anonymous login with ENABLE_GUESTS)",
+    XMPP_HIDDEN_DOMAIN: "defaults/transcriber-sip-communicator.properties (transcriber login), etc/s6-overlay/scripts/config",
+    PUBLIC_URL: "defaults/xmpp-sip-communicator.properties (DOMAIN_BASE), defaults/transcriber-sip-communicator.properties (BASE_URL)",
+    JIGASI_MODE: "etc/s6-overlay/scripts/config (sip: sipserver-, transcriber: transcriber-sip-communicator.properties)",
+    JIGASI_XMPP_PASSWORD: "defaults/xmpp-sip-communicator.properties, etc/s6-overlay/scripts/config (refuses to start without)",
+    JIGASI_BREWERY_MUC: "defaults/xmpp-sip-communicator.properties (BREWERY, ALLOWED_JID)",
+    BOSH_URL_PATTERN: "defaults/sip-communicator.properties (xmpp.acc.BOSH_URL_PATTERN; JvbConference adds ?room=)",
+    JIGASI_INSTANCE_ID: "etc/s6-overlay/scripts/config (nickname; JIGASI_STATS_ID defaults to it)",
+    SHUTDOWN_REST_ENABLED: "defaults/sip-communicator.properties (ENABLE_REST_SHUTDOWN: POST /about/shutdown)",
+    JIGASI_ENABLE_REST: "defaults/sip-communicator.properties (rest.jetty.host=0.0.0.0)",
+    JIGASI_SIP_URI: "defaults/sipserver-sip-communicator.properties (ACCOUNT_UID, USER_ID)",
+    JIGASI_SIP_PASSWORD: "defaults/sipserver-sip-communicator.properties (PASSWORD, base64)",
+    JIGASI_SIP_SERVER: "defaults/sipserver-sip-communicator.properties (PROXY_ADDRESS, SERVER_ADDRESS)",
+    JIGASI_SIP_PORT: "defaults/sipserver-sip-communicator.properties (PROXY_PORT, only with JIGASI_SIP_SERVER)",
+    JIGASI_SIP_TRANSPORT: "defaults/sipserver-sip-communicator.properties (PREFERRED_TRANSPORT, only with JIGASI_SIP_SERVER)",
+    JIGASI_SIP_DEFAULT_ROOM: "defaults/sip-communicator.properties (DEFAULT_JVB_ROOM_NAME)",
+    ENABLE_AUTH: "defaults/sipserver-sip-communicator.properties (xmpp.acc USER_ID and PASS)",
+    ENABLE_GUESTS: "defaults/sipserver-sip-communicator.properties (anonymous login on the guest domain)",
+    JIGASI_TRANSCRIBER_PASSWORD: "defaults/transcriber-sip-communicator.properties (xmpp.acc.PASS)",
+    JIGASI_TRANSCRIBER_CUSTOM_SERVICE: "defaults/transcriber-sip-communicator.properties (transcription.customService; TranscriptionGateway loads the class)",
+    JIGASI_TRANSCRIBER_VOSK_URL: "defaults/transcriber-sip-communicator.properties (vosk.websocket_url)",
+    JIGASI_TRANSCRIBER_WHISPER_URL: "defaults/transcriber-sip-communicator.properties (whisper.websocket_url)",
+    JIGASI_TRANSCRIBER_ENABLE_SAVING: "defaults/transcriber-sip-communicator.properties (DIRECTORY /tmp/transcripts; default 1)",
+};
+
+const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri" | "jigasi", Table> = {
+    jigasi: JIGASI_11146_2,
     web: {
         XMPP_DOMAIN: "defaults/meet.conf, defaults/system-config.js",
         XMPP_MUC_DOMAIN: "defaults/system-config.js",
@@ -42,6 +78,11 @@ const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri", Tab
         ETHERPAD_URL_BASE: "defaults/meet.conf (location /etherpad/), defaults/settings-config.js (etherpad_base)",
         // WHITEBOARD_ENABLED is not read at this tag: settings-config.js derives whiteboard.enabled from this one.
         WHITEBOARD_COLLAB_SERVER_URL_BASE: "defaults/meet.conf (location /socket.io/), defaults/settings-config.js (config.whiteboard)",
+        ENABLE_TRANSCRIPTIONS: "defaults/settings-config.js (config.transcription.enabled, hiddenDomain)",
+        PREFERRED_LANGUAGE: "defaults/settings-config.js (transcription.preferredLanguage)",
+        USE_APP_LANGUAGE: "defaults/settings-config.js (transcription.useAppLanguage)",
+        DIALIN_NUMBERS_URL: "defaults/settings-config.js (dialInNumbersUrl)",
+        CONFCODE_URL: "defaults/settings-config.js (dialInConfCodeUrl)",
     },
     prosody: {
         XMPP_DOMAIN: "defaults/conf.d/jitsi-meet.cfg.lua",
@@ -82,6 +123,9 @@ const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri", Tab
         PROSODY_MODE: "etc/s6-overlay/scripts/config (visitors: conf.d/visitors.cfg.lua), etc/s6-overlay/scripts/register-setup",
         PROSODY_VISITOR_INDEX: "etc/s6-overlay/scripts/config (domain v<index>), defaults/conf.d/visitors.cfg.lua",
         XMPP_SERVER_S2S_PORT: "defaults/conf.d/visitors.cfg.lua (s2sout_override to the main prosody)",
+        JIGASI_XMPP_PASSWORD: "defaults/conf.d/jitsi-meet.cfg.lua (admins), etc/s6-overlay/scripts/register-setup (jigasi account)",
+        ENABLE_TRANSCRIPTIONS: "defaults/conf.d/jitsi-meet.cfg.lua (hidden domain, MUC whitelists), etc/s6-overlay/scripts/register-setup",
+        JIGASI_TRANSCRIBER_PASSWORD: "etc/s6-overlay/scripts/register-setup (transcriber account, with ENABLE_TRANSCRIPTIONS)",
     },
     jicofo: {
         XMPP_DOMAIN: "defaults/jicofo.conf",
@@ -107,6 +151,10 @@ const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri", Tab
         VISITORS_XMPP_SERVER: "defaults/jicofo.conf (xmpp.visitors: one c2s login per node, host:port)",
         VISITORS_MAX_PARTICIPANTS: "defaults/jicofo.conf (visitors.max-participants)",
         VISITORS_MAX_VISITORS_PER_NODE: "defaults/jicofo.conf (visitors.max-visitors-per-node)",
+        // Only tested for being set: `if or .Env.JIGASI_SIP_URI $ENABLE_TRANSCRIPTIONS` opens the jigasi block.
+        JIGASI_SIP_URI: "defaults/jicofo.conf (jigasi brewery, a switch)",
+        JIGASI_BREWERY_MUC: "defaults/jicofo.conf (jigasi.brewery-jid)",
+        ENABLE_TRANSCRIPTIONS: "defaults/jicofo.conf (jigasi brewery, trusted hidden domain)",
     },
     jvb: {
         XMPP_AUTH_DOMAIN: "defaults/jvb.conf",
@@ -183,6 +231,8 @@ describe("upstream facts: environment variables the Jitsi images read", function
         "development with jwt": ACCESS_VARIANTS.jwt,
         "production with every extra": ACCESS_VARIANTS["all extras"],
         "production with visitors": visitorsVariant,
+        ...Object.fromEntries(Object.entries(GATEWAY_VARIANTS).map(([name, variant]) => [`phones and captions: ${name}`, variant])),
+        "internal accounts with phones, captions, Jibri and visitors": allGatewaysVariant,
         "production with every web setting, nodeIP advertising and relay off": () =>
             withConfig(readStackFile("production"), {
                 "jitsi:web": { defaultLanguage: "de", p2p: { stunServers: ["stun.example.org:3478"] } },

@@ -67,7 +67,52 @@ export const ACCESS_VARIANTS: Record<"anonymous" | "internal" | "jwt" | "all ext
 export const VISITORS = { enabled: true, nodesPerShard: 2, maxParticipants: 40, maxVisitorsPerNode: 300 };
 export const visitorsVariant = () => withConfig(production(), { "jitsi:visitors": VISITORS });
 
+/** Phones and captions: the SIP account's password is a secret setting, recognisable in plain text. */
+export const SIP_PASSWORD = "sip-account-password-value";
+export const JIGASI = {
+    enabled: true,
+    replicas: 2,
+    sip: { uri: "4930123456@sip.provider.example", server: "sip.provider.example", port: 5061, transport: "TLS", defaultRoom: "welcome" },
+    dialIn: { numbersUrl: "https://phone.school.example/numbers", confCodeUrl: "https://phone.school.example/pin" },
+};
+/** The Vosk image as a deployed stack pins it (by digest; `pulumi up` refuses alphacep's bare latest). */
+export const PINNED_VOSK = `alphacep/kaldi-en@sha256:${"5".repeat(64)}`;
+export const WHISPER_URL = "wss://skynet.school.example/streaming-whisper/ws";
+
+/** The three ways phones and captions are used: SIP only, captions from the stack's Vosk, captions from an external Whisper. */
+export const GATEWAY_VARIANTS: Record<"SIP only" | "transcription with Vosk" | "transcription with external Whisper", () => StackConfig> = {
+    "SIP only": () => withConfig(production(), { "jitsi:jigasi": JIGASI, "jitsi:jigasiSipPassword": SIP_PASSWORD }, ["jitsi:jigasiSipPassword"]),
+    "transcription with Vosk": () => withConfig(production(), { "jitsi:transcription": { enabled: true, language: "de-DE", saveTranscripts: true, storage: "20Gi" } }),
+    "transcription with external Whisper": () =>
+        withConfig(readStackFile("development"), { "jitsi:transcription": { enabled: true, backend: "whisper", url: WHISPER_URL, replicas: 2 } }),
+};
+
+/** Settings that switch on both gateways (the SIP password, a secret setting, included). */
+export const EVERY_GATEWAY = {
+    "jitsi:jigasi": JIGASI,
+    "jitsi:jigasiSipPassword": SIP_PASSWORD,
+    "jitsi:transcription": { enabled: true, vosk: { image: PINNED_VOSK } },
+    "jitsi:visitors": { enabled: true },
+};
+
+/** Phones and captions together, with internal accounts and visitors: every switch the gateways touch at once. */
+export const allGatewaysVariant = () =>
+    withConfig(
+        ACCESS_VARIANTS.internal(),
+        {
+            "jitsi:jigasi": JIGASI,
+            "jitsi:jigasiSipPassword": SIP_PASSWORD,
+            "jitsi:transcription": { enabled: true, saveTranscripts: true, vosk: { image: PINNED_VOSK } },
+            "jitsi:jibri": { enabled: true },
+            "jitsi:visitors": { enabled: true },
+        },
+        ["jitsi:jigasiSipPassword"],
+    );
+
 export const STACK_VARIANTS: Record<string, () => Promise<Obj[]>> = {
+    "production with phones and captions (Vosk)": async () =>
+        objects(await runProgram(withConfig(GATEWAY_VARIANTS["SIP only"](), { "jitsi:transcription": { enabled: true, vosk: { image: PINNED_VOSK } } }))),
+    "development with internal accounts, phones, captions, Jibri and visitors": async () => objects(await runProgram(allGatewaysVariant())),
     "production with visitors": async () => objects(await runProgram(visitorsVariant())),
     development: async () => objects(await runProgram(readStackFile("development"))),
     production: async () => objects(await runProgram(production())),

@@ -1,0 +1,198 @@
+/**
+ * Jigasi, as the SIP gateway and as the transcriber, and what prosody, jicofo and web need for either.
+ * Facts from docker-jitsi-meet stable-11146-2 (jigasi/rootfs, jigasi.yml, transcriber.yml) and jigasi's
+ * sources (src/main/java/org/jitsi/jigasi); test/upstream.test.ts names the file that reads each variable.
+ *
+ * How a call reaches its meeting's shard: Jigasi joins a conference as an XMPP client of its own, and
+ * without a BOSH URL it would connect to the first prosody of XMPP_SERVER, so every call would open its
+ * room on shard 0. BOSH_URL_PATTERN sends that connection through the room router instead, which pins
+ * `?room=` to the room's shard as it does for browsers (JvbConference.createAccountPropertiesForCallId
+ * sets the room parameter). The control connections, on which jicofo asks for a dial-out or a
+ * transcriber, go to every shard's prosody: each shard's jicofo sees the pool in its brewery.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import { prosodyServiceName, PROSODY_PORTS, secretEnv, xmppEnv } from "./jitsi";
+
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+
+/** REST API: /about/health, /about/stats, /about/shutdown, /metrics (RESTBundleActivator, HandlerImpl). */
+export const JIGASI_API_PORT = 8788;
+/** The image's own check (usr/local/bin/healthcheck.sh): 503 while the SIP account is not registered (SipGateway.isReady). */
+export const JIGASI_HEALTH = ["/usr/local/bin/healthcheck.sh"];
+/** Answers while the process runs, whatever the provider's state: the liveness check. */
+export const JIGASI_ALIVE = ["curl", "-fsS", "--max-time", "5", "-o", "/dev/null", `http://127.0.0.1:${JIGASI_API_PORT}/about/stats`];
+/** Where the transcriber writes transcripts (transcriber-sip-communicator.properties: DIRECTORY); scripts/config checks it is writable. */
+export const TRANSCRIPTS_DIR = "/tmp/transcripts";
+/** The MUC where gateways announce themselves to jicofo (jicofo.conf and xmpp-sip-communicator.properties default). */
+export const JIGASI_BREWERY_MUC = "jigasibrewery";
+/** Vosk's WebSocket server (vosk-server websocket/asr_server.py: VOSK_SERVER_PORT, default 2700). */
+export const VOSK_PORT = 2700;
+/** The speech-to-text class the transcriber loads (TranscriptionGateway: org.jitsi.jigasi.transcription.customService). */
+export const TRANSCRIPTION_SERVICE_CLASS = {
+    vosk: "org.jitsi.jigasi.transcription.VoskTranscriptionService",
+    whisper: "org.jitsi.jigasi.transcription.WhisperTranscriptionService",
+} as const;
+
+/** Calls (or captioned meetings) a Jigasi carries now: Statistics.java's gauge "conferences" in JigasiMetricsContainer's namespace. */
+export const JIGASI_CONFERENCES_METRIC = "jitsi_jigasi_conferences";
+
+/**
+ * Calls one gateway carries: jigasi's own design figure, the CONFERENCES_THRESHOLD its stress level is
+ * normalised by (Statistics.java: "the max number of conferences that this Jigasi instance can handle
+ * correctly", default 100), each call being one conference. It assumes the CPU to mix and transcode
+ * them; resources.jigasi's default limit of 2 CPUs is sized for it.
+ */
+export const CALLS_PER_JIGASI = 100;
+
+/** Phone calls the stack's gateways carry at once, with the figure's basis (capacity output). */
+export function phoneCalls(gateways: number) {
+    return {
+        perGateway: CALLS_PER_JIGASI,
+        gateways,
+        total: CALLS_PER_JIGASI * gateways,
+        basis: "jigasi Statistics.java CONFERENCES_THRESHOLD (default 100 conferences per instance), one call per conference",
+    };
+}
+
+export type GatewayMode = "sip" | "transcriber";
+
+export interface GatewaySettings {
+    /** The SIP gateway runs (jicofo then offers dial-out; prosody registers its account). */
+    sip: boolean;
+    /** The transcriber runs (prosody, jicofo and web switch captions on). */
+    transcription: boolean;
+    /** The meetings' language (BCP 47): web asks the transcriber for it. */
+    language: string;
+    dialIn: { numbersUrl?: string; confCodeUrl?: string };
+}
+
+export const NO_GATEWAYS: GatewaySettings = { sip: false, transcription: false, language: "en-US", dialIn: {} };
+
+/** The Jigasi pools that run: the components that log in to prosody, go through the router and reach the bridges. */
+export function gatewayPools(g: GatewaySettings | undefined): ("jigasi" | "transcriber")[] {
+    return [...(g?.sip ? ["jigasi" as const] : []), ...(g?.transcription ? ["transcriber" as const] : [])];
+}
+
+const flag = (on: boolean) => (on ? "true" : "false");
+
+/**
+ * Prosody registers the gateways' accounts (register-setup) and, with transcriptions, the hidden domain
+ * the transcriber logs in to (jitsi-meet.cfg.lua). The jigasi account is an admin there, as Jibri's is.
+ */
+export function prosodyGatewayEnv(g: GatewaySettings): EnvVar[] {
+    if (!g.sip && !g.transcription) return [];
+    return [
+        ...secretEnv("JIGASI_XMPP_PASSWORD"),
+        ...(g.transcription ? [{ name: "ENABLE_TRANSCRIPTIONS", value: "true" }, ...secretEnv("JIGASI_TRANSCRIBER_PASSWORD")] : []),
+    ];
+}
+
+/**
+ * Jicofo watches the jigasi brewery when JIGASI_SIP_URI or ENABLE_TRANSCRIPTIONS is set (jicofo.conf reads
+ * nothing else of it), so JIGASI_SIP_URI is a switch here: changing the SIP account restarts no jicofo.
+ */
+export function jicofoGatewayEnv(g: GatewaySettings): EnvVar[] {
+    if (!g.sip && !g.transcription) return [];
+    return [
+        { name: "JIGASI_BREWERY_MUC", value: JIGASI_BREWERY_MUC },
+        ...(g.sip ? [{ name: "JIGASI_SIP_URI", value: "enabled" }] : []),
+        ...(g.transcription ? [{ name: "ENABLE_TRANSCRIPTIONS", value: "true" }] : []),
+    ];
+}
+
+/**
+ * Web shows the captions button and asks for the stack's language (USE_APP_LANGUAGE off: a pupil whose app
+ * speaks English still gets the class's language), and the dial-in numbers and PIN in the invite dialog.
+ * The dial-out button needs nothing here: jicofo tells the app that a SIP gateway is in its brewery.
+ */
+export function webGatewayEnv(g: GatewaySettings): EnvVar[] {
+    return [
+        ...(g.transcription
+            ? [
+                  { name: "ENABLE_TRANSCRIPTIONS", value: "true" },
+                  { name: "PREFERRED_LANGUAGE", value: g.language },
+                  { name: "USE_APP_LANGUAGE", value: "false" },
+              ]
+            : []),
+        ...(g.dialIn.numbersUrl ? [{ name: "DIALIN_NUMBERS_URL", value: g.dialIn.numbersUrl }] : []),
+        ...(g.dialIn.confCodeUrl ? [{ name: "CONFCODE_URL", value: g.dialIn.confCodeUrl }] : []),
+    ];
+}
+
+export interface JigasiEnvArgs {
+    mode: GatewayMode;
+    /** Every shard's name: the gateway joins each shard's brewery. */
+    shards: string[];
+    publicUrl: string;
+    timezone: string;
+    /** The room router's in-cluster URL, through which each call's conference connection reaches its room's shard. */
+    routerUrl: string;
+    monitored: boolean;
+    /** Who may meet: without auth, the gateway joins anonymously; with it, as jigasi@auth (or on the guest domain). */
+    auth: { enabled: boolean; guests: boolean };
+    sip?: { uri: string; server?: string; port: number; transport: string; defaultRoom?: string };
+    transcriber?: { backend: "vosk" | "whisper"; url: string; save: boolean };
+}
+
+export function jigasiEnv(a: JigasiEnvArgs): EnvVar[] {
+    const component = a.mode === "sip" ? "jigasi" : "transcriber";
+    return [
+        ...xmppEnv(component, {
+            xmppServer: a.shards.map((s) => `${prosodyServiceName(s)}:${PROSODY_PORTS.c2s}`).join(","),
+            publicUrl: a.publicUrl,
+            timezone: a.timezone,
+        }),
+        { name: "JIGASI_MODE", value: a.mode },
+        ...secretEnv("JIGASI_XMPP_PASSWORD"),
+        { name: "JIGASI_BREWERY_MUC", value: JIGASI_BREWERY_MUC },
+        { name: "BOSH_URL_PATTERN", value: `${a.routerUrl}/http-bind?room={roomName}` },
+        // The nickname in the brewery: the pod's name, so a busy gateway is found with kubectl.
+        { name: "JIGASI_INSTANCE_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+        // POST /about/shutdown, which the preStop hook sends (ENABLE_REST_SHUTDOWN).
+        { name: "SHUTDOWN_REST_ENABLED", value: "true" },
+        // The API binds every address only when asked (sip-communicator.properties: rest.jetty.host), which Prometheus needs.
+        ...(a.monitored ? [{ name: "JIGASI_ENABLE_REST", value: "true" }] : []),
+        ...(a.sip ? sipEnv(a.sip, a.auth) : []),
+        ...(a.transcriber ? transcriberEnv(a.transcriber) : []),
+    ];
+}
+
+function sipEnv(sip: NonNullable<JigasiEnvArgs["sip"]>, auth: JigasiEnvArgs["auth"]): EnvVar[] {
+    return [
+        { name: "JIGASI_SIP_URI", value: sip.uri },
+        ...secretEnv("JIGASI_SIP_PASSWORD"),
+        ...(sip.server ? [{ name: "JIGASI_SIP_SERVER", value: sip.server }] : []),
+        { name: "JIGASI_SIP_PORT", value: String(sip.port) },
+        { name: "JIGASI_SIP_TRANSPORT", value: sip.transport },
+        ...(sip.defaultRoom ? [{ name: "JIGASI_SIP_DEFAULT_ROOM", value: sip.defaultRoom }] : []),
+        // sipserver-sip-communicator.properties: with auth, callers join as jigasi@auth, or anonymously on the guest domain.
+        { name: "ENABLE_AUTH", value: flag(auth.enabled) },
+        ...(auth.enabled ? [{ name: "ENABLE_GUESTS", value: flag(auth.guests) }] : []),
+    ];
+}
+
+function transcriberEnv(t: NonNullable<JigasiEnvArgs["transcriber"]>): EnvVar[] {
+    return [
+        ...secretEnv("JIGASI_TRANSCRIBER_PASSWORD"),
+        { name: "JIGASI_TRANSCRIBER_CUSTOM_SERVICE", value: TRANSCRIPTION_SERVICE_CLASS[t.backend] },
+        { name: t.backend === "vosk" ? "JIGASI_TRANSCRIBER_VOSK_URL" : "JIGASI_TRANSCRIBER_WHISPER_URL", value: t.url },
+        // The image saves by default; off here unless asked (docs/decisions.md).
+        { name: "JIGASI_TRANSCRIBER_ENABLE_SAVING", value: flag(t.save) },
+    ];
+}
+
+/**
+ * Stopping a gateway (scale-down, node drain, update) must not cut a call: ask it to stop taking new ones,
+ * then wait while it answers. Once its last call ends it exits 0, and jigasi-finish then stops the
+ * container, so the wait ends with the last call; the grace period bounds it.
+ */
+export const JIGASI_PRE_STOP = [
+    `curl -s -X POST http://127.0.0.1:${JIGASI_API_PORT}/about/shutdown || exit 0`,
+    `while curl -s -o /dev/null --max-time 5 http://127.0.0.1:${JIGASI_API_PORT}/about/stats; do sleep 10; done`,
+].join("\n");
+
+/**
+ * Vosk's images have no USER (root); the server only reads its model, which unzip left readable to all,
+ * so it runs as nobody (test/dockerfiles.test.ts records the exception).
+ */
+export const VOSK_UID = 65534;
