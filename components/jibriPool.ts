@@ -4,6 +4,7 @@ import { JibriSettings, ResourceSettings } from "../config/schema";
 import {
     averagePodMetric,
     configChecksum,
+    drainingPool,
     ingressPolicy,
     JIBRI_API_PORT,
     JIBRI_BUSY_METRIC,
@@ -24,6 +25,7 @@ import {
     spreadPods,
     tcp,
 } from "../lib";
+import { oneAtATime } from "./disruptionBudget";
 
 export interface JibriPoolArgs {
     namespace: pulumi.Input<string>;
@@ -78,78 +80,70 @@ export class JibriPool extends pulumi.ComponentResource {
         const health = ["curl", "-fsS", "--max-time", "5", "-o", "/dev/null", `http://127.0.0.1:${JIBRI_API_PORT}${JIBRI_HEALTH_PATH}`];
         const statefulSet = new k8s.apps.v1.StatefulSet(
             name,
-            {
-                metadata: {
-                    name: JIBRI_STATEFULSET,
-                    namespace,
-                    labels: podLabels,
-                    // An update waits for each Jibri's recording to end; `pulumi up` must not wait for that.
-                    annotations: { "pulumi.com/skipAwait": "true" },
-                },
-                spec: {
-                    serviceName: headless.metadata.name,
-                    replicas: settings.replicas.min,
-                    podManagementPolicy: "Parallel",
-                    updateStrategy: { type: "RollingUpdate" },
-                    selector: { matchLabels: selector },
-                    template: {
-                        // custom-jibri.conf is a subPath mount, which never updates: a new one restarts the pods.
-                        metadata: { labels: podLabels, annotations: configChecksum(customConfig) },
-                        spec: {
-                            automountServiceAccountToken: false,
-                            terminationGracePeriodSeconds: settings.drainGracePeriodSeconds,
-                            securityContext: { fsGroup: JITSI_UID },
-                            nodeSelector: Object.keys(settings.nodeSelector).length > 0 ? settings.nodeSelector : undefined,
-                            // Chrome and ffmpeg take what CPU a node has: one Jibri per node where possible.
-                            affinity: { podAntiAffinity: spreadPods(selector) },
-                            volumes: [
-                                // s6, Chrome's profile and caches (the image links ~/.cache and ~/.config there), Xorg's socket.
-                                { name: "run", emptyDir: { sizeLimit: "256Mi" } },
-                                { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
-                                // scripts/config copies every regular file here into its configuration directory.
-                                { name: "config", emptyDir: { sizeLimit: "1Mi" } },
-                                { name: "custom-config", configMap: { name: config.metadata.name } },
-                                { name: "shm", emptyDir: { medium: "Memory", sizeLimit: JIBRI_SHM_SIZE } },
-                            ],
-                            containers: [
-                                {
-                                    name: "jibri",
-                                    image: jitsiImage("jibri", args.imageTag),
-                                    env: jibriEnv({
-                                        shards: args.shards,
-                                        publicUrl: args.publicUrl,
-                                        timezone: args.timezone,
-                                        ignoreCertificateErrors: args.untrustedCertificate,
-                                        monitored,
-                                    }),
-                                    ports: [{ name: "http", containerPort: JIBRI_API_PORT, protocol: "TCP" }],
-                                    resources: resourceRequirements(args.resources),
-                                    securityContext: restrictedSecurityContext(JITSI_UID),
-                                    volumeMounts: [
-                                        { name: "run", mountPath: "/run" },
-                                        { name: "tmp", mountPath: "/tmp" },
-                                        { name: "config", mountPath: "/config" },
-                                        // A ConfigMap volume holds symlinks, which the copy (find -type f) skips; a subPath mount is a file.
-                                        { name: "custom-config", mountPath: "/config/custom-jibri.conf", subPath: "custom-jibri.conf", readOnly: true },
-                                        { name: "shm", mountPath: "/dev/shm" },
-                                        { name: "recordings", mountPath: JIBRI_STORAGE_DIR },
-                                    ],
-                                    // The API listens on loopback unless Prometheus needs it, so the probes run inside.
-                                    readinessProbe: { exec: { command: health }, initialDelaySeconds: 20, periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 3 },
-                                    livenessProbe: { exec: { command: health }, initialDelaySeconds: 90, periodSeconds: 20, timeoutSeconds: 10, failureThreshold: 6 },
-                                    lifecycle: { preStop: { exec: { command: ["/bin/bash", "-c", JIBRI_PRE_STOP] } } },
-                                },
-                            ],
-                        },
+            drainingPool({
+                name: JIBRI_STATEFULSET,
+                namespace,
+                labels: podLabels,
+                selector,
+                serviceName: headless.metadata.name,
+                replicas: settings.replicas.min,
+                template: {
+                    // custom-jibri.conf is a subPath mount, which never updates: a new one restarts the pods.
+                    metadata: { labels: podLabels, annotations: configChecksum(customConfig) },
+                    spec: {
+                        automountServiceAccountToken: false,
+                        terminationGracePeriodSeconds: settings.drainGracePeriodSeconds,
+                        securityContext: { fsGroup: JITSI_UID },
+                        nodeSelector: Object.keys(settings.nodeSelector).length > 0 ? settings.nodeSelector : undefined,
+                        // Chrome and ffmpeg take what CPU a node has: one Jibri per node where possible.
+                        affinity: { podAntiAffinity: spreadPods(selector) },
+                        volumes: [
+                            // s6, Chrome's profile and caches (the image links ~/.cache and ~/.config there), Xorg's socket.
+                            { name: "run", emptyDir: { sizeLimit: "256Mi" } },
+                            { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+                            // scripts/config copies every regular file here into its configuration directory.
+                            { name: "config", emptyDir: { sizeLimit: "1Mi" } },
+                            { name: "custom-config", configMap: { name: config.metadata.name } },
+                            { name: "shm", emptyDir: { medium: "Memory", sizeLimit: JIBRI_SHM_SIZE } },
+                        ],
+                        containers: [
+                            {
+                                name: "jibri",
+                                image: jitsiImage("jibri", args.imageTag),
+                                env: jibriEnv({
+                                    shards: args.shards,
+                                    publicUrl: args.publicUrl,
+                                    timezone: args.timezone,
+                                    ignoreCertificateErrors: args.untrustedCertificate,
+                                    monitored,
+                                }),
+                                ports: [{ name: "http", containerPort: JIBRI_API_PORT, protocol: "TCP" }],
+                                resources: resourceRequirements(args.resources),
+                                securityContext: restrictedSecurityContext(JITSI_UID),
+                                volumeMounts: [
+                                    { name: "run", mountPath: "/run" },
+                                    { name: "tmp", mountPath: "/tmp" },
+                                    { name: "config", mountPath: "/config" },
+                                    // A ConfigMap volume holds symlinks, which the copy (find -type f) skips; a subPath mount is a file.
+                                    { name: "custom-config", mountPath: "/config/custom-jibri.conf", subPath: "custom-jibri.conf", readOnly: true },
+                                    { name: "shm", mountPath: "/dev/shm" },
+                                    { name: "recordings", mountPath: JIBRI_STORAGE_DIR },
+                                ],
+                                // The API listens on loopback unless Prometheus needs it, so the probes run inside.
+                                readinessProbe: { exec: { command: health }, initialDelaySeconds: 20, periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 3 },
+                                livenessProbe: { exec: { command: health }, initialDelaySeconds: 90, periodSeconds: 20, timeoutSeconds: 10, failureThreshold: 6 },
+                                lifecycle: { preStop: { exec: { command: ["/bin/bash", "-c", JIBRI_PRE_STOP] } } },
+                            },
+                        ],
                     },
-                    volumeClaimTemplates: [
-                        {
-                            metadata: { name: "recordings", labels: podLabels },
-                            spec: readWriteOnceClaim(settings.storage, settings.storageClass),
-                        },
-                    ],
                 },
-            },
+                volumeClaimTemplates: [
+                    {
+                        metadata: { name: "recordings", labels: podLabels },
+                        spec: readWriteOnceClaim(settings.storage, settings.storageClass),
+                    },
+                ],
+            }),
             // With monitoring the autoscaler owns the replica count once the pool exists.
             { parent: this, ignoreChanges: monitored ? ["spec.replicas"] : [] },
         );
@@ -188,14 +182,7 @@ export class JibriPool extends pulumi.ComponentResource {
         );
 
         // Node drains take one Jibri at a time; each finishes its recording first.
-        new k8s.policy.v1.PodDisruptionBudget(
-            name,
-            {
-                metadata: { name: JIBRI_STATEFULSET, namespace, labels: podLabels },
-                spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
-            },
-            { parent: this },
-        );
+        oneAtATime(name, { name: JIBRI_STATEFULSET, namespace, labels: podLabels }, selector, this);
 
         this.registerOutputs({ statefulSetName: this.statefulSetName });
     }

@@ -2,13 +2,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ResourceSettings } from "../config/schema";
 import {
+    drainingPool,
     ingressPolicy,
     JIGASI_ALIVE,
     JIGASI_API_PORT,
     JIGASI_HEALTH,
     JIGASI_PRE_STOP,
-    JigasiEnvArgs,
     jigasiEnv,
+    JigasiEnvArgs,
     JITSI_UID,
     jitsiImage,
     labels,
@@ -21,6 +22,7 @@ import {
     tcp,
     TRANSCRIPTS_DIR,
 } from "../lib";
+import { oneAtATime } from "./disruptionBudget";
 
 export interface JigasiPoolArgs {
     namespace: pulumi.Input<string>;
@@ -64,68 +66,60 @@ export class JigasiPool extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // A gateway whose provider refuses it is never ready either: the JitsiJigasiUnregistered alert tells that.
         const statefulSet = new k8s.apps.v1.StatefulSet(
             name,
-            {
-                metadata: {
-                    name: component,
-                    namespace,
-                    labels: podLabels,
-                    // An update waits for each gateway's calls to end, and a gateway whose provider refuses it is never
-                    // ready: `pulumi up` must wait for neither (the JigasiUnregistered alert tells the second).
-                    annotations: { "pulumi.com/skipAwait": "true" },
-                },
-                spec: {
-                    serviceName: headless.metadata.name,
-                    replicas: args.replicas,
-                    podManagementPolicy: "Parallel",
-                    updateStrategy: { type: "RollingUpdate" },
-                    selector: { matchLabels: selector },
-                    template: {
-                        metadata: { labels: podLabels },
-                        spec: {
-                            automountServiceAccountToken: false,
-                            terminationGracePeriodSeconds: args.drainGracePeriodSeconds,
-                            securityContext: { fsGroup: JITSI_UID },
-                            affinity: { podAntiAffinity: spreadPods(selector) },
-                            volumes: [
-                                // s6 and the generated configuration (/run/jigasi), Java's temporary files.
-                                { name: "run", emptyDir: { sizeLimit: "64Mi" } },
-                                { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
-                                // scripts/config copies it to /run/jigasi/config.
-                                { name: "config", emptyDir: { sizeLimit: "1Mi" } },
-                                // scripts/config refuses to start a transcriber whose transcript directory is not writable.
-                                ...(component === "transcriber" && !args.transcripts ? [{ name: "transcripts", emptyDir: { sizeLimit: "64Mi" } }] : []),
-                            ],
-                            containers: [
-                                {
-                                    name: component,
-                                    image: jitsiImage("jigasi", args.imageTag),
-                                    env: jigasiEnv({ ...args.env, monitored }),
-                                    ports: [{ name: "http", containerPort: JIGASI_API_PORT, protocol: "TCP" }],
-                                    resources: resourceRequirements(args.resources),
-                                    securityContext: restrictedSecurityContext(JITSI_UID),
-                                    volumeMounts: [
-                                        { name: "run", mountPath: "/run" },
-                                        { name: "tmp", mountPath: "/tmp" },
-                                        { name: "config", mountPath: "/config" },
-                                        ...(component === "transcriber" ? [{ name: "transcripts", mountPath: TRANSCRIPTS_DIR }] : []),
-                                    ],
-                                    // The API may listen on loopback only, so the probes run inside. Readiness is the image's
-                                    // own check, which fails while the SIP account is unregistered; liveness only asks
-                                    // whether the process answers, so a provider outage restarts nothing.
-                                    readinessProbe: { exec: { command: JIGASI_HEALTH }, initialDelaySeconds: 20, periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 3 },
-                                    livenessProbe: { exec: { command: JIGASI_ALIVE }, initialDelaySeconds: 60, periodSeconds: 20, timeoutSeconds: 10, failureThreshold: 6 },
-                                    lifecycle: { preStop: { exec: { command: ["/bin/bash", "-c", JIGASI_PRE_STOP] } } },
-                                },
-                            ],
-                        },
+            drainingPool({
+                name: component,
+                namespace,
+                labels: podLabels,
+                selector,
+                serviceName: headless.metadata.name,
+                replicas: args.replicas,
+                template: {
+                    metadata: { labels: podLabels },
+                    spec: {
+                        automountServiceAccountToken: false,
+                        terminationGracePeriodSeconds: args.drainGracePeriodSeconds,
+                        securityContext: { fsGroup: JITSI_UID },
+                        affinity: { podAntiAffinity: spreadPods(selector) },
+                        volumes: [
+                            // s6 and the generated configuration (/run/jigasi), Java's temporary files.
+                            { name: "run", emptyDir: { sizeLimit: "64Mi" } },
+                            { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+                            // scripts/config copies it to /run/jigasi/config.
+                            { name: "config", emptyDir: { sizeLimit: "1Mi" } },
+                            // scripts/config refuses to start a transcriber whose transcript directory is not writable.
+                            ...(component === "transcriber" && !args.transcripts ? [{ name: "transcripts", emptyDir: { sizeLimit: "64Mi" } }] : []),
+                        ],
+                        containers: [
+                            {
+                                name: component,
+                                image: jitsiImage("jigasi", args.imageTag),
+                                env: jigasiEnv({ ...args.env, monitored }),
+                                ports: [{ name: "http", containerPort: JIGASI_API_PORT, protocol: "TCP" }],
+                                resources: resourceRequirements(args.resources),
+                                securityContext: restrictedSecurityContext(JITSI_UID),
+                                volumeMounts: [
+                                    { name: "run", mountPath: "/run" },
+                                    { name: "tmp", mountPath: "/tmp" },
+                                    { name: "config", mountPath: "/config" },
+                                    ...(component === "transcriber" ? [{ name: "transcripts", mountPath: TRANSCRIPTS_DIR }] : []),
+                                ],
+                                // The API may listen on loopback only, so the probes run inside. Readiness is the image's
+                                // own check, which fails while the SIP account is unregistered; liveness only asks
+                                // whether the process answers, so a provider outage restarts nothing.
+                                readinessProbe: { exec: { command: JIGASI_HEALTH }, initialDelaySeconds: 20, periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 3 },
+                                livenessProbe: { exec: { command: JIGASI_ALIVE }, initialDelaySeconds: 60, periodSeconds: 20, timeoutSeconds: 10, failureThreshold: 6 },
+                                lifecycle: { preStop: { exec: { command: ["/bin/bash", "-c", JIGASI_PRE_STOP] } } },
+                            },
+                        ],
                     },
-                    volumeClaimTemplates: args.transcripts
-                        ? [{ metadata: { name: "transcripts", labels: podLabels }, spec: readWriteOnceClaim(args.transcripts.storage, args.transcripts.storageClass) }]
-                        : undefined,
                 },
-            },
+                volumeClaimTemplates: args.transcripts
+                    ? [{ metadata: { name: "transcripts", labels: podLabels }, spec: readWriteOnceClaim(args.transcripts.storage, args.transcripts.storageClass) }]
+                    : undefined,
+            }),
             { parent: this },
         );
         this.statefulSetName = statefulSet.metadata.name;
@@ -140,14 +134,7 @@ export class JigasiPool extends pulumi.ComponentResource {
         );
 
         // Node drains take one gateway at a time; each finishes its calls first.
-        new k8s.policy.v1.PodDisruptionBudget(
-            name,
-            {
-                metadata: { name: component, namespace, labels: podLabels },
-                spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
-            },
-            { parent: this },
-        );
+        oneAtATime(name, { name: component, namespace, labels: podLabels }, selector, this);
 
         this.registerOutputs({ statefulSetName: this.statefulSetName });
     }

@@ -5,39 +5,41 @@ import {
     ADVERTISE_DIR,
     ANYWHERE,
     averagePodMetric,
-    fromPods,
-    ingressPolicy,
-    jvbPortRange,
-    scrapedBy,
-    tcp,
-    udp,
+    drainingPool,
     EPHEMERAL_PORTS,
-    jvbRelayEnv,
-    NODE_ADDRESS_SCRIPT,
-    NODE_READER_TOKEN_DIR,
+    fromPods,
+    gatewayPools,
+    GatewaySettings,
+    httpProbe,
+    ingressPolicy,
     javaHeap,
-    jitsiImage,
     JITSI_UID,
+    jitsiImage,
     JVB_BREWERY_MUC,
     JVB_HTTP_PORT,
     JVB_STRESS_METRIC,
+    jvbPortRange,
+    jvbRelayEnv,
     labels,
+    NODE_ADDRESS_SCRIPT,
+    NODE_READER_TOKEN_DIR,
     probes,
-    httpProbe,
     prosodyServiceName,
     resourceRequirements,
     restrictedSecurityContext,
+    scrapedBy,
     secretEnv,
     selectorLabels,
     shardPortBase,
     shardPorts,
     spreadPods,
+    tcp,
+    udp,
     writableDirs,
     xmppEnv,
     zoneAffinity,
-    gatewayPools,
-    GatewaySettings,
 } from "../lib";
+import { oneAtATime } from "./disruptionBudget";
 
 export interface JvbPoolArgs {
     namespace: pulumi.Input<string>;
@@ -122,55 +124,45 @@ export class JvbPool extends pulumi.ComponentResource {
 
         const statefulSet = new k8s.apps.v1.StatefulSet(
             name,
-            {
-                metadata: {
-                    name: stsName,
-                    namespace,
-                    labels: podLabels,
-                    // A rolling update drains one bridge at a time, which takes as long as its longest
-                    // meeting; `pulumi up` must not wait for that.
-                    annotations: { "pulumi.com/skipAwait": "true" },
-                },
-                spec: {
-                    serviceName: headless.metadata.name,
-                    replicas: jvb.minReplicas,
-                    // Bridges are independent: any of them may start or stop at any time.
-                    podManagementPolicy: "Parallel",
-                    updateStrategy: { type: "RollingUpdate" },
-                    selector: { matchLabels: selector },
-                    template: {
-                        metadata: { labels: podLabels },
-                        spec: {
-                            serviceAccountName: readsNode ? args.nodeReaderServiceAccount : undefined,
-                            // Only the init container that reads the Node gets a token, and a short-lived one.
-                            automountServiceAccountToken: false,
-                            terminationGracePeriodSeconds: jvb.drainGracePeriodSeconds,
-                            securityContext: { fsGroup: JITSI_UID },
-                            affinity: {
-                                ...zoneAffinity(shard.zone),
-                                // Two bridges on one node compete for its CPU and its uplink.
-                                podAntiAffinity: spreadPods(selector),
-                            },
-                            volumes: [...dirs.volumes, ...(nodeAddress?.volumes ?? [])],
-                            initContainers: nodeAddress ? [nodeAddress.initContainer] : undefined,
-                            containers: [
-                                {
-                                    name: "jvb",
-                                    image: jitsiImage("jvb", args.imageTag),
-                                    command: ["/bin/bash", "-c", JVB_START],
-                                    env: jvbEnv(args),
-                                    ports: [{ name: "metrics", containerPort: JVB_HTTP_PORT, protocol: "TCP" }],
-                                    resources: resourceRequirements(args.resources),
-                                    securityContext: restrictedSecurityContext(JITSI_UID),
-                                    volumeMounts: [...dirs.volumeMounts, ...(nodeAddress ? [nodeAddress.advertiseMount] : [])],
-                                    ...probes(httpProbe("/about/health", JVB_HTTP_PORT)),
-                                    lifecycle: { preStop: { exec: { command: ["/bin/bash", "-c", JVB_PRE_STOP] } } },
-                                },
-                            ],
+            drainingPool({
+                name: stsName,
+                namespace,
+                labels: podLabels,
+                selector,
+                serviceName: headless.metadata.name,
+                replicas: jvb.minReplicas,
+                template: {
+                    metadata: { labels: podLabels },
+                    spec: {
+                        serviceAccountName: readsNode ? args.nodeReaderServiceAccount : undefined,
+                        // Only the init container that reads the Node gets a token, and a short-lived one.
+                        automountServiceAccountToken: false,
+                        terminationGracePeriodSeconds: jvb.drainGracePeriodSeconds,
+                        securityContext: { fsGroup: JITSI_UID },
+                        affinity: {
+                            ...zoneAffinity(shard.zone),
+                            // Two bridges on one node compete for its CPU and its uplink.
+                            podAntiAffinity: spreadPods(selector),
                         },
+                        volumes: [...dirs.volumes, ...(nodeAddress?.volumes ?? [])],
+                        initContainers: nodeAddress ? [nodeAddress.initContainer] : undefined,
+                        containers: [
+                            {
+                                name: "jvb",
+                                image: jitsiImage("jvb", args.imageTag),
+                                command: ["/bin/bash", "-c", JVB_START],
+                                env: jvbEnv(args),
+                                ports: [{ name: "metrics", containerPort: JVB_HTTP_PORT, protocol: "TCP" }],
+                                resources: resourceRequirements(args.resources),
+                                securityContext: restrictedSecurityContext(JITSI_UID),
+                                volumeMounts: [...dirs.volumeMounts, ...(nodeAddress ? [nodeAddress.advertiseMount] : [])],
+                                ...probes(httpProbe("/about/health", JVB_HTTP_PORT)),
+                                lifecycle: { preStop: { exec: { command: ["/bin/bash", "-c", JVB_PRE_STOP] } } },
+                            },
+                        ],
                     },
                 },
-            },
+            }),
             // The autoscaler owns the replica count once the pool exists.
             { parent: this, ignoreChanges: ["spec.replicas"] },
         );
@@ -242,14 +234,7 @@ export class JvbPool extends pulumi.ComponentResource {
         );
 
         // Node drains evict one bridge at a time; each eviction drains its meetings first.
-        new k8s.policy.v1.PodDisruptionBudget(
-            name,
-            {
-                metadata: { name: stsName, namespace, labels: podLabels },
-                spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
-            },
-            { parent: this },
-        );
+        oneAtATime(name, { name: stsName, namespace, labels: podLabels }, selector, this);
 
         this.registerOutputs({ statefulSetName: this.statefulSetName, udpPorts: this.udpPorts });
     }

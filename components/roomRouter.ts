@@ -21,6 +21,7 @@ import {
     spreadPods,
     Component,
 } from "../lib";
+import { oneAtATime } from "./disruptionBudget";
 
 /** uid of the `haproxy` user in the official image; set explicitly so `runAsNonRoot` can be verified. */
 export const HAPROXY_UID = 99;
@@ -188,14 +189,7 @@ export class RoomRouter extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        new k8s.policy.v1.PodDisruptionBudget(
-            name,
-            {
-                metadata: { name: ROUTER_NAME, namespace, labels: podLabels },
-                spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
-            },
-            { parent: this },
-        );
+        oneAtATime(name, { name: ROUTER_NAME, namespace, labels: podLabels }, selector, this);
 
         new k8s.networking.v1.Ingress(
             name,

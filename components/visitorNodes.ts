@@ -20,6 +20,7 @@ import {
     writableDirs,
     zoneAffinity,
 } from "../lib";
+import { oneAtATime } from "./disruptionBudget";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
@@ -123,14 +124,7 @@ export class VisitorNodes extends pulumi.ComponentResource {
         );
 
         // Node drains move one visitor node at a time; its visitors reconnect to the others.
-        new k8s.policy.v1.PodDisruptionBudget(
-            name,
-            {
-                metadata: { name: `${shard}-visitors`, namespace, labels: podLabels },
-                spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels("visitors", shard) } },
-            },
-            { parent: this },
-        );
+        oneAtATime(name, { name: `${shard}-visitors`, namespace, labels: podLabels }, selectorLabels("visitors", shard), this);
 
         this.registerOutputs({});
     }

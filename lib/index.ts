@@ -21,6 +21,7 @@ export * from "./access";
 export * from "./collaboration";
 export * from "./jibri";
 export * from "./jigasi";
+export * from "./drainingPool";
 export * from "./prosodyUsers";
 export * from "./claims";
 export * from "./fileCapabilities";

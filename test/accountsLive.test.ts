@@ -67,6 +67,9 @@ describe("accounts sidecar on a real prosody", function () {
             JICOFO_AUTH_PASSWORD: jicofoPassword,
             JVB_AUTH_PASSWORD: "jvb-password",
             JIBRI_XMPP_PASSWORD: "jibri-password",
+            // With a Jigasi pool: the gateway's control account and the transcriber's hidden-domain login.
+            JIGASI_XMPP_PASSWORD: "jigasi-password",
+            JIGASI_TRANSCRIBER_PASSWORD: "transcriber-password",
         };
         const [cmd, ...rest] = as(["env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), "bash", "-c", USER_SYNC_SCRIPT]);
         sidecarLog = "";
@@ -133,10 +136,12 @@ describe("accounts sidecar on a real prosody", function () {
         assert.ok(!passwordWorks("alice", "meet.jitsi", "wrong"), "control: a wrong password is refused");
     });
 
-    it("sets the service accounts' passwords (focus, bridges, Jibri) on the auth domain", () => {
+    it("sets the service accounts' passwords (focus, bridges, Jibri, Jigasi) on the auth domain, and the transcriber's on the hidden one", () => {
         assert.ok(passwordWorks("focus", "auth.meet.jitsi", "focus-password"));
         assert.ok(passwordWorks("jvb", "auth.meet.jitsi", "jvb-password"));
         assert.ok(passwordWorks("jibri", "auth.meet.jitsi", "jibri-password"));
+        assert.ok(passwordWorks("jigasi", "auth.meet.jitsi", "jigasi-password"));
+        assert.ok(passwordWorks("transcriber", "hidden.meet.jitsi", "transcriber-password"));
     });
 
     it("applies a new account and a changed password on its next round, without a restart", async () => {

@@ -3,7 +3,7 @@
  * HAProxy's own check together with the peers section the entrypoint writes; two peered routers keep
  * every live room on its shard through a rolling restart that adds a shard, and through one that
  * drains a shard, which then gets no new room; a shard whose health check fails stops getting new
- * rooms within the bound; every spelling of a room reaches one shard.
+ * rooms within the bound; every spelling of a room reaches one shard, a Jigasi call's connection included.
  * Needs the `haproxy` binary (.ci/run installs Debian's).
  */
 import * as assert from "assert";
@@ -14,9 +14,10 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { detectionBoundMs, haproxyConfig, PEERS_SECTION, ROUTER_ENTRYPOINT, RouterBackend } from "../lib/haproxy";
-import { readStackFile, runProgram } from "./harness";
+import { readStackFile, runProgram, runProgramOk } from "./harness";
 import { commandPath, freePort, get, standIn, waitFor } from "./loopback";
-import { named } from "./objects";
+import { envValue, named } from "./objects";
+import { GATEWAY_VARIANTS } from "./variants";
 import { asContainer, cannotRunAsPod } from "./podProcess";
 
 interface StandInShard {
@@ -345,6 +346,32 @@ describe("room router on a real HAProxy", function () {
         for (const group of groups) {
             const first = await shardOf(a, group[0]);
             for (const spelling of group) assert.strictEqual(await shardOf(b, spelling), first, `${spelling} (router spelling-1)`);
+        }
+        assert.ok(where.size > 1, "every room landed on one shard: the test proves nothing");
+    });
+
+    it("sends a Jigasi call's conference connection to the shard of its room's participants", async () => {
+        // The URL as the gateway builds it (JvbConference.createAccountPropertiesForCallId): the rendered
+        // BOSH_URL_PATTERN with {roomName} replaced, then its room parameter set again, form-encoded, by
+        // Apache's URIBuilder. The room is the MUC JID's local part, which jitsi-meet made percent-encoded.
+        const gateway = named(await runProgramOk(GATEWAY_VARIANTS["SIP only"]()), "StatefulSet", "jigasi").spec.template.spec.containers[0];
+        const pattern = new URL(envValue(gateway, "BOSH_URL_PATTERN")!);
+        assert.strictEqual(pattern.hostname, "router.jitsi.svc.cluster.local");
+        const jigasiPath = (room: string) => {
+            const url = new URL(pattern.href.replace("{roomName}", room));
+            url.search = new URLSearchParams({ room }).toString();
+            return `${url.pathname}${url.search}`;
+        };
+        const [a] = await startPair(["jigasi-0", "jigasi-1"], 3);
+        await allUp(a, 3);
+        const rooms = Array.from({ length: 12 }, (_, i) => [`class${i}`, `math%20class${i}`, `%c3%a4rger${i}`]).flat();
+        const where = new Set<string>();
+        for (const room of rooms) {
+            const participants = await shardOf(a, room);
+            const call = await get(a.http, jigasiPath(room));
+            assert.strictEqual(call.status, 200);
+            assert.strictEqual(call.body, participants, `${jigasiPath(room)} left ${room}'s shard`);
+            where.add(participants);
         }
         assert.ok(where.size > 1, "every room landed on one shard: the test proves nothing");
     });
