@@ -27,7 +27,7 @@ import { oneAtATime } from "./disruptionBudget";
 export interface JigasiPoolArgs {
     namespace: pulumi.Input<string>;
     /** The gateway's environment: mode, shards, SIP account or speech-to-text server. */
-    env: Omit<JigasiEnvArgs, "monitored">;
+    env: Omit<JigasiEnvArgs, "monitored" | "memoryLimit">;
     replicas: number;
     resources: ResourceSettings;
     imageTag: string;
@@ -96,7 +96,7 @@ export class JigasiPool extends pulumi.ComponentResource {
                             {
                                 name: component,
                                 image: jitsiImage("jigasi", args.imageTag),
-                                env: jigasiEnv({ ...args.env, monitored }),
+                                env: jigasiEnv({ ...args.env, monitored, memoryLimit: args.resources.limits.memory }),
                                 ports: [{ name: "http", containerPort: JIGASI_API_PORT, protocol: "TCP" }],
                                 resources: resourceRequirements(args.resources),
                                 securityContext: restrictedSecurityContext(JITSI_UID),

@@ -46,8 +46,8 @@ export class VoskServer extends pulumi.ComponentResource {
                                 {
                                     name: "vosk",
                                     image: args.image,
-                                    // The image runs as root (no USER in vosk-server's Dockerfiles), but reads only its
-                                    // model, which unzip left readable to all, and writes nothing: nobody runs it.
+                                    // The image runs as root (no USER in vosk-server's Dockerfiles), but the server only
+                                    // reads its model and its script and writes nothing: nobody runs it (lib/jigasi.ts: VOSK_UID).
                                     securityContext: restrictedSecurityContext(VOSK_UID),
                                     ports: [{ name: "websocket", containerPort: VOSK_PORT, protocol: "TCP" }],
                                     resources: resourceRequirements(args.resources),

@@ -11,7 +11,7 @@
  * transcriber, go to every shard's prosody: each shard's jicofo sees the pool in its brewery.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { prosodyServiceName, PROSODY_PORTS, secretEnv, xmppEnv } from "./jitsi";
+import { javaHeap, prosodyServiceName, PROSODY_PORTS, secretEnv, xmppEnv } from "./jitsi";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
@@ -128,6 +128,8 @@ export interface JigasiEnvArgs {
     /** The room router's in-cluster URL, through which each call's conference connection reaches its room's shard. */
     routerUrl: string;
     monitored: boolean;
+    /** The container's memory limit: the heap is sized to fit it. */
+    memoryLimit: string;
     /** Who may meet: without auth, the gateway joins anonymously; with it, as jigasi@auth (or on the guest domain). */
     auth: { enabled: boolean; guests: boolean };
     sip?: { uri: string; server?: string; port: number; transport: string; defaultRoom?: string };
@@ -143,6 +145,8 @@ export function jigasiEnv(a: JigasiEnvArgs): EnvVar[] {
             timezone: a.timezone,
         }),
         { name: "JIGASI_MODE", value: a.mode },
+        // jigasi.sh starts Java with -Xmx3072m unless told: more than the container may use, so the kernel would kill it.
+        { name: "JIGASI_MAX_MEMORY", value: javaHeap(a.memoryLimit) },
         ...secretEnv("JIGASI_XMPP_PASSWORD"),
         { name: "JIGASI_BREWERY_MUC", value: JIGASI_BREWERY_MUC },
         { name: "BOSH_URL_PATTERN", value: `${a.routerUrl}/http-bind?room={roomName}` },
@@ -192,7 +196,9 @@ export const JIGASI_PRE_STOP = [
 ].join("\n");
 
 /**
- * Vosk's images have no USER (root); the server only reads its model, which unzip left readable to all,
- * so it runs as nobody (test/dockerfiles.test.ts records the exception).
+ * Vosk's images have no USER (root); the server (websocket/asr_server.py) only reads its model and
+ * writes nothing, so it runs as nobody (test/dockerfiles.test.ts records the exception). The model's
+ * files keep the modes of alphacep's archive, which `unzip` applies as root: that they are readable to
+ * others could not be checked here without the image; docs/runbook.md says what a refusal looks like.
  */
 export const VOSK_UID = 65534;

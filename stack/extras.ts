@@ -42,7 +42,7 @@ export function recording(site: Site, secrets: JitsiSecrets): JibriPool | undefi
 }
 
 /** What a gateway of either mode shares: every shard's brewery, and the router its calls' connections go through. */
-function gatewayEnv(site: Site): Omit<JigasiEnvArgs, "mode" | "monitored"> {
+function gatewayEnv(site: Site): Omit<JigasiEnvArgs, "mode" | "monitored" | "memoryLimit"> {
     const { config } = site;
     return {
         shards: config.shards.map((s) => s.name),

@@ -5,6 +5,7 @@
  */
 import * as assert from "assert";
 import { readStackFile, Run, runProgram, runProgramOk, withConfig } from "./harness";
+import { SECRET_ENV } from "../lib";
 import { containers, env, envValue, named, Obj, objects } from "./objects";
 import { allGatewaysVariant, GATEWAY_VARIANTS, JIGASI, SIP_PASSWORD, WHISPER_URL } from "./variants";
 
@@ -38,6 +39,8 @@ describe("phones and captions (Jigasi)", function () {
             assert.strictEqual(envValue(c, "XMPP_SERVER"), SHARDS.map((s) => `${s}-prosody:5222`).join(","));
             assert.strictEqual(envValue(c, "BOSH_URL_PATTERN"), "http://router.jitsi.svc.cluster.local:80/http-bind?room={roomName}");
             assert.strictEqual(envValue(c, "JIGASI_BREWERY_MUC"), "jigasibrewery");
+            // Three quarters of the 1536Mi limit, not jigasi.sh's 3072m.
+            assert.strictEqual(envValue(c, "JIGASI_MAX_MEMORY"), "1152m");
             // Anonymous meetings: the gateway joins anonymously, like a guest.
             assert.strictEqual(envValue(c, "ENABLE_AUTH"), "false");
         });
@@ -155,6 +158,19 @@ describe("phones and captions (Jigasi)", function () {
             assert.ok(sts.spec.template.spec.volumes.some((v: Obj) => v.name === "transcripts" && v.emptyDir));
             assert.deepStrictEqual(objects(r).filter((o) => o.metadata?.name === "vosk"), []);
         });
+    });
+
+    it("hands every credential to every container by secretKeyRef only, in all three variants", () => {
+        for (const name of Object.keys(GATEWAY_VARIANTS) as (keyof typeof GATEWAY_VARIANTS)[]) {
+            const r = run(name);
+            const credentials = Object.values(SECRET_ENV) as string[];
+            const handed = containers(r).flatMap(({ workload, container: c }) =>
+                (c.env ?? []).filter((e: Obj) => credentials.includes(e.name)).map((e: Obj) => ({ where: `${name}: ${workload.metadata.name}/${c.name} ${e.name}`, e })),
+            );
+            assert.ok(handed.some(({ e }) => /^JIGASI_/.test(e.name)), `${name}: no Jigasi credential handed over`);
+            for (const { where, e } of handed) assert.deepStrictEqual(e, { name: e.name, valueFrom: ref(e.name) }, where);
+            for (const secret of r.resources.filter((x) => x.inputs?.kind === "Secret")) assert.deepStrictEqual(secret.secretPaths, ["stringData"], `${name}: ${secret.inputs.metadata.name}`);
+        }
     });
 
     it("gives the gateways restricted containers with limits, as every Jitsi container", () => {

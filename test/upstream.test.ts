@@ -52,6 +52,8 @@ const JIGASI_11146_2: Table = {
     JIGASI_TRANSCRIBER_VOSK_URL: "defaults/transcriber-sip-communicator.properties (vosk.websocket_url)",
     JIGASI_TRANSCRIBER_WHISPER_URL: "defaults/transcriber-sip-communicator.properties (whisper.websocket_url)",
     JIGASI_TRANSCRIBER_ENABLE_SAVING: "defaults/transcriber-sip-communicator.properties (DIRECTORY /tmp/transcripts; default 1)",
+    // Not in rootfs: jigasi's packaged start script, which etc/s6-overlay/scripts/jigasi runs with the container's env.
+    JIGASI_MAX_MEMORY: "/usr/share/jigasi/jigasi.sh (-Xmx, default 3072m), from jigasi jigasi.sh",
 };
 
 const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri" | "jigasi", Table> = {
