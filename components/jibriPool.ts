@@ -24,6 +24,7 @@ import {
     selectorLabels,
     spreadPods,
     tcp,
+    writableDirs,
 } from "../lib";
 import { oneAtATime } from "./disruptionBudget";
 
@@ -77,6 +78,9 @@ export class JibriPool extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // s6, Chrome's profile and caches (the image links ~/.cache and ~/.config there) and Xorg's socket in /run;
+        // /config holds only what scripts/config copies into its configuration directory.
+        const dirs = writableDirs({}, { run: "256Mi", tmp: "256Mi", config: "1Mi" });
         const health = ["curl", "-fsS", "--max-time", "5", "-o", "/dev/null", `http://127.0.0.1:${JIBRI_API_PORT}${JIBRI_HEALTH_PATH}`];
         const statefulSet = new k8s.apps.v1.StatefulSet(
             name,
@@ -98,11 +102,7 @@ export class JibriPool extends pulumi.ComponentResource {
                         // Chrome and ffmpeg take what CPU a node has: one Jibri per node where possible.
                         affinity: { podAntiAffinity: spreadPods(selector) },
                         volumes: [
-                            // s6, Chrome's profile and caches (the image links ~/.cache and ~/.config there), Xorg's socket.
-                            { name: "run", emptyDir: { sizeLimit: "256Mi" } },
-                            { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
-                            // scripts/config copies every regular file here into its configuration directory.
-                            { name: "config", emptyDir: { sizeLimit: "1Mi" } },
+                            ...dirs.volumes,
                             { name: "custom-config", configMap: { name: config.metadata.name } },
                             { name: "shm", emptyDir: { medium: "Memory", sizeLimit: JIBRI_SHM_SIZE } },
                         ],
@@ -121,9 +121,7 @@ export class JibriPool extends pulumi.ComponentResource {
                                 resources: resourceRequirements(args.resources),
                                 securityContext: restrictedSecurityContext(JITSI_UID),
                                 volumeMounts: [
-                                    { name: "run", mountPath: "/run" },
-                                    { name: "tmp", mountPath: "/tmp" },
-                                    { name: "config", mountPath: "/config" },
+                                    ...dirs.volumeMounts,
                                     // A ConfigMap volume holds symlinks, which the copy (find -type f) skips; a subPath mount is a file.
                                     { name: "custom-config", mountPath: "/config/custom-jibri.conf", subPath: "custom-jibri.conf", readOnly: true },
                                     { name: "shm", mountPath: "/dev/shm" },

@@ -21,6 +21,7 @@ import {
     spreadPods,
     tcp,
     TRANSCRIPTS_DIR,
+    writableDirs,
 } from "../lib";
 import { oneAtATime } from "./disruptionBudget";
 
@@ -66,6 +67,12 @@ export class JigasiPool extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // s6, the generated configuration (/run/jigasi) and Java's temporary files in /run; scripts/config copies /config
+        // there. A transcriber writes to its transcript directory, which scripts/config refuses to start without:
+        // a volume of its own when transcripts are kept, else one more emptyDir.
+        const transcriptsOnEmptyDir = component === "transcriber" && !args.transcripts;
+        const dirs = writableDirs(transcriptsOnEmptyDir ? { transcripts: TRANSCRIPTS_DIR } : {}, { tmp: "256Mi", config: "1Mi", transcripts: "64Mi" });
+        const keptTranscriptsMount = component === "transcriber" && args.transcripts ? [{ name: "transcripts", mountPath: TRANSCRIPTS_DIR }] : [];
         // A gateway whose provider refuses it is never ready either: the JitsiJigasiUnregistered alert tells that.
         const statefulSet = new k8s.apps.v1.StatefulSet(
             name,
@@ -83,15 +90,7 @@ export class JigasiPool extends pulumi.ComponentResource {
                         terminationGracePeriodSeconds: args.drainGracePeriodSeconds,
                         securityContext: { fsGroup: JITSI_UID },
                         affinity: { podAntiAffinity: spreadPods(selector) },
-                        volumes: [
-                            // s6 and the generated configuration (/run/jigasi), Java's temporary files.
-                            { name: "run", emptyDir: { sizeLimit: "64Mi" } },
-                            { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
-                            // scripts/config copies it to /run/jigasi/config.
-                            { name: "config", emptyDir: { sizeLimit: "1Mi" } },
-                            // scripts/config refuses to start a transcriber whose transcript directory is not writable.
-                            ...(component === "transcriber" && !args.transcripts ? [{ name: "transcripts", emptyDir: { sizeLimit: "64Mi" } }] : []),
-                        ],
+                        volumes: dirs.volumes,
                         containers: [
                             {
                                 name: component,
@@ -100,12 +99,7 @@ export class JigasiPool extends pulumi.ComponentResource {
                                 ports: [{ name: "http", containerPort: JIGASI_API_PORT, protocol: "TCP" }],
                                 resources: resourceRequirements(args.resources),
                                 securityContext: restrictedSecurityContext(JITSI_UID),
-                                volumeMounts: [
-                                    { name: "run", mountPath: "/run" },
-                                    { name: "tmp", mountPath: "/tmp" },
-                                    { name: "config", mountPath: "/config" },
-                                    ...(component === "transcriber" ? [{ name: "transcripts", mountPath: TRANSCRIPTS_DIR }] : []),
-                                ],
+                                volumeMounts: [...dirs.volumeMounts, ...keptTranscriptsMount],
                                 // The API may listen on loopback only, so the probes run inside. Readiness is the image's
                                 // own check, which fails while the SIP account is unregistered; liveness only asks
                                 // whether the process answers, so a provider outage restarts nothing.

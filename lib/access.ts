@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import { ETHERPAD_PORT, ETHERPAD_SERVICE, serviceUrl, WHITEBOARD_PORT, WHITEBOARD_SERVICE } from "./collaboration";
-import { secretEnv } from "./jitsi";
+import { envFlag, secretEnv } from "./jitsi";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
@@ -28,8 +28,6 @@ export interface CollaborationServices {
     clusterDomain: string;
 }
 
-const flag = (on: boolean) => (on ? "true" : "false");
-
 function authEnv(auth: AccessSettings["auth"], withType: boolean): EnvVar[] {
     if (auth.type === "anonymous") return [{ name: "ENABLE_AUTH", value: "false" }];
     return [{ name: "ENABLE_AUTH", value: "true" }, ...(withType ? [{ name: "AUTH_TYPE", value: auth.type }] : [])];
@@ -39,7 +37,7 @@ export function prosodyAccessEnv(a: AccessSettings): EnvVar[] {
     const { auth } = a;
     return [
         ...authEnv(auth, true),
-        ...(auth.type === "anonymous" ? [] : [{ name: "ENABLE_GUESTS", value: flag(auth.guests) }]),
+        ...(auth.type === "anonymous" ? [] : [{ name: "ENABLE_GUESTS", value: envFlag(auth.guests) }]),
         ...(auth.type === "jwt" && auth.jwt
             ? [
                   { name: "JWT_APP_ID", value: auth.jwt.appId },
@@ -48,9 +46,9 @@ export function prosodyAccessEnv(a: AccessSettings): EnvVar[] {
                   ...secretEnv("JWT_APP_SECRET"),
               ]
             : []),
-        { name: "ENABLE_LOBBY", value: flag(a.meetings.lobby) },
-        { name: "ENABLE_BREAKOUT_ROOMS", value: flag(a.meetings.breakoutRooms) },
-        { name: "ENABLE_RECORDING", value: flag(a.recording) },
+        { name: "ENABLE_LOBBY", value: envFlag(a.meetings.lobby) },
+        { name: "ENABLE_BREAKOUT_ROOMS", value: envFlag(a.meetings.breakoutRooms) },
+        { name: "ENABLE_RECORDING", value: envFlag(a.recording) },
         // register-setup creates Jibri's two accounts when these are set (the recorder only with recording on).
         ...(a.recording ? secretEnv("JIBRI_XMPP_PASSWORD", "JIBRI_RECORDER_PASSWORD") : []),
     ];
@@ -58,7 +56,7 @@ export function prosodyAccessEnv(a: AccessSettings): EnvVar[] {
 
 /** Jicofo asks for a login before it creates a room, and trusts the recorder's hidden domain. */
 export function jicofoAccessEnv(a: AccessSettings): EnvVar[] {
-    return [...authEnv(a.auth, true), { name: "ENABLE_RECORDING", value: flag(a.recording) }];
+    return [...authEnv(a.auth, true), { name: "ENABLE_RECORDING", value: envFlag(a.recording) }];
 }
 
 /** The app offers login (and the guest domain), breakout rooms, recording, shared notes and the whiteboard. */
@@ -66,9 +64,9 @@ export function webAccessEnv(a: AccessSettings, c: CollaborationServices): EnvVa
     const { auth } = a;
     return [
         ...authEnv(auth, false),
-        ...(auth.type === "anonymous" ? [] : [{ name: "ENABLE_GUESTS", value: flag(auth.guests) }]),
-        { name: "ENABLE_BREAKOUT_ROOMS", value: flag(a.meetings.breakoutRooms) },
-        { name: "ENABLE_RECORDING", value: flag(a.recording) },
+        ...(auth.type === "anonymous" ? [] : [{ name: "ENABLE_GUESTS", value: envFlag(auth.guests) }]),
+        { name: "ENABLE_BREAKOUT_ROOMS", value: envFlag(a.meetings.breakoutRooms) },
+        { name: "ENABLE_RECORDING", value: envFlag(a.recording) },
         // Web's nginx proxies /etherpad/ and /socket.io/ to these, and the app then uses them on PUBLIC_URL.
         ...(c.etherpad ? [{ name: "ETHERPAD_URL_BASE", value: serviceUrl(ETHERPAD_SERVICE, c.namespace, c.clusterDomain, ETHERPAD_PORT) }] : []),
         ...(c.whiteboard

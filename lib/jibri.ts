@@ -3,7 +3,7 @@
  * it shows. Facts from docker-jitsi-meet stable-11146-2 (jibri/rootfs) and jibri's sources (src/main).
  */
 import * as k8s from "@pulumi/kubernetes";
-import { prosodyServiceName, PROSODY_PORTS, secretEnv, xmppEnv } from "./jitsi";
+import { envFlag, prosodyServiceName, PROSODY_PORTS, secretEnv, xmppEnv } from "./jitsi";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
@@ -56,7 +56,7 @@ export function jibriEnv(a: JibriEnvArgs): EnvVar[] {
         { name: "JIBRI_INSTANCE_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
         // The Xorg dummy display scripts/xorg starts; scripts/config refuses to start without it.
         { name: "DISPLAY", value: ":0" },
-        { name: "JIBRI_ENABLE_PROMETHEUS", value: a.monitored ? "true" : "false" },
+        { name: "JIBRI_ENABLE_PROMETHEUS", value: envFlag(a.monitored) },
         ...(a.ignoreCertificateErrors ? [{ name: "IGNORE_CERTIFICATE_ERRORS", value: "true" }] : []),
     ];
 }

@@ -11,7 +11,7 @@
  * transcriber, go to every shard's prosody: each shard's jicofo sees the pool in its brewery.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { javaHeap, prosodyServiceName, PROSODY_PORTS, secretEnv, xmppEnv } from "./jitsi";
+import { envFlag, javaHeap, prosodyServiceName, PROSODY_PORTS, secretEnv, xmppEnv } from "./jitsi";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
@@ -66,14 +66,10 @@ export interface GatewaySettings {
     dialIn: { numbersUrl?: string; confCodeUrl?: string };
 }
 
-export const NO_GATEWAYS: GatewaySettings = { sip: false, transcription: false, language: "en-US", dialIn: {} };
-
 /** The Jigasi pools that run: the components that log in to prosody, go through the router and reach the bridges. */
 export function gatewayPools(g: GatewaySettings | undefined): ("jigasi" | "transcriber")[] {
     return [...(g?.sip ? ["jigasi" as const] : []), ...(g?.transcription ? ["transcriber" as const] : [])];
 }
-
-const flag = (on: boolean) => (on ? "true" : "false");
 
 /**
  * Prosody registers the gateways' accounts (register-setup) and, with transcriptions, the hidden domain
@@ -170,8 +166,8 @@ function sipEnv(sip: NonNullable<JigasiEnvArgs["sip"]>, auth: JigasiEnvArgs["aut
         { name: "JIGASI_SIP_TRANSPORT", value: sip.transport },
         ...(sip.defaultRoom ? [{ name: "JIGASI_SIP_DEFAULT_ROOM", value: sip.defaultRoom }] : []),
         // sipserver-sip-communicator.properties: with auth, callers join as jigasi@auth, or anonymously on the guest domain.
-        { name: "ENABLE_AUTH", value: flag(auth.enabled) },
-        ...(auth.enabled ? [{ name: "ENABLE_GUESTS", value: flag(auth.guests) }] : []),
+        { name: "ENABLE_AUTH", value: envFlag(auth.enabled) },
+        ...(auth.enabled ? [{ name: "ENABLE_GUESTS", value: envFlag(auth.guests) }] : []),
     ];
 }
 
@@ -181,7 +177,7 @@ function transcriberEnv(t: NonNullable<JigasiEnvArgs["transcriber"]>): EnvVar[] 
         { name: "JIGASI_TRANSCRIBER_CUSTOM_SERVICE", value: TRANSCRIPTION_SERVICE_CLASS[t.backend] },
         { name: t.backend === "vosk" ? "JIGASI_TRANSCRIBER_VOSK_URL" : "JIGASI_TRANSCRIBER_WHISPER_URL", value: t.url },
         // The image saves by default; off here unless asked (docs/decisions.md).
-        { name: "JIGASI_TRANSCRIBER_ENABLE_SAVING", value: flag(t.save) },
+        { name: "JIGASI_TRANSCRIBER_ENABLE_SAVING", value: envFlag(t.save) },
     ];
 }
 

@@ -122,6 +122,11 @@ export function xmppEnv(component: JitsiComponent, args: XmppEnvArgs): EnvVar[] 
     ];
 }
 
+/** A switch as the images' templates read it (tpl's toBool takes "true" and "false"). */
+export function envFlag(on: boolean): string {
+    return on ? "true" : "false";
+}
+
 export function secretEnv(...names: SecretEnvName[]): EnvVar[] {
     return names.map((name) => ({
         name,
@@ -136,12 +141,14 @@ export function javaHeap(memoryLimit: string): string {
 
 /**
  * The images run as uid 1000 with a read-only root filesystem; they write only to /run, /tmp,
- * /config and the extra paths given here, which therefore get emptyDirs.
+ * /config and the extra paths given here, which therefore get emptyDirs: 64Mi for /run and /tmp,
+ * 256Mi for the others, unless `sizes` says otherwise for a directory.
  */
-export function writableDirs(extra: Record<string, string> = {}): { volumes: Volume[]; volumeMounts: VolumeMount[] } {
+export function writableDirs(extra: Record<string, string> = {}, sizes: Record<string, string> = {}): { volumes: Volume[]; volumeMounts: VolumeMount[] } {
     const dirs: Record<string, string> = { run: "/run", tmp: "/tmp", config: "/config", ...extra };
+    const size = (name: string) => sizes[name] ?? (name === "run" || name === "tmp" ? "64Mi" : "256Mi");
     return {
-        volumes: Object.keys(dirs).map((name) => ({ name, emptyDir: { sizeLimit: name === "run" || name === "tmp" ? "64Mi" : "256Mi" } })),
+        volumes: Object.keys(dirs).map((name) => ({ name, emptyDir: { sizeLimit: size(name) } })),
         volumeMounts: Object.entries(dirs).map(([name, mountPath]) => ({ name, mountPath })),
     };
 }

@@ -92,7 +92,6 @@ export const EVERY_GATEWAY = {
     "jitsi:jigasi": JIGASI,
     "jitsi:jigasiSipPassword": SIP_PASSWORD,
     "jitsi:transcription": { enabled: true, vosk: { image: PINNED_VOSK } },
-    "jitsi:visitors": { enabled: true },
 };
 
 /** Phones and captions together, with internal accounts and visitors: every switch the gateways touch at once. */
