@@ -8,12 +8,13 @@
  * Needs prosody (.ci/run installs it) and root, to run it as Debian's prosody user.
  */
 import * as assert from "assert";
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { ChildProcess, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { commandPath, freePort, get, waitFor } from "./loopback";
+import { startBoshProsody, writeBoshProsodyConfig } from "./boshProsody";
+import { commandPath, freePort } from "./loopback";
 
 const installed = commandPath("prosody") !== undefined && process.getuid?.() === 0;
 
@@ -57,43 +58,26 @@ describe("Jigasi's BOSH logins on a real prosody", function () {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "jigasi-bosh-"));
         fs.chmodSync(dir, 0o755);
         port = await freePort();
-        fs.mkdirSync(path.join(dir, "prosody"));
-        const cfg = path.join(dir, "prosody.cfg.lua");
-        fs.writeFileSync(
-            cfg,
-            [
-                `pidfile = "${dir}/prosody/prosody.pid"`,
-                `data_path = "${dir}/prosody"`,
-                "daemonize = false",
-                `log = { warn = "${dir}/prosody/prosody.log" }`,
-                "c2s_ports = { }",
-                "s2s_ports = { }",
-                "https_ports = { }",
-                `http_ports = { ${port} }`,
-                'http_interfaces = { "127.0.0.1" }',
-                // What the image's templates set (prosody.cfg.lua, conf.d/jitsi-meet.cfg.lua) that bears on these logins.
-                'http_default_host = "meet.jitsi"',
-                // The image's global modules (prosody.cfg.lua) that a client login goes through; the rest are Jitsi's own.
-                'modules_enabled = { "roster", "saslauth", "disco", "ping" }',
-                "consider_bosh_secure = true",
-                'VirtualHost "meet.jitsi"',
-                '    authentication = "anonymous"',
-                '    modules_enabled = { "bosh" }',
-                'VirtualHost "auth.meet.jitsi"',
-                '    authentication = "internal_hashed"',
-                'VirtualHost "hidden.meet.jitsi"',
-                '    authentication = "internal_hashed"',
-                "",
-            ].join("\n"),
-        );
-        spawnSync("chown", ["-R", "prosody:prosody", path.join(dir, "prosody")]);
+        const cfg = writeBoshProsodyConfig(dir, port, [
+            // What the image's templates set (prosody.cfg.lua, conf.d/jitsi-meet.cfg.lua) that bears on these logins.
+            'http_default_host = "meet.jitsi"',
+            // The image's global modules (prosody.cfg.lua) that a client login goes through; the rest are Jitsi's own.
+            'modules_enabled = { "roster", "saslauth", "disco", "ping" }',
+            "consider_bosh_secure = true",
+            'VirtualHost "meet.jitsi"',
+            '    authentication = "anonymous"',
+            '    modules_enabled = { "bosh" }',
+            'VirtualHost "auth.meet.jitsi"',
+            '    authentication = "internal_hashed"',
+            'VirtualHost "hidden.meet.jitsi"',
+            '    authentication = "internal_hashed"',
+        ]);
         // register-setup's accounts: jigasi@auth (JIGASI_XMPP_PASSWORD) and transcriber@hidden (JIGASI_TRANSCRIBER_PASSWORD).
         for (const [user, host, password] of [["jigasi", "auth.meet.jitsi", "jigasi-password"], ["transcriber", "hidden.meet.jitsi", "transcriber-password"]]) {
             const r = spawnSync("runuser", ["-u", "prosody", "--", "prosodyctl", "--config", cfg, "register", user, host, password], { encoding: "utf8" });
             assert.strictEqual(r.status, 0, r.stderr);
         }
-        prosody = spawn("runuser", ["-u", "prosody", "--", "prosody", "--config", cfg], { stdio: "ignore", detached: true });
-        await waitFor("prosody's BOSH", async () => (await get(port, "/http-bind").catch(() => ({ status: 0 }))).status === 200, () => "", 15_000);
+        prosody = await startBoshProsody(cfg, port);
     });
 
     after(() => {

@@ -6,13 +6,14 @@
  * Needs nginx and prosody (.ci/run installs both) and root for setpriv.
  */
 import * as assert from "assert";
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { readStackFile, runProgramOk } from "./harness";
+import { startBoshProsody, writeBoshProsodyConfig } from "./boshProsody";
 import { commandPath, freePort, get, standIn, waitFor } from "./loopback";
 import { named, Obj } from "./objects";
 import { cannotRunAsPod } from "./podProcess";
@@ -33,8 +34,7 @@ describe("a shard's health check on a real nginx and prosody", function () {
     let prosodyPort: number;
 
     async function startProsody(): Promise<void> {
-        prosody = spawn("runuser", ["-u", "prosody", "--", "prosody", "--config", path.join(dir, "prosody.cfg.lua")], { stdio: "ignore", detached: true });
-        await waitFor("prosody's BOSH", async () => (await get(prosodyPort, "/http-bind")).status === 200, () => "", 15_000);
+        prosody = await startBoshProsody(path.join(dir, "prosody.cfg.lua"), prosodyPort);
     }
 
     async function stopProsody(): Promise<void> {
@@ -69,25 +69,7 @@ describe("a shard's health check on a real nginx and prosody", function () {
         fs.writeFileSync(path.join(custom, "shard-health.conf"), local);
 
         // Prosody with BOSH on loopback, as the shard's prosody serves it on 5280.
-        fs.mkdirSync(path.join(dir, "prosody"));
-        fs.writeFileSync(
-            path.join(dir, "prosody.cfg.lua"),
-            [
-                `pidfile = "${dir}/prosody/prosody.pid"`,
-                `data_path = "${dir}/prosody"`,
-                "daemonize = false",
-                `log = { warn = "${dir}/prosody/prosody.log" }`,
-                'modules_enabled = { "bosh" }',
-                "c2s_ports = { }",
-                "s2s_ports = { }",
-                "https_ports = { }",
-                `http_ports = { ${prosodyPort} }`,
-                'http_interfaces = { "127.0.0.1" }',
-                'VirtualHost "meet.jitsi"',
-                "",
-            ].join("\n"),
-        );
-        spawnSync("chown", ["-R", "prosody:prosody", path.join(dir, "prosody")]);
+        writeBoshProsodyConfig(dir, prosodyPort, ['modules_enabled = { "bosh" }', 'VirtualHost "meet.jitsi"']);
         await startProsody();
 
         // nginx as the web container's user, including nginx-custom/*.conf in its server block as meet.conf does.
