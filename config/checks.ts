@@ -8,6 +8,7 @@ import { isCpuQuantity } from "../lib/quantity";
 import { bridgeCapacity } from "../lib/relay";
 import type { ParsedSettings } from "./schema";
 import { VOSK_IMAGES } from "./defaults";
+import { stackVoskImage } from "./gateways";
 import { highestIndex, normalizeShards, ShardSpec } from "./shards";
 
 export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): void {
@@ -241,7 +242,7 @@ function checkGateways(cfg: ParsedSettings, ctx: z.RefinementCtx): void {
                 "is required with backend whisper: the stack does not run Whisper (jitsi's skynet), which needs a GPU node to keep up " +
                 "with speech in real time; run skynet where a GPU is and give its WebSocket URL, or use backend vosk",
         });
-    } else if (!(transcription.language in VOSK_IMAGES) && transcription.vosk.image === undefined) {
+    } else if (stackVoskImage(transcription) === undefined) {
         ctx.addIssue({
             code: "custom",
             path: ["transcription", "language"],

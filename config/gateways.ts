@@ -4,7 +4,7 @@
  * prosody and jicofo: it ends every meeting. The SIP account and the dial-in pages do not.
  */
 import { z } from "zod";
-import { SIP_TRANSPORTS, TRANSCRIPTION_BACKENDS } from "./defaults";
+import { SIP_TRANSPORTS, TRANSCRIPTION_BACKENDS, VOSK_IMAGES, VoskLanguage } from "./defaults";
 import { hostname, memory, port, storageClass } from "./primitives";
 
 /** A SIP address of record, user@host, as the provider gives it (without the sip: scheme). */
@@ -85,3 +85,15 @@ export const gatewaySettings = {
         })
         .prefault({}),
 };
+
+type TranscriptionSettings = z.output<typeof gatewaySettings.transcription>;
+
+/**
+ * The Vosk server's image when the stack runs one (captions on, backend vosk, no url of the user's):
+ * `vosk.image`, else alphacep's image for the language (`latest`, the only tag alphacep publishes);
+ * undefined when the stack runs none, or when no image is known for the language.
+ */
+export function stackVoskImage(t: TranscriptionSettings): string | undefined {
+    if (!t.enabled || t.url !== undefined || t.backend !== "vosk") return undefined;
+    return t.vosk.image ?? VOSK_IMAGES[t.language as VoskLanguage]?.image;
+}

@@ -6,7 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { placeholderProblems } from "./placeholders";
-import { configSchema, normalizeShards, SECRET_KEYS, SecretKey, StackConfig, VOSK_IMAGES, VoskLanguage } from "./schema";
+import { stackVoskImage } from "./gateways";
+import { configSchema, normalizeShards, SECRET_KEYS, SecretKey, StackConfig } from "./schema";
 
 export const NAMESPACE = "jitsi";
 /** The project's former name: `pulumi config set` without a namespace wrote there, and nothing read it. */
@@ -75,13 +76,12 @@ export function loadConfig(): StackConfig {
 
 /**
  * alphacep publishes its Vosk images as latest only: the stack may preview with one, but deploys only an
- * image pinned by digest, so that every node runs the same model.
+ * image pinned by digest, so that every node runs the same model. (`transcription.vosk.image` itself
+ * cannot be latest: the schema refuses it.)
  */
 function unpinnedVoskProblems(config: StackConfig): string[] {
-    const t = config.transcription;
-    if (!t.enabled || t.url !== undefined || t.backend !== "vosk" || t.vosk.image !== undefined) return [];
-    const image = VOSK_IMAGES[t.language as VoskLanguage]?.image;
-    if (image === undefined) return [];
+    const image = stackVoskImage(config.transcription);
+    if (image === undefined || !image.endsWith(":latest")) return [];
     const repository = image.replace(/:latest$/, "");
     return [
         `${NAMESPACE}:transcription.vosk.image = (missing): alphacep publishes ${repository} as latest only, so nodes could run different models; ` +

@@ -18,6 +18,7 @@ import { ShardSpec } from "./shards";
 export * from "./defaults";
 export { advertiseMode } from "./advertise";
 export { normalizeShards, ShardSpec } from "./shards";
+export { stackVoskImage } from "./gateways";
 
 const settings = z.strictObject({ ...coreSettings, ...mediaSettings, ...accessSettings, ...extrasSettings, ...gatewaySettings, ...operationsSettings });
 

@@ -8,7 +8,7 @@ import { VoskServer } from "../components/voskServer";
 import { JitsiSecrets } from "../components/jitsiSecrets";
 import { LoadTest } from "../components/loadTest";
 import { Whiteboard } from "../components/whiteboard";
-import { StackConfig, VOSK_IMAGES, VoskLanguage } from "../config/schema";
+import { StackConfig, stackVoskImage } from "../config/schema";
 import { JigasiEnvArgs, serviceUrl } from "../lib";
 import { Site } from "./site";
 
@@ -74,7 +74,11 @@ export function captions(site: Site, secrets: JitsiSecrets): JigasiPool | undefi
     const { config } = site;
     const t = config.transcription;
     if (!t.enabled) return undefined;
-    const vosk = t.url === undefined ? voskServer(site) : undefined;
+    const voskImage = stackVoskImage(t);
+    // Unpinned only in a preview: `pulumi up` refuses alphacep's latest (config/load.ts).
+    const vosk = voskImage
+        ? new VoskServer("vosk", { namespace: site.ns, namespaceName: site.namespaceName, image: voskImage, resources: config.resources.vosk, clusterDomain: config.clusterDomain })
+        : undefined;
     return new JigasiPool("transcriber", {
         namespace: site.ns,
         env: { ...gatewayEnv(site), mode: "transcriber", transcriber: { backend: t.backend, url: t.url ?? vosk!.url, save: t.saveTranscripts } },
@@ -86,14 +90,6 @@ export function captions(site: Site, secrets: JitsiSecrets): JigasiPool | undefi
         transcripts: t.saveTranscripts ? { storage: t.storage, storageClass: t.storageClass } : undefined,
         monitoringNamespace: site.monitoringNamespace,
     }, { dependsOn: [secrets] });
-}
-
-function voskServer(site: Site): VoskServer {
-    const { config } = site;
-    const t = config.transcription;
-    // Unpinned only in a preview: `pulumi up` refuses it (config/load.ts).
-    const image = t.vosk.image ?? VOSK_IMAGES[t.language as VoskLanguage].image;
-    return new VoskServer("vosk", { namespace: site.ns, namespaceName: site.namespaceName, image, resources: config.resources.vosk, clusterDomain: config.clusterDomain });
 }
 
 /** Selenium Grid and a jitsi-meet-torture Job against the stack's own URL, in a namespace of their own. */
