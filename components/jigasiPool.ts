@@ -6,8 +6,8 @@ import {
     ingressPolicy,
     JIGASI_ALIVE,
     JIGASI_API_PORT,
-    JIGASI_HEALTH,
     JIGASI_PRE_STOP,
+    JIGASI_READY,
     jigasiEnv,
     JigasiEnvArgs,
     JITSI_UID,
@@ -100,10 +100,11 @@ export class JigasiPool extends pulumi.ComponentResource {
                                 resources: resourceRequirements(args.resources),
                                 securityContext: restrictedSecurityContext(JITSI_UID),
                                 volumeMounts: [...dirs.volumeMounts, ...keptTranscriptsMount],
-                                // The API may listen on loopback only, so the probes run inside. Readiness is the image's
-                                // own check, which fails while the SIP account is unregistered; liveness only asks
-                                // whether the process answers, so a provider outage restarts nothing.
-                                readinessProbe: { exec: { command: JIGASI_HEALTH }, initialDelaySeconds: 20, periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 3 },
+                                // The API may listen on loopback only, so the probes run inside. Ready means registered
+                                // (lib/jigasi.ts: not the image's healthcheck.sh, which fails a registered gateway without
+                                // a test-call URI); liveness only asks whether the process answers, so a provider outage
+                                // restarts nothing.
+                                readinessProbe: { exec: { command: JIGASI_READY }, initialDelaySeconds: 20, periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 3 },
                                 livenessProbe: { exec: { command: JIGASI_ALIVE }, initialDelaySeconds: 60, periodSeconds: 20, timeoutSeconds: 10, failureThreshold: 6 },
                                 lifecycle: { preStop: { exec: { command: ["/bin/bash", "-c", JIGASI_PRE_STOP] } } },
                             },

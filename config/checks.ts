@@ -8,7 +8,7 @@ import { isCpuQuantity } from "../lib/quantity";
 import { bridgeCapacity } from "../lib/relay";
 import type { ParsedSettings } from "./schema";
 import { VOSK_IMAGES } from "./defaults";
-import { stackVoskImage } from "./gateways";
+import { checkPhoneSettings, checkWhisper, stackVoskImage } from "./gateways";
 import { highestIndex, normalizeShards, ShardSpec } from "./shards";
 
 export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): void {
@@ -232,6 +232,8 @@ function checkGateways(cfg: ParsedSettings, ctx: z.RefinementCtx): void {
             message: "needs jigasi.enabled: without the SIP gateway, nobody answers the numbers the invite dialog would show",
         });
     }
+    checkPhoneSettings(cfg, ctx);
+    if (transcription.enabled && transcription.backend === "whisper") checkWhisper(transcription, ctx);
     if (!transcription.enabled || transcription.url !== undefined) return;
     if (transcription.backend === "whisper") {
         ctx.addIssue({

@@ -45,6 +45,8 @@ export const SECRET_KEYS = [
     "jigasiTranscriberPassword",
     // The SIP account's password at the provider: never generated, required with jigasi.enabled.
     "jigasiSipPassword",
+    // transcription.backend whisper: the RSA key the transcriber signs skynet's JWT with; never generated.
+    "jigasiWhisperPrivateKey",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
@@ -52,7 +54,7 @@ export type SecretKey = (typeof SECRET_KEYS)[number];
  * Secret settings that belong to something outside the stack: read, never generated. (turnSharedSecret is
  * generated for the stack's own coturn and read for an external one.)
  */
-export const PROVIDED_SECRET_KEYS: readonly SecretKey[] = ["alertEmailPassword", "alertWebhookUrl", "alertChatWebhookUrl", "jwtAppSecret", "jigasiSipPassword"];
+export const PROVIDED_SECRET_KEYS: readonly SecretKey[] = ["alertEmailPassword", "alertWebhookUrl", "alertChatWebhookUrl", "jwtAppSecret", "jigasiSipPassword", "jigasiWhisperPrivateKey"];
 
 export const AUTH_TYPES = ["anonymous", "internal", "jwt"] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { placeholderProblems } from "./placeholders";
-import { stackVoskImage } from "./gateways";
+import { stackVoskImage, whisperKeyProblem, whisperRuns } from "./gateways";
 import { configSchema, normalizeShards, SECRET_KEYS, SecretKey, StackConfig } from "./schema";
 
 export const NAMESPACE = "jitsi";
@@ -60,6 +60,9 @@ export function loadConfig(): StackConfig {
         problems.push(...missingSecrets(result.config, new Set(Object.keys(all))));
         problems.push(...userPasswordProblems(result.config.auth.users, all[`${NAMESPACE}:internalUserPasswords`]));
         if (result.config.auth.type === "jwt") problems.push(...jwtSecretProblems(all[`${NAMESPACE}:jwtAppSecret`]));
+        const whisperKey = all[`${NAMESPACE}:jigasiWhisperPrivateKey`];
+        const whisperKeyWrong = whisperRuns(result.config) && whisperKey !== undefined ? whisperKeyProblem(whisperKey) : undefined;
+        if (whisperKeyWrong) problems.push(`${NAMESPACE}:jigasiWhisperPrivateKey = (secret): ${whisperKeyWrong}`);
         const placeholders = placeholderProblems(raw, keyPath);
         const unpinned = unpinnedVoskProblems(result.config);
         // A preview (and a pull-request check) may run on the committed example files; a deployment may not.
@@ -99,6 +102,7 @@ function missingSecrets(config: StackConfig, present: Set<string>): string[] {
         [config.monitoring.enabled && receivers.chat !== undefined, "alertChatWebhookUrl", "is required with monitoring.alerts.receivers.chat: the chat's incoming-webhook URL"],
         [config.auth.type === "jwt", "jwtAppSecret", 'is required while auth.type is "jwt": the key your token issuer signs with'],
         [config.jigasi.enabled, "jigasiSipPassword", "is required with jigasi.enabled: the password of the SIP account jigasi.sip.uri at your provider"],
+        [whisperRuns(config), "jigasiWhisperPrivateKey", "is required with transcription.backend whisper: the RSA key the transcriber signs skynet's JWT with (base64 PKCS#8)"],
     ];
     return needed
         .filter(([wanted, key]) => wanted && !present.has(`${NAMESPACE}:${key}`))

@@ -17,14 +17,44 @@ type EnvVar = k8s.types.input.core.v1.EnvVar;
 
 /** REST API: /about/health, /about/stats, /about/shutdown, /metrics (RESTBundleActivator, HandlerImpl). */
 export const JIGASI_API_PORT = 8788;
-/** The image's own check (usr/local/bin/healthcheck.sh): 503 while the SIP account is not registered (SipGateway.isReady). */
-export const JIGASI_HEALTH = ["/usr/local/bin/healthcheck.sh"];
+/**
+ * Readiness: the gateway can take calls. jigasi (6fbf4f2) answers /about/health with 503 while a gateway is
+ * not ready (rest/HandlerImpl.doGetHealthJSON: SipGateway.isReady, the SIP account REGISTERED), and
+ * otherwise with Health.check's verdict: 200, or 500 and {"reason": ...}. Without
+ * org.jitsi.jigasi.HEALTH_CHECK_SIP_URI no SipHealthPeriodicChecker exists (SipHealthPeriodicChecker.create
+ * returns null) and Health.check throws "GW not ready." for every SIP gateway, registered or not: the
+ * image's healthcheck.sh (`curl --fail-with-body`) then never passes. So 200 is ready, 503 is not
+ * (unregistered), and a 500 is ready only for that one reason; any other 500 (CallManager's pool
+ * exhausted, or with a test URI the test call failed) is not. A transcriber answers 200 (isReady is
+ * always true). The kubelet runs this as the image runs its own check: bash and curl, inside the pod.
+ */
+export function jigasiReadyScript(port: number): string {
+    return [
+        `out=$(curl -sS --max-time 5 -w '\n%{http_code}' http://127.0.0.1:${port}/about/health) || exit 1`,
+        `code=\${out##*$'\n'}`,
+        `body=\${out%$'\n'*}`,
+        `case "$code" in`,
+        `  200) exit 0 ;;`,
+        `  500) case "$body" in *'"GW not ready."'*) exit 0 ;; esac ;;`,
+        `esac`,
+        `echo "jigasi /about/health answered $code $body" >&2`,
+        `exit 1`,
+    ].join("\n");
+}
+export const JIGASI_READY = ["/bin/bash", "-c", jigasiReadyScript(JIGASI_API_PORT)];
 /** Answers while the process runs, whatever the provider's state: the liveness check. */
 export const JIGASI_ALIVE = ["curl", "-fsS", "--max-time", "5", "-o", "/dev/null", `http://127.0.0.1:${JIGASI_API_PORT}/about/stats`];
 /** Where the transcriber writes transcripts (transcriber-sip-communicator.properties: DIRECTORY); scripts/config checks it is writable. */
 export const TRANSCRIPTS_DIR = "/tmp/transcripts";
 /** The MUC where gateways announce themselves to jicofo (jicofo.conf and xmpp-sip-communicator.properties default). */
 export const JIGASI_BREWERY_MUC = "jigasibrewery";
+/**
+ * Where SIP gateways announce themselves while dial-out is off: a brewery no jicofo watches. jicofo sends a
+ * dial-out only to a SIP-capable instance of the brewery it watches (JigasiDetector.selectSipJigasi), and
+ * jigasi takes dial requests only from its own brewery (ALLOWED_JID, xmpp-sip-communicator.properties):
+ * so dial-out is refused on the server, whatever the app shows. Dial-in needs no brewery at all.
+ */
+export const JIGASI_DIAL_IN_ONLY_MUC = "jigasidialinonly";
 /** Vosk's WebSocket server (vosk-server websocket/asr_server.py: VOSK_SERVER_PORT, default 2700). */
 export const VOSK_PORT = 2700;
 /** The speech-to-text class the transcriber loads (TranscriptionGateway: org.jitsi.jigasi.transcription.customService). */
@@ -44,21 +74,55 @@ export const JIGASI_CONFERENCES_METRIC = "jitsi_jigasi_conferences";
  */
 export const CALLS_PER_JIGASI = 100;
 
+/**
+ * UDP ports one call takes from the gateway's media range (jigasi Main.java hands --min-port/--max-port to
+ * both the SIP stack and Jingle as MIN/MAX_MEDIA_PORT_NUMBER): the SIP leg binds an RTP and an RTCP socket
+ * (jitsi TransportManager.createStreamConnector), and the leg to the bridge an ICE stream of two components,
+ * RTP and RTCP, or one with rtcp-mux (IceUdpTransportManager.createIceStream). Four at most.
+ */
+export const MEDIA_PORTS_PER_CALL = 4;
+/** The first port of the range; the image's own default start, below Linux's ephemeral ports (32768 up). */
+export const MEDIA_PORT_MIN = 20000;
+
+/**
+ * The media port range for `calls` calls. The image's default (20000-20050, jigasi/rootfs
+ * etc/s6-overlay/scripts/jigasi) holds 51 / 4 = 12 calls; CALLS_PER_JIGASI needs 100 x 4 = 400 ports.
+ */
+export function mediaPortRange(calls: number): { min: number; max: number } {
+    return { min: MEDIA_PORT_MIN, max: MEDIA_PORT_MIN + calls * MEDIA_PORTS_PER_CALL - 1 };
+}
+
 /** Phone calls the stack's gateways carry at once, with the figure's basis (capacity output). */
 export function phoneCalls(gateways: number) {
+    const range = mediaPortRange(CALLS_PER_JIGASI);
     return {
         perGateway: CALLS_PER_JIGASI,
         gateways,
         total: CALLS_PER_JIGASI * gateways,
         basis: "jigasi Statistics.java CONFERENCES_THRESHOLD (default 100 conferences per instance), one call per conference",
+        mediaPorts: `${range.min}-${range.max}: ${MEDIA_PORTS_PER_CALL} UDP ports per call (SIP leg RTP and RTCP, bridge leg ICE RTP and RTCP) x ${CALLS_PER_JIGASI}`,
+    };
+}
+
+/**
+ * Captioned meetings: jicofo gives each to the least busy transcriber, with no cap (jicofo
+ * JigasiDetector.selectTranscriber: leastLoaded by participant count), so the count has no fixed figure.
+ */
+export function captionedMeetings(transcribers: number) {
+    return {
+        transcribers,
+        perTranscriber: "no fixed limit",
+        basis: "jicofo JigasiDetector.selectTranscriber picks the least-loaded transcriber without a cap; each meeting's speakers are bounded by the transcriber's CPU and memory and by the speech-to-text server",
     };
 }
 
 export type GatewayMode = "sip" | "transcriber";
 
 export interface GatewaySettings {
-    /** The SIP gateway runs (jicofo then offers dial-out; prosody registers its account). */
+    /** The SIP gateway runs (prosody registers its account). */
     sip: boolean;
+    /** Dial-out: jicofo watches the SIP gateways' brewery, so a moderator may have one call a number. */
+    dialOut: boolean;
     /** The transcriber runs (prosody, jicofo and web switch captions on). */
     transcription: boolean;
     /** The meetings' language (BCP 47): web asks the transcriber for it. */
@@ -86,12 +150,15 @@ export function prosodyGatewayEnv(g: GatewaySettings): EnvVar[] {
 /**
  * Jicofo watches the jigasi brewery when JIGASI_SIP_URI or ENABLE_TRANSCRIPTIONS is set (jicofo.conf reads
  * nothing else of it), so JIGASI_SIP_URI is a switch here: changing the SIP account restarts no jicofo.
+ * It is set only with dial-out: dial-in needs nothing of jicofo, and the SIP gateways then sit in a
+ * brewery jicofo does not watch (JIGASI_DIAL_IN_ONLY_MUC).
  */
 export function jicofoGatewayEnv(g: GatewaySettings): EnvVar[] {
-    if (!g.sip && !g.transcription) return [];
+    const dialOut = g.sip && g.dialOut;
+    if (!dialOut && !g.transcription) return [];
     return [
         { name: "JIGASI_BREWERY_MUC", value: JIGASI_BREWERY_MUC },
-        ...(g.sip ? [{ name: "JIGASI_SIP_URI", value: "enabled" }] : []),
+        ...(dialOut ? [{ name: "JIGASI_SIP_URI", value: "enabled" }] : []),
         ...(g.transcription ? [{ name: "ENABLE_TRANSCRIPTIONS", value: "true" }] : []),
     ];
 }
@@ -99,7 +166,8 @@ export function jicofoGatewayEnv(g: GatewaySettings): EnvVar[] {
 /**
  * Web shows the captions button and asks for the stack's language (USE_APP_LANGUAGE off: a pupil whose app
  * speaks English still gets the class's language), and the dial-in numbers and PIN in the invite dialog.
- * The dial-out button needs nothing here: jicofo tells the app that a SIP gateway is in its brewery.
+ * The dial-out button needs nothing here: the app offers it when jicofo says it has a jigasi brewery
+ * (ConferenceIqHandler: sipGatewayEnabled), and jicofo alone decides whether a call goes out.
  */
 export function webGatewayEnv(g: GatewaySettings): EnvVar[] {
     return [
@@ -128,8 +196,9 @@ export interface JigasiEnvArgs {
     memoryLimit: string;
     /** Who may meet: without auth, the gateway joins anonymously; with it, as jigasi@auth (or on the guest domain). */
     auth: { enabled: boolean; guests: boolean };
-    sip?: { uri: string; server?: string; port: number; transport: string; defaultRoom?: string };
-    transcriber?: { backend: "vosk" | "whisper"; url: string; save: boolean };
+    sip?: { uri: string; server?: string; port?: number; transport?: string; defaultRoom?: string; dialOut: boolean; healthCheckSipUri?: string };
+    /** With whisper, the JWT key's name (kid); the key itself is the secret setting jigasiWhisperPrivateKey. */
+    transcriber?: { backend: "vosk" | "whisper"; url: string; save: boolean; whisperKeyName?: string };
 }
 
 export function jigasiEnv(a: JigasiEnvArgs): EnvVar[] {
@@ -144,7 +213,10 @@ export function jigasiEnv(a: JigasiEnvArgs): EnvVar[] {
         // jigasi.sh starts Java with -Xmx3072m unless told: more than the container may use, so the kernel would kill it.
         { name: "JIGASI_MAX_MEMORY", value: javaHeap(a.memoryLimit) },
         ...secretEnv("JIGASI_XMPP_PASSWORD"),
-        { name: "JIGASI_BREWERY_MUC", value: JIGASI_BREWERY_MUC },
+        { name: "JIGASI_BREWERY_MUC", value: a.sip && !a.sip.dialOut ? JIGASI_DIAL_IN_ONLY_MUC : JIGASI_BREWERY_MUC },
+        // etc/s6-overlay/scripts/jigasi: --min-port/--max-port, by default 20000-20050 (12 calls).
+        { name: "JIGASI_PORT_MIN", value: String(mediaPortRange(CALLS_PER_JIGASI).min) },
+        { name: "JIGASI_PORT_MAX", value: String(mediaPortRange(CALLS_PER_JIGASI).max) },
         { name: "BOSH_URL_PATTERN", value: `${a.routerUrl}/http-bind?room={roomName}` },
         // The nickname in the brewery: the pod's name, so a busy gateway is found with kubectl.
         { name: "JIGASI_INSTANCE_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
@@ -161,10 +233,13 @@ function sipEnv(sip: NonNullable<JigasiEnvArgs["sip"]>, auth: JigasiEnvArgs["aut
     return [
         { name: "JIGASI_SIP_URI", value: sip.uri },
         ...secretEnv("JIGASI_SIP_PASSWORD"),
+        // sipserver-sip-communicator.properties writes port and transport only with a server (the schema refuses them without).
         ...(sip.server ? [{ name: "JIGASI_SIP_SERVER", value: sip.server }] : []),
-        { name: "JIGASI_SIP_PORT", value: String(sip.port) },
-        { name: "JIGASI_SIP_TRANSPORT", value: sip.transport },
+        ...(sip.port !== undefined ? [{ name: "JIGASI_SIP_PORT", value: String(sip.port) }] : []),
+        ...(sip.transport !== undefined ? [{ name: "JIGASI_SIP_TRANSPORT", value: sip.transport }] : []),
         ...(sip.defaultRoom ? [{ name: "JIGASI_SIP_DEFAULT_ROOM", value: sip.defaultRoom }] : []),
+        // A test call to this URI every HEALTH_CHECK_INTERVAL (5 minutes); only when the operator asks for it.
+        ...(sip.healthCheckSipUri ? [{ name: "JIGASI_HEALTH_CHECK_SIP_URI", value: sip.healthCheckSipUri }] : []),
         // sipserver-sip-communicator.properties: with auth, callers join as jigasi@auth, or anonymously on the guest domain.
         { name: "ENABLE_AUTH", value: envFlag(auth.enabled) },
         ...(auth.enabled ? [{ name: "ENABLE_GUESTS", value: envFlag(auth.guests) }] : []),
@@ -176,6 +251,10 @@ function transcriberEnv(t: NonNullable<JigasiEnvArgs["transcriber"]>): EnvVar[] 
         ...secretEnv("JIGASI_TRANSCRIBER_PASSWORD"),
         { name: "JIGASI_TRANSCRIBER_CUSTOM_SERVICE", value: TRANSCRIPTION_SERVICE_CLASS[t.backend] },
         { name: t.backend === "vosk" ? "JIGASI_TRANSCRIBER_VOSK_URL" : "JIGASI_TRANSCRIBER_WHISPER_URL", value: t.url },
+        // WhisperWebsocket signs a JWT (RS256, kid = the key's name, aud "jitsi", iss "jigasi") only with both.
+        ...(t.backend === "whisper" && t.whisperKeyName
+            ? [{ name: "JIGASI_TRANSCRIBER_WHISPER_PRIVATE_KEY_NAME", value: t.whisperKeyName }, ...secretEnv("JIGASI_TRANSCRIBER_WHISPER_PRIVATE_KEY")]
+            : []),
         // The image saves by default; off here unless asked (docs/decisions.md).
         { name: "JIGASI_TRANSCRIBER_ENABLE_SAVING", value: envFlag(t.save) },
     ];

@@ -37,6 +37,8 @@ export const SECRET_ENV = {
     jigasiTranscriberPassword: "JIGASI_TRANSCRIBER_PASSWORD",
     // Only the SIP gateway reads it.
     jigasiSipPassword: "JIGASI_SIP_PASSWORD",
+    // Only the transcriber reads it, with backend whisper: the key it signs skynet's JWT with.
+    jigasiWhisperPrivateKey: "JIGASI_TRANSCRIBER_WHISPER_PRIVATE_KEY",
 } as const;
 export type SecretEnvName = (typeof SECRET_ENV)[keyof typeof SECRET_ENV];
 /** The secret settings the Jitsi containers use (kept in the jitsi-auth Secret). */

@@ -60,7 +60,7 @@ export function phones(site: Site, secrets: JitsiSecrets): JigasiPool | undefine
     if (!jigasi.enabled) return undefined;
     return new JigasiPool("jigasi", {
         namespace: site.ns,
-        env: { ...gatewayEnv(site), mode: "sip", sip: { ...jigasi.sip, uri: jigasi.sip.uri! } },
+        env: { ...gatewayEnv(site), mode: "sip", sip: { ...jigasi.sip, uri: jigasi.sip.uri!, dialOut: jigasi.dialOut.enabled, healthCheckSipUri: jigasi.healthCheckSipUri } },
         replicas: jigasi.replicas,
         resources: config.resources.jigasi,
         imageTag: config.imageTag,
@@ -81,11 +81,11 @@ export function captions(site: Site, secrets: JitsiSecrets): JigasiPool | undefi
         : undefined;
     return new JigasiPool("transcriber", {
         namespace: site.ns,
-        env: { ...gatewayEnv(site), mode: "transcriber", transcriber: { backend: t.backend, url: t.url ?? vosk!.url, save: t.saveTranscripts } },
+        env: { ...gatewayEnv(site), mode: "transcriber", transcriber: { backend: t.backend, url: t.url ?? vosk!.url, save: t.saveTranscripts, whisperKeyName: t.whisper.keyName } },
         replicas: t.replicas,
         resources: config.resources.transcriber,
         imageTag: config.imageTag,
-        // A transcriber serves one meeting; it stops when that meeting's captions do.
+        // A transcriber asked to stop waits for the captioned meetings it serves.
         drainGracePeriodSeconds: config.jigasi.drainGracePeriodSeconds,
         transcripts: t.saveTranscripts ? { storage: t.storage, storageClass: t.storageClass } : undefined,
         monitoringNamespace: site.monitoringNamespace,

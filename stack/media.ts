@@ -103,6 +103,7 @@ export function roomRouter(site: Site, shards: Shard[], ops: OpsStack): RoomRout
 export function gatewaySettings(config: StackConfig): GatewaySettings {
     return {
         sip: config.jigasi.enabled,
+        dialOut: config.jigasi.enabled && config.jigasi.dialOut.enabled,
         transcription: config.transcription.enabled,
         language: config.transcription.language,
         dialIn: config.jigasi.dialIn,

@@ -4,7 +4,7 @@ import { LoadTest } from "../components/loadTest";
 import { Shard } from "../components/shard";
 import { Turn } from "../components/turn";
 import * as pulumi from "@pulumi/pulumi";
-import { largestEvent, maxParticipantsPerBridge, phoneCalls, ShardState, stackCapacity } from "../lib";
+import { captionedMeetings, largestEvent, maxParticipantsPerBridge, phoneCalls, ShardState, stackCapacity } from "../lib";
 import { Site } from "./site";
 
 /** Per shard: its number, whether it takes new rooms, its tag, and the hash the next preview compares with. */
@@ -39,8 +39,7 @@ function capacity(config: Site["config"]) {
         ...base,
         ...(config.visitors.enabled ? { largestEvent: largestEvent(base.participantsPerJvb, config.jvb.maxReplicas, base.largestMeeting, config.visitors) } : {}),
         ...(config.jigasi.enabled ? { phoneCalls: phoneCalls(config.jigasi.replicas) } : {}),
-        // Each transcriber joins one meeting whose captions are on.
-        ...(config.transcription.enabled ? { captionedMeetings: config.transcription.replicas } : {}),
+        ...(config.transcription.enabled ? { captionedMeetings: captionedMeetings(config.transcription.replicas) } : {}),
     };
 }
 

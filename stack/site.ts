@@ -59,5 +59,6 @@ function secretKeys(config: StackConfig): JitsiSecretKey[] {
         ...(config.jigasi.enabled || config.transcription.enabled ? (["jigasiXmppPassword"] as const) : []),
         ...(config.jigasi.enabled ? (["jigasiSipPassword"] as const) : []),
         ...(config.transcription.enabled ? (["jigasiTranscriberPassword"] as const) : []),
+        ...(config.transcription.enabled && config.transcription.backend === "whisper" ? (["jigasiWhisperPrivateKey"] as const) : []),
     ];
 }

@@ -4,10 +4,11 @@
  * credentials travel, what a SIP account change restarts, and which stack files are refused.
  */
 import * as assert from "assert";
+import { generateKeyPairSync } from "crypto";
 import { readStackFile, Run, runProgram, runProgramOk, withConfig } from "./harness";
-import { SECRET_ENV } from "../lib";
+import { JIGASI_READY, SECRET_ENV } from "../lib";
 import { containers, env, envValue, named, Obj, objects } from "./objects";
-import { allGatewaysVariant, GATEWAY_VARIANTS, JIGASI, SIP_PASSWORD, WHISPER_URL } from "./variants";
+import { allGatewaysVariant, GATEWAY_VARIANTS, JIGASI, SIP_PASSWORD, WHISPER_KEY, WHISPER_KEY_NAME, WHISPER_URL } from "./variants";
 
 const production = () => readStackFile("production");
 const SHARDS = ["shard-0", "shard-1"];
@@ -38,7 +39,13 @@ describe("phones and captions (Jigasi)", function () {
             assert.strictEqual(envValue(c, "JIGASI_SIP_DEFAULT_ROOM"), "welcome");
             assert.strictEqual(envValue(c, "XMPP_SERVER"), SHARDS.map((s) => `${s}-prosody:5222`).join(","));
             assert.strictEqual(envValue(c, "BOSH_URL_PATTERN"), "http://router.jitsi.svc.cluster.local:80/http-bind?room={roomName}");
-            assert.strictEqual(envValue(c, "JIGASI_BREWERY_MUC"), "jigasibrewery");
+            // Dial-out is off by default: the gateways announce themselves where no jicofo looks.
+            assert.strictEqual(envValue(c, "JIGASI_BREWERY_MUC"), "jigasidialinonly");
+            // 100 calls of at most 4 UDP ports each (lib/jigasi.ts MEDIA_PORTS_PER_CALL), not the image's 20000-20050.
+            assert.strictEqual(envValue(c, "JIGASI_PORT_MIN"), "20000");
+            assert.strictEqual(envValue(c, "JIGASI_PORT_MAX"), "20399");
+            // No test call unless asked for.
+            assert.strictEqual(env(c, "JIGASI_HEALTH_CHECK_SIP_URI"), undefined);
             // Three quarters of the 1536Mi limit, not jigasi.sh's 3072m.
             assert.strictEqual(envValue(c, "JIGASI_MAX_MEMORY"), "1152m");
             // Anonymous meetings: the gateway joins anonymously, like a guest.
@@ -60,15 +67,15 @@ describe("phones and captions (Jigasi)", function () {
             assert.ok(!generated.some((n) => n.includes("Sip")));
         });
 
-        it("registers the gateway's account on every prosody, and makes jicofo watch the brewery without naming the SIP account", () => {
+        it("registers the gateway's account on every prosody, and with dial-out off (the default) gives jicofo no jigasi brewery", () => {
             for (const shard of SHARDS) {
                 const prosody = container(run("SIP only"), "Deployment", `${shard}-prosody`);
                 assert.deepStrictEqual(env(prosody, "JIGASI_XMPP_PASSWORD")!.valueFrom, ref("JIGASI_XMPP_PASSWORD"));
                 assert.strictEqual(env(prosody, "ENABLE_TRANSCRIPTIONS"), undefined);
                 const jicofo = container(run("SIP only"), "Deployment", `${shard}-jicofo`);
-                // jicofo.conf only tests that JIGASI_SIP_URI is set: the account's name stays out of jicofo's pod.
-                assert.strictEqual(envValue(jicofo, "JIGASI_SIP_URI"), "enabled");
-                assert.strictEqual(envValue(jicofo, "JIGASI_BREWERY_MUC"), "jigasibrewery");
+                // jicofo.conf opens its jigasi block only with JIGASI_SIP_URI or ENABLE_TRANSCRIPTIONS: no detector, no dial-out.
+                assert.strictEqual(env(jicofo, "JIGASI_SIP_URI"), undefined);
+                assert.strictEqual(env(jicofo, "JIGASI_BREWERY_MUC"), undefined);
                 const web = container(run("SIP only"), "Deployment", `${shard}-web`);
                 assert.strictEqual(envValue(web, "DIALIN_NUMBERS_URL"), JIGASI.dialIn.numbersUrl);
                 assert.strictEqual(envValue(web, "CONFCODE_URL"), JIGASI.dialIn.confCodeUrl);
@@ -82,8 +89,9 @@ describe("phones and captions (Jigasi)", function () {
             assert.strictEqual(sts.spec.template.spec.terminationGracePeriodSeconds, 7200);
             assert.strictEqual(envValue(c, "SHUTDOWN_REST_ENABLED"), "true");
             assert.match(c.lifecycle.preStop.exec.command.join(" "), /curl -s -X POST http:\/\/127\.0\.0\.1:8788\/about\/shutdown/);
-            // Readiness is the image's check (503 while unregistered); liveness does not restart on a provider outage.
-            assert.deepStrictEqual(c.readinessProbe.exec.command, ["/usr/local/bin/healthcheck.sh"]);
+            // Readiness means registered (test/jigasiHealthLive.test.ts runs it); liveness does not restart on a provider outage.
+            assert.deepStrictEqual(c.readinessProbe.exec.command, JIGASI_READY);
+            assert.deepStrictEqual(JIGASI_READY.slice(0, 2), ["/bin/bash", "-c"]);
             assert.match(c.livenessProbe.exec.command.join(" "), /\/about\/stats/);
             assert.strictEqual(sts.metadata.annotations["pulumi.com/skipAwait"], "true");
         });
@@ -154,6 +162,12 @@ describe("phones and captions (Jigasi)", function () {
             assert.strictEqual(env(c, "JIGASI_TRANSCRIBER_VOSK_URL"), undefined);
             assert.strictEqual(envValue(c, "JIGASI_TRANSCRIBER_ENABLE_SAVING"), "false");
             assert.strictEqual(sts.spec.volumeClaimTemplates, undefined);
+            // The JWT key: its name in the clear, the key by secretKeyRef only and in the Secret alone.
+            assert.strictEqual(envValue(c, "JIGASI_TRANSCRIBER_WHISPER_PRIVATE_KEY_NAME"), WHISPER_KEY_NAME);
+            assert.deepStrictEqual(env(c, "JIGASI_TRANSCRIBER_WHISPER_PRIVATE_KEY"), { name: "JIGASI_TRANSCRIBER_WHISPER_PRIVATE_KEY", valueFrom: ref("JIGASI_TRANSCRIBER_WHISPER_PRIVATE_KEY") });
+            const secret = r.resources.find((x) => x.inputs?.kind === "Secret" && x.inputs.metadata.name === "jitsi-auth")!;
+            assert.strictEqual(secret.inputs.stringData.JIGASI_TRANSCRIBER_WHISPER_PRIVATE_KEY, WHISPER_KEY);
+            assert.ok(!JSON.stringify(objects(r).filter((o) => o.kind !== "Secret")).includes(WHISPER_KEY.slice(40, 100)), "the Whisper key leaked");
             // scripts/config refuses to start unless the transcript directory is writable.
             assert.ok(sts.spec.template.spec.volumes.some((v: Obj) => v.name === "transcripts" && v.emptyDir));
             assert.deepStrictEqual(objects(r).filter((o) => o.metadata?.name === "vosk"), []);
@@ -183,9 +197,54 @@ describe("phones and captions (Jigasi)", function () {
     });
 
     it("reports the calls the gateways carry in the capacity output", () => {
-        assert.deepStrictEqual(run("SIP only").outputs.capacity.phoneCalls, { perGateway: 100, gateways: 2, total: 200, basis: "jigasi Statistics.java CONFERENCES_THRESHOLD (default 100 conferences per instance), one call per conference" });
-        assert.deepStrictEqual(run("transcription with Vosk").outputs.capacity.captionedMeetings, 1);
+        assert.deepStrictEqual(run("SIP only").outputs.capacity.phoneCalls, {
+            perGateway: 100,
+            gateways: 2,
+            total: 200,
+            basis: "jigasi Statistics.java CONFERENCES_THRESHOLD (default 100 conferences per instance), one call per conference",
+            mediaPorts: "20000-20399: 4 UDP ports per call (SIP leg RTP and RTCP, bridge leg ICE RTP and RTCP) x 100",
+        });
+        // jicofo puts every captioned meeting on the least busy transcriber, without a cap: no count per transcriber.
+        const captioned = run("transcription with Vosk").outputs.capacity.captionedMeetings;
+        assert.strictEqual(captioned.transcribers, 1);
+        assert.strictEqual(captioned.perTranscriber, "no fixed limit");
+        assert.match(captioned.basis, /JigasiDetector\.selectTranscriber.*without a cap.*CPU and memory.*speech-to-text server/);
         assert.strictEqual(run("transcription with Vosk").outputs.capacity.phoneCalls, undefined);
+    });
+});
+
+describe("dial-out: off unless switched on, refused on the server", function () {
+    this.timeout(60_000);
+    const jicofo = (r: Run) => container(r, "Deployment", "shard-0-jicofo");
+    const gateway = (r: Run) => container(r, "StatefulSet", "jigasi");
+
+    it("with dial-out on, jicofo watches the gateways' brewery (JIGASI_SIP_URI) and the gateways announce themselves there", async () => {
+        const r = await runProgramOk(withConfig(allGatewaysVariant(), { "jitsi:jigasi": { ...JIGASI, dialOut: { enabled: true } } }));
+        assert.strictEqual(envValue(jicofo(r), "JIGASI_SIP_URI"), "enabled");
+        assert.strictEqual(envValue(jicofo(r), "JIGASI_BREWERY_MUC"), "jigasibrewery");
+        assert.strictEqual(envValue(gateway(r), "JIGASI_BREWERY_MUC"), "jigasibrewery");
+    });
+
+    it("with captions and dial-out off, jicofo watches the transcribers' brewery and the SIP gateways are not in it", async () => {
+        const r = await runProgramOk(allGatewaysVariant());
+        // jicofo selects a SIP jigasi only among the brewery it watches (JigasiDetector.selectSipJigasi): none there.
+        assert.strictEqual(env(jicofo(r), "JIGASI_SIP_URI"), undefined);
+        assert.strictEqual(envValue(jicofo(r), "JIGASI_BREWERY_MUC"), "jigasibrewery");
+        assert.strictEqual(envValue(container(r, "StatefulSet", "transcriber"), "JIGASI_BREWERY_MUC"), "jigasibrewery");
+        assert.strictEqual(envValue(gateway(r), "JIGASI_BREWERY_MUC"), "jigasidialinonly");
+    });
+
+    it("with anonymous meetings, switches dial-out on only with its cost accepted", async () => {
+        const r = await runProgramOk(withConfig(GATEWAY_VARIANTS["SIP only"](), { "jitsi:jigasi": { ...JIGASI, dialOut: { enabled: true, acceptTollFraudRisk: true } } }));
+        assert.strictEqual(envValue(jicofo(r), "JIGASI_SIP_URI"), "enabled");
+    });
+
+    it("hands port and transport over only with a server, and asks for a test call only when told", async () => {
+        const r = await runProgramOk(
+            withConfig(GATEWAY_VARIANTS["SIP only"](), { "jitsi:jigasi": { ...JIGASI, sip: { uri: JIGASI.sip.uri }, healthCheckSipUri: "echo@sip.provider.example" } }),
+        );
+        for (const name of ["JIGASI_SIP_SERVER", "JIGASI_SIP_PORT", "JIGASI_SIP_TRANSPORT"]) assert.strictEqual(env(gateway(r), name), undefined, name);
+        assert.strictEqual(envValue(gateway(r), "JIGASI_HEALTH_CHECK_SIP_URI"), "echo@sip.provider.example");
     });
 });
 
@@ -216,7 +275,7 @@ describe("what a change of the gateways restarts", function () {
         const base = await runProgramOk(GATEWAY_VARIANTS["SIP only"]());
         const changed = await runProgramOk(
             withConfig(GATEWAY_VARIANTS["SIP only"](), {
-                "jitsi:jigasi": { ...JIGASI, replicas: 3, sip: { uri: "4930999@sip.other.example", transport: "UDP" }, dialIn: {} },
+                "jitsi:jigasi": { ...JIGASI, replicas: 3, sip: { uri: "4930999@sip.other.example", server: "sip.other.example", transport: "UDP" }, dialIn: {} },
             }),
         );
         assert.deepStrictEqual(signalling(changed), signalling(base));
@@ -257,6 +316,64 @@ describe("phones and captions: refusals", function () {
             what: "a dial-in URL over plain HTTP",
             change: { "jitsi:jigasi": { dialIn: { numbersUrl: "http://phone.school.net/n", confCodeUrl: "https://phone.school.net/pin" } } },
             expect: [/jitsi:jigasi\.dialIn\.numbersUrl = "http:\/\/phone\.school\.net\/n": /],
+        },
+        {
+            what: "a SIP port and transport without a server, naming each",
+            change: { "jitsi:jigasi": { ...JIGASI, sip: { uri: JIGASI.sip.uri, port: 5061, transport: "TLS" } }, "jitsi:jigasiSipPassword": "x" },
+            secretKeys: ["jitsi:jigasiSipPassword"],
+            expect: [/jitsi:jigasi\.sip\.port = 5061: needs jigasi\.sip\.server: the image writes the proxy's port and transport only with a server/, /jitsi:jigasi\.sip\.transport = "TLS": needs jigasi\.sip\.server/],
+        },
+        {
+            what: "dial-out with anonymous meetings unless its cost is accepted",
+            change: { "jitsi:jigasi": { ...JIGASI, dialOut: { enabled: true } }, "jitsi:jigasiSipPassword": "x" },
+            secretKeys: ["jitsi:jigasiSipPassword"],
+            expect: [/jitsi:jigasi\.dialOut\.enabled = true: with auth\.type "anonymous" lets anyone .* call any number at your SIP account's expense \(toll fraud\).*jigasi\.dialOut\.acceptTollFraudRisk true/],
+        },
+        {
+            what: "dial-out without the gateway, and the risk accepted without dial-out",
+            change: { "jitsi:jigasi": { dialOut: { enabled: true } } },
+            expect: [/jitsi:jigasi\.dialOut\.enabled = true: needs jigasi\.enabled/],
+        },
+        {
+            what: "the toll-fraud acknowledgement without dial-out",
+            change: { "jitsi:jigasi": { dialOut: { acceptTollFraudRisk: true } } },
+            expect: [/jitsi:jigasi\.dialOut\.acceptTollFraudRisk = true: is read only with jigasi\.dialOut\.enabled/],
+        },
+        {
+            what: "Whisper without the JWT key's name and the key, and at a URL that is not skynet's streaming path",
+            change: { "jitsi:transcription": { enabled: true, backend: "whisper", url: "wss://skynet.school.net/ws" } },
+            expect: [
+                /jitsi:transcription\.url = "wss:\/\/skynet\.school\.net\/ws": must end in skynet's streaming path \/streaming-whisper\/ws.*jigasi appends \/<meeting id>/,
+                /jitsi:transcription\.whisper\.keyName = \(missing\): is required with backend whisper: skynet refuses a stream without a JWT/,
+            ],
+        },
+        {
+            what: "Whisper without its private key",
+            change: { "jitsi:transcription": { enabled: true, backend: "whisper", url: WHISPER_URL, whisper: { keyName: WHISPER_KEY_NAME } } },
+            expect: [/jitsi:jigasiWhisperPrivateKey = \(missing\): is required with transcription\.backend whisper.*pulumi config set --secret jitsi:jigasiWhisperPrivateKey/],
+        },
+        {
+            what: "the Whisper key in plain text",
+            change: { "jitsi:transcription": { enabled: true, backend: "whisper", url: WHISPER_URL, whisper: { keyName: WHISPER_KEY_NAME } }, "jitsi:jigasiWhisperPrivateKey": WHISPER_KEY },
+            expect: [/jitsi:jigasiWhisperPrivateKey is stored in plain text/],
+        },
+        {
+            what: "the Whisper key as PEM, which jigasi's base64 decoder cannot read",
+            change: {
+                "jitsi:transcription": { enabled: true, backend: "whisper", url: WHISPER_URL, whisper: { keyName: WHISPER_KEY_NAME } },
+                "jitsi:jigasiWhisperPrivateKey": `-----BEGIN PRIVATE KEY-----\n${WHISPER_KEY}\n-----END PRIVATE KEY-----`,
+            },
+            secretKeys: ["jitsi:jigasiWhisperPrivateKey"],
+            expect: [/jitsi:jigasiWhisperPrivateKey = \(secret\): must be the RSA private key as one line of base64 PKCS#8 DER/],
+        },
+        {
+            what: "a Whisper key that is not RSA (jigasi signs RS256)",
+            change: {
+                "jitsi:transcription": { enabled: true, backend: "whisper", url: WHISPER_URL, whisper: { keyName: WHISPER_KEY_NAME } },
+                "jitsi:jigasiWhisperPrivateKey": generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "der", type: "pkcs8" }).toString("base64"),
+            },
+            secretKeys: ["jitsi:jigasiWhisperPrivateKey"],
+            expect: [/jitsi:jigasiWhisperPrivateKey = \(secret\): must be the RSA private key .*; this is a ec key/],
         },
         {
             what: "Whisper without a URL, saying why the stack does not run it",

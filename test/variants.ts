@@ -1,4 +1,5 @@
 /** Stack configurations that together switch every optional part on and off, for whole-stack checks. */
+import { generateKeyPairSync } from "crypto";
 import { readStackFile, runProgram, StackConfig, withConfig } from "./harness";
 import { objects, Obj } from "./objects";
 
@@ -78,13 +79,20 @@ export const JIGASI = {
 /** The Vosk image as a deployed stack pins it (by digest; `pulumi up` refuses alphacep's bare latest). */
 export const PINNED_VOSK = `alphacep/kaldi-en@sha256:${"5".repeat(64)}`;
 export const WHISPER_URL = "wss://skynet.school.example/streaming-whisper/ws";
+/** The key the transcriber signs skynet's JWT with, as jigasi reads it: base64 PKCS#8 DER of an RSA key. */
+export const WHISPER_KEY = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "der", type: "pkcs8" }).toString("base64");
+export const WHISPER_KEY_NAME = "jitsi/skynet-school";
 
 /** The three ways phones and captions are used: SIP only, captions from the stack's Vosk, captions from an external Whisper. */
 export const GATEWAY_VARIANTS: Record<"SIP only" | "transcription with Vosk" | "transcription with external Whisper", () => StackConfig> = {
     "SIP only": () => withConfig(production(), { "jitsi:jigasi": JIGASI, "jitsi:jigasiSipPassword": SIP_PASSWORD }, ["jitsi:jigasiSipPassword"]),
     "transcription with Vosk": () => withConfig(production(), { "jitsi:transcription": { enabled: true, language: "de-DE", saveTranscripts: true, storage: "20Gi" } }),
     "transcription with external Whisper": () =>
-        withConfig(readStackFile("development"), { "jitsi:transcription": { enabled: true, backend: "whisper", url: WHISPER_URL, replicas: 2 } }),
+        withConfig(
+            readStackFile("development"),
+            { "jitsi:transcription": { enabled: true, backend: "whisper", url: WHISPER_URL, replicas: 2, whisper: { keyName: WHISPER_KEY_NAME } }, "jitsi:jigasiWhisperPrivateKey": WHISPER_KEY },
+            ["jitsi:jigasiWhisperPrivateKey"],
+        ),
 };
 
 /** Settings that switch on both gateways (the SIP password, a secret setting, included). */
