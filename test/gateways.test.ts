@@ -281,6 +281,12 @@ describe("what a change of the gateways restarts", function () {
         assert.deepStrictEqual(signalling(changed), signalling(base));
         assert.notDeepStrictEqual(named(changed, "StatefulSet", "jigasi"), named(base, "StatefulSet", "jigasi"));
     });
+
+    it("switching dial-out on restarts every shard's jicofo, as the docs say", async () => {
+        const base = await runProgramOk(GATEWAY_VARIANTS["SIP only"]());
+        const dialOut = await runProgramOk(withConfig(GATEWAY_VARIANTS["SIP only"](), { "jitsi:jigasi": { ...JIGASI, dialOut: { enabled: true, acceptTollFraudRisk: true } } }));
+        for (const [shard, s] of Object.entries(signalling(dialOut))) assert.notDeepStrictEqual(s, signalling(base)[shard], shard);
+    });
 });
 
 describe("phones and captions: refusals", function () {
