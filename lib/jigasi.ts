@@ -19,10 +19,10 @@ type EnvVar = k8s.types.input.core.v1.EnvVar;
 export const JIGASI_API_PORT = 8788;
 /**
  * Readiness: the gateway can take calls. jigasi (6fbf4f2) answers /about/health with 503 while a gateway is
- * not ready (rest/HandlerImpl.doGetHealthJSON: SipGateway.isReady, the SIP account REGISTERED), and
- * otherwise with Health.check's verdict: 200, or 500 and {"reason": ...}. Without
- * org.jitsi.jigasi.HEALTH_CHECK_SIP_URI no SipHealthPeriodicChecker exists (SipHealthPeriodicChecker.create
- * returns null) and Health.check throws "GW not ready." for every SIP gateway, registered or not: the
+ * not ready (rest/HandlerImpl.java:199-201, SipGateway.isReady:170, the SIP account REGISTERED), and
+ * otherwise with Health.check's verdict: 200, or 500 and {"reason": ...} (HandlerImpl.sendJSON:353-378). Without
+ * org.jitsi.jigasi.HEALTH_CHECK_SIP_URI no SipHealthPeriodicChecker exists (SipHealthPeriodicChecker.java:166-172
+ * returns null) and Health.check throws "GW not ready." (health/Health.java:124-128) for every SIP gateway, registered or not: the
  * image's healthcheck.sh (`curl --fail-with-body`) then never passes. So 200 is ready, 503 is not
  * (unregistered), and a 500 is ready only for that one reason; any other 500 (CallManager's pool
  * exhausted, or with a test URI the test call failed) is not. A transcriber answers 200 (isReady is
@@ -50,7 +50,7 @@ export const TRANSCRIPTS_DIR = "/tmp/transcripts";
 export const JIGASI_BREWERY_MUC = "jigasibrewery";
 /**
  * Where SIP gateways announce themselves while dial-out is off: a brewery no jicofo watches. jicofo sends a
- * dial-out only to a SIP-capable instance of the brewery it watches (JigasiDetector.selectSipJigasi), and
+ * dial-out only to a SIP-capable instance of the brewery it watches (jicofo JigasiDetector.kt:71, 107-137), and
  * jigasi takes dial requests only from its own brewery (ALLOWED_JID, xmpp-sip-communicator.properties):
  * so dial-out is refused on the server, whatever the app shows. Dial-in needs no brewery at all.
  */
@@ -75,7 +75,7 @@ export const JIGASI_CONFERENCES_METRIC = "jitsi_jigasi_conferences";
 export const CALLS_PER_JIGASI = 100;
 
 /**
- * UDP ports one call takes from the gateway's media range (jigasi Main.java hands --min-port/--max-port to
+ * UDP ports one call takes from the gateway's media range (jigasi Main.java:173-195 hands --min-port/--max-port to
  * both the SIP stack and Jingle as MIN/MAX_MEDIA_PORT_NUMBER): the SIP leg binds an RTP and an RTCP socket
  * (jitsi TransportManager.createStreamConnector), and the leg to the bridge an ICE stream of two components,
  * RTP and RTCP, or one with rtcp-mux (IceUdpTransportManager.createIceStream). Four at most.
@@ -251,7 +251,7 @@ function transcriberEnv(t: NonNullable<JigasiEnvArgs["transcriber"]>): EnvVar[] 
         ...secretEnv("JIGASI_TRANSCRIBER_PASSWORD"),
         { name: "JIGASI_TRANSCRIBER_CUSTOM_SERVICE", value: TRANSCRIPTION_SERVICE_CLASS[t.backend] },
         { name: t.backend === "vosk" ? "JIGASI_TRANSCRIBER_VOSK_URL" : "JIGASI_TRANSCRIBER_WHISPER_URL", value: t.url },
-        // WhisperWebsocket signs a JWT (RS256, kid = the key's name, aud "jitsi", iss "jigasi") only with both.
+        // WhisperWebsocket.java:205-210 signs a JWT (Util.java:372-398: RS256, kid = the key's name, aud "jitsi", iss "jigasi") only with both.
         ...(t.backend === "whisper" && t.whisperKeyName
             ? [{ name: "JIGASI_TRANSCRIBER_WHISPER_PRIVATE_KEY_NAME", value: t.whisperKeyName }, ...secretEnv("JIGASI_TRANSCRIBER_WHISPER_PRIVATE_KEY")]
             : []),

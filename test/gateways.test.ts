@@ -44,6 +44,10 @@ describe("phones and captions (Jigasi)", function () {
             // 100 calls of at most 4 UDP ports each (lib/jigasi.ts MEDIA_PORTS_PER_CALL), not the image's 20000-20050.
             assert.strictEqual(envValue(c, "JIGASI_PORT_MIN"), "20000");
             assert.strictEqual(envValue(c, "JIGASI_PORT_MAX"), "20399");
+            // Below Linux's ephemeral ports (32768 up, the XMPP and BOSH clients' sockets) and clear of the pod's own ports.
+            const [min, max] = [Number(envValue(c, "JIGASI_PORT_MIN")), Number(envValue(c, "JIGASI_PORT_MAX"))];
+            assert.ok(max < 32768, "the media range reaches the ephemeral ports");
+            for (const p of c.ports) assert.ok(p.containerPort < min || p.containerPort > max, `port ${p.containerPort} in the media range`);
             // No test call unless asked for.
             assert.strictEqual(env(c, "JIGASI_HEALTH_CHECK_SIP_URI"), undefined);
             // Three quarters of the 1536Mi limit, not jigasi.sh's 3072m.
