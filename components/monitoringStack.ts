@@ -13,6 +13,7 @@ import {
     OWNER_LABELS,
     ownedNamespace,
     pinnedChart,
+    pinnedRelease,
     resourceRequirements,
     selectorLabels,
     SHARD_LABEL,
@@ -75,7 +76,9 @@ export class MonitoringStack extends pulumi.ComponentResource {
             { parent: this, dependsOn: [ns] },
         );
 
-        const kps = pinnedChart("kube-prometheus-stack", CHARTS.kubePrometheusStack, namespace, kubePrometheusStackValues(args), {
+        // A Helm release: the operator mounts the admission Secret only a hook Job makes, and its CRDs
+        // (crds/, shared with the whole cluster) must outlive monitoring being switched off.
+        const kps = pinnedRelease(KPS_FULLNAME, CHARTS.kubePrometheusStack, namespace, kubePrometheusStackValues(args), {
             parent: this,
             dependsOn: [ns, adminSecret, ...(args.dependsOn ?? [])],
         });

@@ -5,6 +5,7 @@ import { StackConfig } from "../config/schema";
 import {
     CHART_DEFAULT,
     configChecksum,
+    CERT_MANAGER_RELEASE,
     CHARTS,
     ChartRef,
     ELASTIC_STACK_VERSION,
@@ -12,6 +13,7 @@ import {
     OWNER_LABELS,
     ownedNamespace,
     pinnedChart,
+    pinnedRelease,
     PodSecurity,
     resourceRequirements,
 } from "../lib";
@@ -77,13 +79,27 @@ export class OpsStack extends pulumi.ComponentResource {
         return pinnedChart(name, ref, namespace, values, { parent: this, dependsOn: ns ? [ns] : [] });
     }
 
+    /** A chart whose hooks must run or whose CRDs the cluster shares: a Helm release (lib/charts.ts pinnedRelease). */
+    private release(name: string, ref: ChartRef, namespace: string, values: Record<string, unknown>, ns: pulumi.Resource): k8s.helm.v3.Release {
+        return pinnedRelease(name, ref, namespace, values, { parent: this, dependsOn: [ns] });
+    }
+
     private certManager(namespace: string, email: string): void {
         const ns = this.namespace(namespace);
         const certManager = new certmanager.CertManager(
             "cert-manager",
             {
+                // Templated CRDs annotated helm.sh/resource-policy: keep (installCRDs requires crds.keep): an
+                // uninstall leaves them, and the next install under the same release name adopts them.
                 installCRDs: true,
-                helmOptions: { namespace, version: CHARTS.certManager.version, repositoryOpts: { repo: CHARTS.certManager.repo } },
+                helmOptions: {
+                    // Without a name the release is cert-manager-helm-<random>, and Helm refuses the kept CRDs
+                    // to a new random name after a destroy or off/on.
+                    name: CERT_MANAGER_RELEASE,
+                    namespace,
+                    version: CHARTS.certManager.version,
+                    repositoryOpts: { repo: CHARTS.certManager.repo },
+                },
             },
             { parent: this, dependsOn: [ns] },
         );
@@ -114,7 +130,9 @@ export class OpsStack extends pulumi.ComponentResource {
 
     private ingressNginx(namespace: string, settings: StackConfig["ops"]["ingressNginx"]): void {
         const ns = this.namespace(namespace);
-        const chart = this.chart(INGRESS_NGINX_RELEASE, CHARTS.ingressNginx, namespace, {
+        // A Helm release: the admission webhook's certificate Secret, which the controller mounts, is made
+        // only by the chart's pre-install hook Job (test/chartHooks.test.ts).
+        const release = this.release(INGRESS_NGINX_RELEASE, CHARTS.ingressNginx, namespace, {
             controller: {
                 replicaCount: settings.replicas,
                 ingressClassResource: { name: INGRESS_CLASS, default: true },
@@ -133,7 +151,7 @@ export class OpsStack extends pulumi.ComponentResource {
             },
         }, ns);
         // Its admission webhook validates every Ingress; creating one before the controller runs fails.
-        this.ingressReady.push(chart);
+        this.ingressReady.push(release);
     }
 
     private dashboard(namespace: string): void {
@@ -159,7 +177,9 @@ export class OpsStack extends pulumi.ComponentResource {
 
     private logging(operatorNamespace: string, namespace: string, settings: StackConfig["ops"]["logging"]): void {
         const operatorNs = this.namespace(operatorNamespace);
-        const operator = this.chart("eck-operator", CHARTS.eckOperator, operatorNamespace, { installCRDs: true }, operatorNs);
+        // A Helm release: its CRDs (helm.sh/resource-policy: keep) outlive switching logging off, and come
+        // back to the same release name when it is switched on again.
+        const operator = this.release("eck-operator", CHARTS.eckOperator, operatorNamespace, { installCRDs: true }, operatorNs);
         // Filebeat reads every container's log files on the node: root and host paths.
         const ns = this.namespace(namespace, HOST_AGENTS);
         const crdsAndNamespace = { parent: this, dependsOn: [operator, ns] };

@@ -25,9 +25,17 @@ export const CHARTS = {
 /** Elasticsearch, Kibana and Filebeat run this Elastic Stack version (managed by the ECK operator). */
 export const ELASTIC_STACK_VERSION = "8.19.0";
 
+/** The Helm release name cert-manager is installed under: fixed, so that a second install adopts the CRDs the first kept. */
+export const CERT_MANAGER_RELEASE = "cert-manager";
+/** How long Helm may take for one release, hooks and waits included (the provider's default is 300 s). */
+export const RELEASE_TIMEOUT_SECONDS = 900;
+
 /**
- * A chart at its pinned version. Helm v4 charts appear in `pulumi preview` object by object, and a
- * resource that depends on the chart waits for all of them (CRDs included).
+ * A chart without hooks or cluster-shared CRDs, at its pinned version, rendered by `helm.v4.Chart`: it
+ * appears in `pulumi preview` object by object, and a resource that depends on it waits for all of them.
+ * helm.v4.Chart renders without hooks (pulumi-kubernetes provider/pkg/provider/helm/v4/chart.go:
+ * `cmd.DisableHooks = true`); test/chartHooks.test.ts holds, per chart version, that none is needed. Its
+ * release name is set to the resource name, fixed.
  */
 export function pinnedChart(
     name: string,
@@ -36,5 +44,38 @@ export function pinnedChart(
     values: Record<string, unknown>,
     opts: pulumi.ComponentResourceOptions,
 ): k8s.helm.v4.Chart {
-    return new k8s.helm.v4.Chart(name, { chart: ref.chart, version: ref.version, repositoryOpts: { repo: ref.repo }, namespace, values }, opts);
+    return new k8s.helm.v4.Chart(name, { name, chart: ref.chart, version: ref.version, repositoryOpts: { repo: ref.repo }, namespace, values }, opts);
+}
+
+/**
+ * A chart installed as a real Helm release (`helm.v3.Release`), for charts that need their hooks run or
+ * bring CRDs the rest of the cluster shares. Helm runs the hooks in order; it installs the chart's
+ * `crds/` only where absent and never deletes them, and keeps templated CRDs annotated
+ * `helm.sh/resource-policy: keep`, which a later install under the same fixed name adopts again. The
+ * namespace is made by the caller (no createNamespace), Helm waits for the release's workloads (no
+ * skipAwait) and a failed install stays for inspection (no atomic: it would uninstall).
+ */
+export function pinnedRelease(
+    name: string,
+    ref: ChartRef,
+    namespace: string,
+    values: Record<string, unknown>,
+    opts: pulumi.CustomResourceOptions,
+): k8s.helm.v3.Release {
+    return new k8s.helm.v3.Release(
+        name,
+        {
+            name,
+            chart: ref.chart,
+            version: ref.version,
+            repositoryOpts: { repo: ref.repo },
+            namespace,
+            values,
+            createNamespace: false,
+            atomic: false,
+            skipAwait: false,
+            timeout: RELEASE_TIMEOUT_SECONDS,
+        },
+        opts,
+    );
 }

@@ -88,7 +88,7 @@ function paths(values: unknown, known: string[], prefix = ""): string[] {
 }
 
 function chartsOf(resources: Recorded[]) {
-    return resources.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart").map((r) => r.inputs);
+    return resources.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart" || r.type === "kubernetes:helm.sh/v3:Release").map((r) => r.inputs);
 }
 
 describe("chart values against the charts at their pinned versions", function () {

@@ -9,10 +9,12 @@ import { matches, named, objects, Obj, podTemplates } from "./objects";
 import { ACCESS_VARIANTS, ALL_RECEIVERS, RECEIVER_SECRETS } from "./variants";
 
 const CHART = "kubernetes:helm.sh/v4:Chart";
+/** Charts whose hooks must run or whose CRDs the cluster shares are Helm releases (test/chartHooks.test.ts). */
+const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CERT_MANAGER = "kubernetes-cert-manager:index:CertManager";
 
 function charts(run: Run): Record<string, Obj> {
-    return Object.fromEntries(run.resources.filter((r) => r.type === CHART).map((r) => [r.name, r.inputs]));
+    return Object.fromEntries(run.resources.filter((r) => r.type === CHART || r.type === RELEASE).map((r) => [r.name, r.inputs]));
 }
 
 function resource(run: Run, type: string, name: string): Recorded {
@@ -73,10 +75,10 @@ for (const stack of ["development", "production"]) {
 
             const crdSource: Record<string, string> = {
                 "cert-manager.io": `${CERT_MANAGER}::cert-manager`,
-                "elasticsearch.k8s.elastic.co": `${CHART}::eck-operator`,
-                "kibana.k8s.elastic.co": `${CHART}::eck-operator`,
-                "beat.k8s.elastic.co": `${CHART}::eck-operator`,
-                "monitoring.coreos.com": `${CHART}::kube-prometheus-stack`,
+                "elasticsearch.k8s.elastic.co": `${RELEASE}::eck-operator`,
+                "kibana.k8s.elastic.co": `${RELEASE}::eck-operator`,
+                "beat.k8s.elastic.co": `${RELEASE}::eck-operator`,
+                "monitoring.coreos.com": `${RELEASE}::kube-prometheus-stack`,
             };
             const custom = customResources(run);
             assert.ok(custom.length >= 10);
@@ -102,7 +104,7 @@ for (const stack of ["development", "production"]) {
             }
             // The Jitsi Ingress waits for the controller's admission webhook and for the issuers.
             const ingress = resource(run, "kubernetes:networking.k8s.io/v1:Ingress", "router");
-            assert.ok(ingress.dependsOn.includes(`${CHART}::ingress-nginx`));
+            assert.ok(ingress.dependsOn.includes(`${RELEASE}::ingress-nginx`));
             assert.ok(ingress.dependsOn.includes(`kubernetes:cert-manager.io/v1:ClusterIssuer::${issuer}`));
         });
 
