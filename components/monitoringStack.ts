@@ -191,9 +191,20 @@ export function kubePrometheusStackValues(args: Pick<MonitoringStackArgs, "monit
             { key: "kubernetes.io/metadata.name", operator: "In", values: [args.namespaces.monitoring, args.namespaces.jitsi] },
         ],
     };
+    // This operator manages only this stack's Prometheus, Alertmanager and their configs: on a cluster that
+    // already runs a Prometheus Operator, it does not reach for the other one's instances (templates/
+    // prometheus-operator/deployment.yaml: --prometheus-instance-namespaces and the like; empty means all).
+    const own = [args.namespaces.monitoring];
     return {
         fullnameOverride: KPS_FULLNAME,
+        // crds/ of the crds subchart: Helm installs those absent and never deletes any (a Helm release).
         crds: { enabled: true },
+        prometheusOperator: {
+            prometheusInstanceNamespaces: own,
+            alertmanagerInstanceNamespaces: own,
+            alertmanagerConfigNamespaces: own,
+            thanosRulerInstanceNamespaces: own,
+        },
         prometheus: {
             prometheusSpec: {
                 replicas: prometheus.replicas,

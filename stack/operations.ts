@@ -1,11 +1,15 @@
 /** The operations and monitoring stack around Jitsi: each is on or off per stack. */
+import * as pulumi from "@pulumi/pulumi";
 import { MonitoringStack } from "../components/monitoringStack";
+import { ConfigError } from "../config/load";
 import { OpsStack } from "../components/opsStack";
 import { StackConfig } from "../config/schema";
 import { Site } from "./site";
 
 /** cert-manager and its issuers, ingress-nginx, metrics-server, the dashboard and logging. */
 export function opsStack(config: StackConfig): OpsStack {
+    const takeover = existingObjectTakeover(config, upsertsExistingObjects());
+    if (takeover.length > 0) throw new ConfigError(takeover);
     return new OpsStack("ops", { ops: config.ops, namespaces: config.namespaces, acmeEmail: config.tls.acmeEmail });
 }
 
@@ -22,4 +26,35 @@ export function monitoringStack(site: Site, ops: OpsStack, runs: { turn: boolean
         optional: { turn: runs.turn, jibri: config.jibri.enabled, whiteboard: config.whiteboard.enabled, visitors: config.visitors.enabled, jigasi: config.jigasi.enabled, transcription: config.transcription.enabled },
         dependsOn: ops.ingressReady,
     });
+}
+
+/**
+ * Whether the Kubernetes provider is told to create over objects that already exist (provider setting
+ * upsertExistingObjects, or PULUMI_K8S_UPSERT_EXISTING_OBJECTS; @pulumi/kubernetes 4.34.2 provider.d.ts).
+ * By default it refuses ("The resource already exists in the cluster": provider/pkg/await/await.go).
+ */
+function upsertsExistingObjects(): boolean {
+    const setting = new pulumi.Config("kubernetes").get("upsertExistingObjects") ?? process.env.PULUMI_K8S_UPSERT_EXISTING_OBJECTS;
+    return setting === "true";
+}
+
+/**
+ * The resource metrics API (v1beta1.metrics.k8s.io) is one cluster-wide APIService, which managed clusters
+ * (GKE, AKS, k3s, ...) already have. Without upsert, a stack that would register it a second time stops at
+ * `pulumi up` with "already exists" and the cluster's stays as it is; with upsert it would silently take the
+ * cluster's over, and `pulumi destroy` or switching the part off would delete it. Refused before anything
+ * is declared.
+ */
+export function existingObjectTakeover(config: StackConfig, upsert: boolean): string[] {
+    if (!upsert) return [];
+    const registers = [
+        ...(config.ops.metricsServer.enabled ? ["jitsi:ops.metricsServer.enabled"] : []),
+        ...(config.monitoring.enabled && config.monitoring.serveResourceMetrics ? ["jitsi:monitoring.serveResourceMetrics"] : []),
+    ];
+    return registers.map(
+        (key) =>
+            `${key} is true while the Kubernetes provider's upsertExistingObjects is on: this stack would take over ` +
+            `the cluster's own v1beta1.metrics.k8s.io (its metrics-server) and delete it with the stack; set ${key} ` +
+            "to false where the cluster has one (kubectl get apiservice v1beta1.metrics.k8s.io), or turn upsertExistingObjects off",
+    );
 }

@@ -25,7 +25,7 @@ import * as assert from "assert";
 import { CERT_MANAGER_RELEASE, CHARTS, ChartRef, RELEASE_TIMEOUT_SECONDS } from "../lib/charts";
 import { INGRESS_NGINX_RELEASE } from "../components/opsStack";
 import { KPS_FULLNAME } from "../components/monitoringStack";
-import { readStackFile, Recorded, Run, runProgramOk, withConfig } from "./harness";
+import { readStackFile, Recorded, Run, runProgram, runProgramOk, withConfig } from "./harness";
 
 const V4_CHART = "kubernetes:helm.sh/v4:Chart";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -83,7 +83,6 @@ function kpsPatch(values: Values): boolean {
         value(values, `${w}.certManager.enabled`, false) !== true
     );
 }
-const always = () => true;
 
 const FACTS: Record<string, ChartFacts> = {
     // kubernetes/ingress-nginx at helm-chart-4.15.1, charts/ingress-nginx/templates/admission-webhooks/job-patch/.
@@ -335,4 +334,44 @@ describe("Helm hooks and CRDs per chart at its pinned version", function () {
             });
         });
     }
+});
+
+describe("a cluster that already runs one of the ops parts", function () {
+    this.timeout(60_000);
+    const production = readStackFile("production");
+
+    it("refuses to take over the cluster's resource metrics API when the provider would create over existing objects", async () => {
+        const upsert = withConfig(production, { "kubernetes:upsertExistingObjects": "true" });
+        const run = await runProgram(upsert, "production");
+        assert.ok(run.error, "the program refuses");
+        assert.match(run.error!.message, /jitsi:ops\.metricsServer\.enabled is true while the Kubernetes provider's upsertExistingObjects is on/);
+        assert.match(run.error!.message, /kubectl get apiservice v1beta1\.metrics\.k8s\.io/);
+        assert.deepStrictEqual(run.resources.filter((r) => r.type.startsWith("kubernetes:")), [], "before anything is declared");
+        // prometheus-adapter registering the same API is refused the same way.
+        const adapter = withConfig(upsert, {
+            "jitsi:ops": { ...JSON.parse(production.values["jitsi:ops"]), metricsServer: { enabled: false } },
+            "jitsi:monitoring": { ...JSON.parse(production.values["jitsi:monitoring"]), serveResourceMetrics: true },
+        });
+        assert.match((await runProgram(adapter, "production")).error!.message, /jitsi:monitoring\.serveResourceMetrics is true/);
+        // Neither registering it: nothing to take over.
+        await runProgramOk(withConfig(upsert, { "jitsi:ops": { ...JSON.parse(production.values["jitsi:ops"]), metricsServer: { enabled: false } } }), "production");
+    });
+
+    it("scopes this stack's Prometheus Operator to its own namespace, so that it leaves another operator's instances alone", async () => {
+        const run = await runProgramOk(production, "production");
+        const kps = run.resources.find((r) => r.type === RELEASE && r.name === KPS_FULLNAME)!.inputs;
+        const own = [kps.namespace];
+        const operator = kps.values.prometheusOperator;
+        for (const k of ["prometheusInstanceNamespaces", "alertmanagerInstanceNamespaces", "alertmanagerConfigNamespaces", "thanosRulerInstanceNamespaces"]) {
+            assert.deepStrictEqual(operator[k], own, k);
+        }
+        // the AlertmanagerConfig it must still see lives there
+        const receivers = withConfig(production, {
+            "jitsi:monitoring": { ...JSON.parse(production.values["jitsi:monitoring"]), alerts: { receivers: { webhook: {} } } },
+            "jitsi:alertWebhookUrl": "https://hooks.example.org/x",
+        }, ["jitsi:alertWebhookUrl"]);
+        const withReceivers = await runProgramOk(receivers, "production");
+        const config = withReceivers.resources.find((r) => r.inputs?.kind === "AlertmanagerConfig")!;
+        assert.deepStrictEqual([config.inputs.metadata.namespace], own);
+    });
 });

@@ -36,6 +36,10 @@ const KNOWN_KEYS: Record<string, string[]> = {
     "kube-prometheus-stack@88.5.3": [
         "fullnameOverride",
         "crds.enabled",
+        "prometheusOperator.prometheusInstanceNamespaces",
+        "prometheusOperator.alertmanagerInstanceNamespaces",
+        "prometheusOperator.alertmanagerConfigNamespaces",
+        "prometheusOperator.thanosRulerInstanceNamespaces",
         "prometheus.prometheusSpec.replicas",
         "prometheus.prometheusSpec.retention",
         "prometheus.prometheusSpec.resources.*",
