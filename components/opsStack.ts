@@ -15,6 +15,7 @@ import {
     pinnedChart,
     pinnedRelease,
     PodSecurity,
+    RELEASE_TIMEOUT_SECONDS,
     resourceRequirements,
 } from "../lib";
 import { INGRESS_CLASS } from "./roomRouter";
@@ -97,6 +98,7 @@ export class OpsStack extends pulumi.ComponentResource {
                     // to a new random name after a destroy or off/on.
                     name: CERT_MANAGER_RELEASE,
                     namespace,
+                    timeout: RELEASE_TIMEOUT_SECONDS,
                     version: CHARTS.certManager.version,
                     repositoryOpts: { repo: CHARTS.certManager.repo },
                 },

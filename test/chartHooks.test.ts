@@ -284,6 +284,7 @@ describe("Helm hooks and CRDs per chart at its pinned version", function () {
             it("installs every release under a fixed name, waiting for it, never uninstalling a failed one", () => {
                 const names = Object.fromEntries(installs(run).map((i) => [i.chart, i.releaseName]));
                 assert.strictEqual(names["cert-manager"], CERT_MANAGER_RELEASE);
+                assert.strictEqual(run.resources.find((r) => r.type === CERT_MANAGER)!.inputs.helmOptions.timeout, RELEASE_TIMEOUT_SECONDS);
                 assert.strictEqual(names["ingress-nginx"], INGRESS_NGINX_RELEASE);
                 assert.strictEqual(names["kube-prometheus-stack"], KPS_FULLNAME);
                 assert.strictEqual(names["eck-operator"], "eck-operator");
