@@ -14,7 +14,9 @@ import { readStackFile, Recorded, ROOT, runProgram } from "./recorder";
 export const REDACTED = "<redacted: Pulumi secret>";
 /** Every object is a plain copy (no anchors to find), and long lines stay whole, as kubectl prints them. */
 const YAML_OPTIONS = { aliasDuplicateObjects: false, lineWidth: 0 } as const;
-const CHART_TYPES = ["kubernetes:helm.sh/v4:Chart", "kubernetes-cert-manager:index:CertManager"];
+const CERT_MANAGER_TYPE = "kubernetes-cert-manager:index:CertManager";
+/** Charts Pulumi renders, Helm releases (hooks run by Helm), and cert-manager's component (a Helm release inside). */
+const CHART_TYPES = ["kubernetes:helm.sh/v4:Chart", "kubernetes:helm.sh/v3:Release", CERT_MANAGER_TYPE];
 
 export interface Rendered {
     /** Kubernetes objects per component, secrets redacted. */
@@ -65,7 +67,7 @@ export function render(resources: Recorded[]): Rendered {
             const helm = inputs.helmOptions ?? {};
             const { helmOptions, ...certManagerValues } = inputs;
             (out.charts[component] ??= []).push(
-                r.type === CHART_TYPES[0]
+                r.type !== CERT_MANAGER_TYPE
                     ? { name: r.name, chart: inputs.chart, version: inputs.version, repo: inputs.repositoryOpts?.repo, namespace: inputs.namespace, values: inputs.values ?? {} }
                     : { name: r.name, chart: "cert-manager", version: helm.version, repo: helm.repositoryOpts?.repo, namespace: helm.namespace, values: certManagerValues },
             );
