@@ -308,6 +308,8 @@ describe("Helm hooks and CRDs per chart at its pinned version", function () {
                     if (!facts.sharedCrds) continue;
                     assert.strictEqual(i.installedAs, "helm.v3.Release", i.chart);
                 }
+                // No CRD is a Pulumi object of this stack, which a deletion would take with it.
+                assert.deepStrictEqual(run.resources.filter((r) => r.inputs?.kind === "CustomResourceDefinition").map((r) => r.name), []);
                 const kps = installs(run).find((i) => i.chart === "kube-prometheus-stack")!;
                 assert.strictEqual(kps.values.crds.enabled, true);
                 // the preview job that would force-apply CRDs is not asked for
