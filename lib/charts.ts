@@ -53,7 +53,11 @@ export function pinnedChart(
  * `crds/` only where absent and never deletes them, and keeps templated CRDs annotated
  * `helm.sh/resource-policy: keep`, which a later install under the same fixed name adopts again. The
  * namespace is made by the caller (no createNamespace), Helm waits for the release's workloads (no
- * skipAwait) and a failed install stays for inspection (no atomic: it would uninstall).
+ * skipAwait) and a failed install stays for inspection (no atomic: it would uninstall); the provider records
+ * it as created but not initialized (helm_release.go: partialError), so the next `pulumi up` upgrades it.
+ * Helm's install order (pkg/action/install.go at v3.20, the provider's go.mod): crds/ (those already present
+ * skipped), pre-install hooks, the objects (adopting those annotated with this release's name), the wait,
+ * post-install hooks.
  */
 export function pinnedRelease(
     name: string,
