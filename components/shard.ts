@@ -43,6 +43,7 @@ import {
     selectorLabels,
     sha256,
     shardHealthNginxConf,
+    BOSH_HOLD,
     tcp,
     TurnEndpoint,
     USER_SYNC_ENV,
@@ -171,7 +172,6 @@ export class Shard extends pulumi.ComponentResource {
             ports: [
                 { name: "xmpp-c2s", containerPort: PROSODY_PORTS.c2s },
                 { name: "http", containerPort: PROSODY_PORTS.http },
-                { name: "xmpp-component", containerPort: PROSODY_PORTS.component },
                 // Federation with the shard's visitor nodes (prosody.cfg.lua listens on s2s with ENABLE_VISITORS).
                 ...(visitors ? [{ name: "xmpp-s2s", containerPort: PROSODY_S2S_PORT }] : []),
             ],
@@ -181,7 +181,6 @@ export class Shard extends pulumi.ComponentResource {
         const prosodyService = this.service("prosody", prosodyServiceName(shard.name), args, [
             { name: "xmpp-c2s", port: PROSODY_PORTS.c2s, targetPort: PROSODY_PORTS.c2s },
             { name: "http", port: PROSODY_PORTS.http, targetPort: PROSODY_PORTS.http },
-            { name: "xmpp-component", port: PROSODY_PORTS.component, targetPort: PROSODY_PORTS.component },
             ...(visitors ? [{ name: "xmpp-s2s", port: PROSODY_S2S_PORT, targetPort: PROSODY_S2S_PORT }] : []),
         ]);
 
@@ -211,6 +210,7 @@ export class Shard extends pulumi.ComponentResource {
         const healthConf = shardHealthNginxConf(
             `${jicofoServiceName(shard.name)}:${JICOFO_REST_PORT}`,
             `${prosodyServiceName(shard.name)}:${PROSODY_PORTS.http}`,
+            BOSH_HOLD.webReadTimeoutS,
         );
         const visitorRoutes = visitors ? visitorRouteNginxConf(shard.name, args.visitors.nodesPerShard) : undefined;
         const webConfig = new k8s.core.v1.ConfigMap(
@@ -445,10 +445,9 @@ export function prosodyNetworkPolicy(shard: string, monitoringNamespace?: string
     // Stack-wide pools that log in to every shard's prosody (client connections only).
     const pools = [...(recording ? ["jibri" as const] : []), ...gatewayPools(gateways)];
     return ingressPolicy(selectorLabels("prosody", shard), [
-        {
-            from: (["jicofo", "jvb", "web"] as const).map((component) => fromPods(selectorLabels(component, shard))),
-            ports: Object.values(PROSODY_PORTS).map((port) => tcp(port)),
-        },
+        // jicofo and the bridges log in on c2s; web proxies BOSH and WebSocket to the HTTP port.
+        { from: (["jicofo", "jvb"] as const).map((component) => fromPods(selectorLabels(component, shard))), ports: [tcp(PROSODY_PORTS.c2s)] },
+        { from: [fromPods(selectorLabels("web", shard))], ports: [tcp(PROSODY_PORTS.http)] },
         ...(pools.length > 0 ? [{ from: pools.map((pool) => fromPods(selectorLabels(pool))), ports: [tcp(PROSODY_PORTS.c2s)] }] : []),
         // The shard's own visitor nodes federate on s2s only.
         ...(visitors ? [{ from: [fromPods(selectorLabels("visitors", shard))], ports: [tcp(PROSODY_S2S_PORT)] }] : []),

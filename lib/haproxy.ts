@@ -41,24 +41,45 @@ export function serverId(backend: RouterBackend): number {
  * Addresses are re-resolved at run time, so a re-created Service does not leave a stale IP behind;
  * `init-addr none` lets the router start while a new shard's Service is still being created. A
  * drained shard has weight 0: it leaves the hash ring and round robin, but stick-table entries that
- * name it are still honoured (HAProxy's drain state), so its live rooms stay.
+ * name it are still honoured (HAProxy's drain state), so its live rooms stay. `extra` is what one
+ * backend adds (its cookie value).
  */
-export function serverLine(b: RouterBackend): string {
+export function serverLine(b: RouterBackend, extra = ""): string {
     const weight = b.drain ? " weight 0" : "";
-    return `    server ${b.name} ${b.address}:${b.port} id ${serverId(b)} check${weight} resolvers cluster init-addr last,libc,none`;
+    return `    server ${b.name} ${b.address}:${b.port} id ${serverId(b)} check${weight}${extra} resolvers cluster init-addr last,libc,none`;
 }
 
 /**
- * How fast a failed shard stops getting new rooms: HAProxy marks it down after `fall` failed checks
- * `inter` apart, each given `timeout check`. jicofo reruns its own check every 10 seconds, so a shard
- * that lost its last bridge is seen within 10 s plus this; prosody or jicofo stopping, within this.
+ * How the router checks a shard (lib/shardHealth.ts): web answers 200 (takes new rooms) or 404 (its
+ * signalling fails: no new room, live rooms stay: `http-check disable-on-404`, HAProxy's NOLB state,
+ * entered on the first 404 and left on the first 200). Only a web that does not answer at all, `fall`
+ * checks `inter` apart, each given `timeout check`, marks the shard DOWN. `timeout check` is above the
+ * longest answer web's nginx can take (shardHealth.ts: NGINX_HEALTH_WORST_MS), so a slow jicofo or
+ * prosody drains the shard and never marks it down. jicofo reruns its own check every 10 seconds.
  */
-export const HEALTH_CHECK = { interMs: 1000, fall: 2, rise: 2, timeoutMs: 2000 } as const;
+export const HEALTH_CHECK = { interMs: 1000, fall: 2, rise: 2, timeoutMs: 4000 } as const;
 
-/** Worst case from a failure to the shard being down on a router, for a failure the check sees at once. */
+/** Worst case from a failure web reports (404) to the shard taking no new room: one check. */
+export function drainBoundMs(h: typeof HEALTH_CHECK = HEALTH_CHECK): number {
+    return h.interMs + h.timeoutMs;
+}
+
+/** Worst case from web no longer answering to the shard being DOWN on a router. */
 export function detectionBoundMs(h: typeof HEALTH_CHECK = HEALTH_CHECK): number {
     return h.fall * (h.interMs + h.timeoutMs);
 }
+
+/**
+ * How long a proxied request may wait for its answer. BOSH holds a request until it has something to
+ * say: prosody's mod_bosh answers an idle poll after the client's `wait`, capped by `bosh_max_wait`
+ * (default 120 s; the image sets none); Strophe, jitsi-meet's XMPP library, asks for wait 60 and gives
+ * a request up after 1.1 x wait = 66 s. Web's nginx allows a little more (lib/shardHealth.ts), the
+ * router more again, so a held poll is answered by prosody and never cut by a proxy on the way.
+ */
+export const BOSH_HOLD = { clientWaitS: 60, clientGiveUpS: 66, webReadTimeoutS: 75, routerServerTimeoutS: 90 } as const;
+
+/** The name of the cookie that keeps a browser's page and the files it loads on one shard. */
+export const PAGE_COOKIE = "jitsi_shard";
 
 /**
  * The room key from a BOSH or WebSocket URL's `room` parameter: double percent-encoding undone,
@@ -95,8 +116,10 @@ export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = 
         "    option redispatch",
         "    retries 3",
         "    timeout connect 5s",
-        "    timeout client 60s",
-        "    timeout server 60s",
+        `    timeout client ${BOSH_HOLD.routerServerTimeoutS}s`,
+        `    timeout server ${BOSH_HOLD.routerServerTimeoutS}s`,
+        // The request line and headers must come quickly; only the answer may take long.
+        "    timeout http-request 10s",
         // XMPP over WebSocket stays open for the whole meeting.
         "    timeout tunnel 2h",
         "    timeout http-keep-alive 10s",
@@ -111,31 +134,42 @@ export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = 
         "frontend http",
         `    bind :${listen.http}`,
         "    option forwardfor",
-        // A variable, not a header: clients cannot set it, and the shards never see it.
+        // Web answers the router's own checks on /about/health (jicofo's state, in its words): not from outside.
+        `    http-request deny deny_status 404 if { path,url_dec -m reg ^/+about(/|$) }`,
+        // Variables, not headers: clients cannot set them, and the shards never see them.
         `    http-request set-var(txn.room) ${ROOM_KEY} if { url_param(room) -m found }`,
-        // With no shard healthy, the page and its files are still served by any shard whose web answers.
-        "    use_backend pages if { nbsrv(shards) eq 0 }",
-        "    default_backend shards",
+        // The client's address as the ingress controller saw it (the last X-Forwarded-For), before this router adds its own.
+        "    http-request set-var(txn.client) req.hdr_ip(x-forwarded-for,-1)",
+        "    use_backend shards if { var(txn.room) -m found }",
+        // The page and everything it loads (no room): one shard per browser, so one release's files.
+        "    default_backend pages",
         "",
         "backend shards",
-        // Requests without a room (the page, static files) are spread round robin.
         "    balance hash var(txn.room)",
         "    hash-type consistent",
         `    stick-table type string len 256 size 1m expire 24h peers ${PEERS_SECTION}`,
-        "    stick on var(txn.room)",
-        // A shard takes new rooms only while its signalling works (lib/shardHealth.ts).
+        // A room's first request stores its shard; later ones never overwrite it. While that shard is DOWN
+        // its requests are hashed over the others without being stored, so the room returns when it is back.
+        "    stick match var(txn.room)",
+        "    stick store-request var(txn.room) unless { var(txn.room),in_table(shards) }",
+        // 200: takes new rooms; 404: its signalling fails, no new room, live rooms stay (lib/shardHealth.ts).
         `    option httpchk GET ${SHARD_HEALTH_PATH}`,
+        "    http-check disable-on-404",
         "    http-check expect status 200",
         `    timeout check ${HEALTH_CHECK.timeoutMs}ms`,
         `    default-server inter ${HEALTH_CHECK.interMs}ms fall ${HEALTH_CHECK.fall} rise ${HEALTH_CHECK.rise}`,
-        ...sorted.map(serverLine),
+        ...sorted.map((b) => serverLine(b)),
         "",
         "backend pages",
-        "    balance roundrobin",
+        // A browser without the cookie (the first page, or cookies blocked) is placed by its address.
+        "    balance hash var(txn.client)",
+        "    hash-type consistent",
+        `    cookie ${PAGE_COOKIE} insert indirect nocache httponly secure attr SameSite=None`,
+        // Any shard whose web answers serves pages, the draining ones too: with no shard taking rooms people still see Jitsi's page.
         "    option httpchk GET /",
         "    http-check expect status 200",
         "    default-server inter 5s",
-        ...sorted.map((b) => serverLine({ ...b, drain: false })),
+        ...sorted.map((b) => serverLine(b, ` cookie ${b.name}`)),
         "",
     ].join("\n");
 }

@@ -44,7 +44,12 @@ export type SecretEnvName = (typeof SECRET_ENV)[keyof typeof SECRET_ENV];
 /** The secret settings the Jitsi containers use (kept in the jitsi-auth Secret). */
 export type JitsiSecretKey = keyof typeof SECRET_ENV;
 
-export const PROSODY_PORTS = { c2s: 5222, http: 5280, component: 5347 } as const;
+/**
+ * What the prosody image listens on: c2s and HTTP (BOSH, WebSocket, APIs). No component port: its
+ * prosody.cfg.lua sets `component_ports = { }` (docker-jitsi-meet stable-11146-2, line 157), and
+ * jicofo and the bridges log in as clients.
+ */
+export const PROSODY_PORTS = { c2s: 5222, http: 5280 } as const;
 export const WEB_HTTP_PORT = 8000;
 export const JICOFO_REST_PORT = 8888;
 export const JVB_BREWERY_MUC = "jvbbrewery";

@@ -13,7 +13,7 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { detectionBoundMs, haproxyConfig, PEERS_SECTION, ROUTER_ENTRYPOINT, RouterBackend } from "../lib/haproxy";
+import { detectionBoundMs, drainBoundMs, HEALTH_CHECK, haproxyConfig, PEERS_SECTION, ROUTER_ENTRYPOINT, RouterBackend } from "../lib/haproxy";
 import { readStackFile, runProgram, runProgramOk } from "./harness";
 import { commandPath, freePort, get, standIn, waitFor } from "./loopback";
 import { envValue, named } from "./objects";
@@ -24,22 +24,42 @@ interface StandInShard {
     name: string;
     server: http.Server;
     port: number;
-    /** What its /about/health answers: 200, or jicofo's 500 when it has no bridge or lost prosody. */
-    health: number;
+    /** What its web answers on /about/health (lib/shardHealth.ts): 200, or 404 when its prosody or jicofo fails. */
+    health: 200 | 404;
+    /** False: its web does not answer at all (every connection is dropped). */
+    answers: boolean;
+    /** Requests it served, by path. */
+    seen: string[];
 }
 
-/** A stand-in for a shard's web Service: answers /about/health as configured, and anything else with the shard's name. */
+/** A stand-in for a shard's web Service: answers /about/health as configured, and anything else with the shard's name (its release). */
 async function shardServer(name: string): Promise<StandInShard> {
-    const shard = { name, health: 200 } as StandInShard;
+    const shard = { name, health: 200, answers: true, seen: [] as string[] } as StandInShard;
     const { server, port } = await standIn((req, res) => {
-        if (req.url === "/about/health") {
-            res.statusCode = shard.health;
-            res.end(shard.health === 200 ? "OK" : "No operational bridges available");
+        if (!shard.answers) {
+            req.socket.destroy();
             return;
         }
+        if (req.url === "/about/health") {
+            res.statusCode = shard.health;
+            res.end(shard.health === 200 ? "OK" : "no new rooms");
+            return;
+        }
+        shard.seen.push(req.url ?? "");
         res.end(name);
     });
     return Object.assign(shard, { server, port });
+}
+
+/** One GET, with the response's cookies: what a browser sends and keeps. */
+function browserGet(port: number, urlPath: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; setCookie: string[] }> {
+    return new Promise((resolve, reject) => {
+        http.get({ host: "127.0.0.1", port, path: urlPath, agent: false, headers }, (res) => {
+            let body = "";
+            res.on("data", (c) => (body += c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body, setCookie: res.headers["set-cookie"] ?? [] }));
+        }).on("error", reject);
+    });
 }
 
 
@@ -287,39 +307,150 @@ describe("room router on a real HAProxy", function () {
         assert.deepStrictEqual(new Set(pages.map((p) => `${p.status} ${p.body}`)), new Set(["200 shard-0"]));
     });
 
-    it("stops placing new rooms on a shard whose health check fails, within the bound, and sends its rooms elsewhere", async () => {
-        const r = await newRouter("health-0");
-        await start(r, [r], 2);
-        await allUp(r, 2);
-        const rooms = Array.from({ length: 20 }, (_, i) => `before-failure${i}`);
-        const placed = await placeRooms([r], rooms);
-        const stuck = rooms.filter((room) => placed.get(room) === "shard-0");
-        assert.ok(stuck.length > 0, "no room landed on shard-0");
+    /** Waits until `shard` is in `state` on every router; returns how long that took from `since`. */
+    async function reached(routers: Router[], shard: StandInShard, state: string, since: number, ms = 20_000): Promise<number> {
+        await waitFor(`${shard.name} to be ${state}`, async () => {
+            const states = await Promise.all(routers.map((r) => serverStatus(r, "shards", shard.name)));
+            return states.every((st) => st.startsWith(state));
+        }, routerLogs, ms);
+        return Date.now() - since;
+    }
 
-        // jicofo reports no operational bridge (or prosody stopped answering): web's /about/health fails.
-        const started = Date.now();
-        shards[0].health = 500;
+    async function onShards(routers: Router[], rooms: string[]): Promise<Map<string, string[]>> {
+        const where = new Map<string, string[]>();
+        for (const room of rooms) where.set(room, await Promise.all(routers.map((r) => shardOf(r, room))));
+        return where;
+    }
+
+    it("keeps every room on a shard whose signalling fails for a few seconds, and places no new room there meanwhile", async () => {
+        const peers = await startPair(["flap-0", "flap-1"], 3);
+        for (const r of peers) await allUp(r, 3);
+        const rooms = Array.from({ length: 45 }, (_, i) => `standup${i}`);
+        const placed = await placeRooms(peers, rooms);
+        const held = rooms.filter((r) => placed.get(r) === "shard-0");
+        assert.ok(held.length > 0 && held.length < rooms.length, "rooms are spread over the shards");
+        await waitFor("both routers to share the table", async () => (await tableSize(peers[0])) === 45 && (await tableSize(peers[1])) === 45, routerLogs);
+
+        // jicofo lost its last bridge, or prosody is slow: web answers 404 (lib/shardHealth.ts) for about four seconds.
+        const failed = Date.now();
+        shards[0].health = 404;
+        let during: Map<string, string[]>;
+        let fresh: Map<string, string[]>;
+        let drainedAfter: number;
         try {
-            await waitFor("shard-0 to be marked down", async () => (await serverStatus(r, "shards", "shard-0")).startsWith("DOWN"), routerLogs, 20_000);
-            const elapsed = Date.now() - started;
-            console.log(`      shard-0 stopped getting new rooms ${elapsed} ms after its health check failed (bound ${detectionBoundMs()} ms, plus jicofo's own 10 s interval for a lost bridge)`);
-            assert.ok(elapsed <= 15_000, `took ${elapsed} ms`);
-
-            const fresh = await placeRooms([r], Array.from({ length: 40 }, (_, i) => `during-failure${i}`));
-            assert.deepStrictEqual([...fresh.values()].filter((s) => s === "shard-0"), [], "a new room went to the failed shard");
-            // Its rooms cannot go on there (no focus or no bridge): their next request is sent to a healthy shard.
-            for (const room of stuck) assert.strictEqual(await shardOf(r, room), "shard-1", `${room} stayed on the failed shard`);
-
-            // With no shard healthy, the page still comes from a shard whose web answers: people see Jitsi's own error.
-            shards[1].health = 500;
-            await waitFor("shard-1 to be marked down", async () => (await serverStatus(r, "shards", "shard-1")).startsWith("DOWN"), routerLogs, 20_000);
-            const page = await get(r.http, "/");
-            assert.strictEqual(page.status, 200);
-            assert.match(page.body, /^shard-[01]$/);
+            drainedAfter = await reached(peers, shards[0], "NOLB", failed);
+            fresh = await onShards(peers, Array.from({ length: 45 }, (_, i) => `during-flap${i}`));
+            during = await onShards(peers, rooms);
+            await new Promise((r) => setTimeout(r, Math.max(0, 4000 - (Date.now() - failed))));
         } finally {
             shards[0].health = 200;
-            shards[1].health = 200;
         }
+        const recovered = Date.now();
+        const upAfter = await reached(peers, shards[0], "UP", recovered);
+        const flapMs = recovered - failed;
+
+        assert.deepStrictEqual([...fresh.entries()].filter(([, on]) => on.includes("shard-0")).map(([r]) => r), [], "a new room went to the failing shard");
+        assert.ok(new Set([...fresh.values()].flat()).size === 2, "new rooms are spread over the other shards");
+        for (const [room, on] of during) assert.deepStrictEqual(on, [placed.get(room), placed.get(room)], `${room} left its shard while shard-0 failed`);
+        const after = await onShards(peers, [...rooms, ...fresh.keys()]);
+        for (const room of rooms) assert.deepStrictEqual(after.get(room), [placed.get(room), placed.get(room)], `${room} left its shard after shard-0 recovered`);
+        for (const [room, on] of fresh) assert.deepStrictEqual(after.get(room), on, `${room} moved after shard-0 recovered`);
+        assert.ok(drainedAfter <= drainBoundMs() + 500, `drained after ${drainedAfter} ms`);
+        console.log(`      shard-0 failed for ${flapMs} ms: no new room ${drainedAfter} ms after web first answered 404 (bound ${drainBoundMs()} ms), new rooms again ${upAfter} ms after its first 200; ${held.length} of ${held.length} rooms stayed on it, 0 of ${fresh.size} new ones went there`);
+
+        // With no shard taking new rooms, live rooms go on, a new room is refused, and the page is still served.
+        for (const s of shards.slice(0, 3)) s.health = 404;
+        try {
+            for (const s of shards.slice(0, 3)) await reached(peers, s, "NOLB", Date.now());
+            assert.strictEqual(await shardOf(peers[0], held[0]), "shard-0");
+            assert.strictEqual((await get(peers[0].http, "/http-bind?room=nowhere-to-go")).status, 503);
+            assert.strictEqual((await get(peers[1].http, "/")).status, 200);
+        } finally {
+            for (const s of shards) s.health = 200;
+        }
+        for (const r of peers) await allUp(r, 3);
+    });
+
+    it("keeps a room's entry while its shard's web does not answer, so the room returns to it; only then is the shard down", async () => {
+        const peers = await startPair(["down-0", "down-1"], 3);
+        for (const r of peers) await allUp(r, 3);
+        const rooms = Array.from({ length: 45 }, (_, i) => `seminar${i}`);
+        const placed = await placeRooms(peers, rooms);
+        const held = rooms.filter((r) => placed.get(r) === "shard-0");
+        assert.ok(held.length > 0, "no room landed on shard-0");
+        await waitFor("both routers to share the table", async () => (await tableSize(peers[0])) === 45 && (await tableSize(peers[1])) === 45, routerLogs);
+
+        const failed = Date.now();
+        shards[0].answers = false;
+        let downAfter: number;
+        let during: Map<string, string[]>;
+        let fresh: Map<string, string[]>;
+        try {
+            downAfter = await reached(peers, shards[0], "DOWN", failed);
+            // Nothing serves these rooms where they were: meanwhile both routers send each to one other shard (the hash).
+            during = await onShards(peers, held);
+            fresh = await onShards(peers, Array.from({ length: 20 }, (_, i) => `during-outage${i}`));
+        } finally {
+            shards[0].answers = true;
+        }
+        const upAfter = await reached(peers, shards[0], "UP", Date.now());
+        for (const [room, on] of during) {
+            assert.ok(on[0] !== "shard-0" && on[0] === on[1], `${room} was sent to ${on.join(" and ")} while shard-0 was down`);
+        }
+        assert.deepStrictEqual([...fresh.values()].flat().filter((s) => s === "shard-0"), []);
+        // The table still names shard-0 for its rooms: they return to it, on both routers.
+        const after = await onShards(peers, held);
+        for (const room of held) assert.deepStrictEqual(after.get(room), ["shard-0", "shard-0"], `${room} did not return to shard-0`);
+        for (const [room, on] of fresh) assert.deepStrictEqual(await onShards(peers, [room]).then((m) => m.get(room)), on, `${room} moved when shard-0 came back`);
+        assert.ok(downAfter <= detectionBoundMs() + 500, `down after ${downAfter} ms`);
+        console.log(`      shard-0's web stopped answering: DOWN after ${downAfter} ms (bound ${detectionBoundMs()} ms), UP again ${upAfter} ms after it answered; ${held.length} of ${held.length} rooms returned to it`);
+    });
+
+    it("serves a page and every file it loads from one shard, with shards on two releases", async () => {
+        const r = await newRouter("pages-0");
+        await start(r, [r], 2);
+        await allUp(r, 2);
+        // A room's page and what it loads (jitsi-meet's index.html loads these relative to <base href>).
+        const files = ["/libs/app.bundle.min.js?v=7000", "/libs/lib-jitsi-meet.min.js?v=7000", "/css/all.css?v=7000", "/config.js", "/interface_config.js", "/lang/main-de.json"];
+        const loads: string[] = [];
+        for (let i = 0; i < 24; i++) {
+            // Half arrive with a client address from the ingress controller, half without.
+            const address: Record<string, string> = i % 2 ? { "x-forwarded-for": `198.51.100.${i}` } : {};
+            const page = await browserGet(r.http, `/math-class${i}`, address);
+            assert.strictEqual(page.status, 200);
+            const cookie = page.setCookie.map((c) => c.split(";")[0]).join("; ");
+            assert.match(cookie, /^jitsi_shard=shard-[01]$/);
+            assert.match(page.setCookie[0], /HttpOnly/i);
+            assert.match(page.setCookie[0], /Secure/i);
+            for (const file of files) {
+                const got = await browserGet(r.http, file, { ...address, cookie });
+                assert.strictEqual(got.body, page.body, `${file} came from ${got.body}, the page from ${page.body}`);
+            }
+            loads.push(page.body);
+            // A browser that drops the cookie is placed by its address alone.
+            if (address["x-forwarded-for"]) {
+                for (const file of files) assert.strictEqual((await get(r.http, file, address)).body, page.body, `${file} without the cookie`);
+            }
+        }
+        assert.deepStrictEqual(new Set(loads), new Set(["shard-0", "shard-1"]), "every page came from one shard: the test proves nothing");
+
+        // The cookie never moves a room: a room's requests still go to the room's shard.
+        const room = "cookie-room";
+        const home = await shardOf(r, room);
+        const other = home === "shard-0" ? "shard-1" : "shard-0";
+        assert.strictEqual((await get(r.http, `/http-bind?room=${room}`, { cookie: `jitsi_shard=${other}` })).body, home);
+    });
+
+    it("answers /about/health from outside with 404, while its own checks of the shards go on", async () => {
+        const r = await newRouter("closed-0");
+        await start(r, [r], 2);
+        await allUp(r, 2);
+        for (const s of shards) s.seen.length = 0;
+        for (const spelling of ["/about/health", "/about/health/", "//about//health", "/about/%68ealth", "/%61bout/health?x=1", "/about/"]) {
+            assert.strictEqual((await get(r.http, spelling)).status, 404, spelling);
+        }
+        assert.deepStrictEqual(shards.flatMap((s) => s.seen), [], "a request for /about/ reached a shard");
+        await new Promise((res) => setTimeout(res, 2 * HEALTH_CHECK.interMs));
         await allUp(r, 2);
     });
 
