@@ -138,7 +138,7 @@ describe("invariants", function () {
             },
             {
                 invariant: "prosody-isolated",
-                breakIt: (o) => (find(o, "NetworkPolicy", "shard-0-prosody").spec.ingress[1].ports.push({ protocol: "TCP", port: 5222 })),
+                breakIt: (o) => find(o, "NetworkPolicy", "shard-0-prosody").spec.ingress.find((r: K8sObject) => r.from.some((f: K8sObject) => f.namespaceSelector)).ports.push({ protocol: "TCP", port: 5222 }),
                 expect: /admits a whole namespace on more than the HTTP port/,
             },
             {

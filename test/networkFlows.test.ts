@@ -198,6 +198,9 @@ describe("what talks to what, with every extra on (Etherpad, whiteboard, Jibri)"
             { what: "pod in another namespace -> whiteboard", from: STRANGER, to: p.whiteboard, port: 3000 },
             { what: "web -> whiteboard metrics", from: p.web("shard-0"), to: p.whiteboard, port: 9090 },
             { what: "Jibri -> prosody's component port", from: p.jibri, to: p.prosody("shard-0"), port: 5347 },
+            // The prosody image listens on no component port (component_ports = { }); each shard part uses one port.
+            { what: "web -> its prosody's component port", from: p.web("shard-0"), to: p.prosody("shard-0"), port: 5347 },
+            { what: "web -> its prosody's c2s port", from: p.web("shard-0"), to: p.prosody("shard-0"), port: 5222 },
             { what: "Jibri -> prosody's HTTP port", from: p.jibri, to: p.prosody("shard-1"), port: 5280 },
             { what: "web -> Jibri's API", from: p.web("shard-0"), to: p.jibri, port: 2222 },
             { what: "foreign pod in the jitsi namespace -> Jibri's internal API", from: INTRUDER, to: p.jibri, port: 3333 },

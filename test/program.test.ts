@@ -247,7 +247,12 @@ for (const stack of ["development", "production"]) {
                 const web = named(run, "Deployment", `${s}-web`).spec.template.spec.containers[0];
                 assert.strictEqual(envValue(web, "XMPP_BOSH_URL_BASE"), `http://${s}-prosody:5280`);
                 const prosodySvc = named(run, "Service", `${s}-prosody`);
-                assert.deepStrictEqual(prosodySvc.spec.ports.map((p: Obj) => p.port).sort(), [5222, 5280, 5347]);
+                // No component port: the image's prosody.cfg.lua sets `component_ports = { }` (test/upstream.test.ts).
+                assert.deepStrictEqual(prosodySvc.spec.ports.map((p: Obj) => p.port).sort(), [5222, 5280]);
+                const prosodyPod = named(run, "Deployment", `${s}-prosody`).spec.template.spec.containers[0];
+                assert.ok(!prosodyPod.ports.some((p: Obj) => p.containerPort === 5347));
+                const admitted = named(run, "NetworkPolicy", `${s}-prosody`).spec.ingress.flatMap((r: Obj) => r.ports.map((p: Obj) => p.port));
+                assert.ok(!admitted.includes(5347), "prosody's policy admits the component port");
                 const jicofo = named(run, "Deployment", `${s}-jicofo`).spec.template.spec.containers[0];
                 const jvbC = named(run, "StatefulSet", `${s}-jvb`).spec.template.spec.containers[0];
                 assert.strictEqual(envValue(jicofo, "JVB_BREWERY_MUC"), envValue(jvbC, "JVB_BREWERY_MUC"));
@@ -336,8 +341,9 @@ for (const stack of ["development", "production"]) {
             );
             for (const s of shards) assert.strictEqual(named(run, "Service", `${s}-web`).spec.ports[0].port, 80);
             assert.match(cfg, /stick-table type string .* peers router/);
-            assert.match(rooms, /stick on var\(txn\.room\)/);
-            assert.match(rooms, /option httpchk GET \/about\/health/);
+            // A room's shard is stored by its first request only; a failing shard drains (test/router.test.ts runs both).
+            assert.match(rooms, /stick match var\(txn\.room\)\n\s+stick store-request var\(txn\.room\) unless \{ var\(txn\.room\),in_table\(shards\) \}/);
+            assert.match(rooms, /option httpchk GET \/about\/health\n\s+http-check disable-on-404/);
             const sts = named(run, "StatefulSet", "router");
             assert.ok(sts.spec.replicas >= 2);
             assert.strictEqual(sts.spec.serviceName, "router-peers");

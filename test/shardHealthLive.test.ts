@@ -3,6 +3,8 @@
  * auth_request module the web image's nginx-extras has too) run as the web container runs it, with
  * the rendered nginx-custom file, a real prosody answering BOSH, and a stand-in jicofo whose
  * /about/health answers what jicofo answers (200, 500 without a bridge, 503 while it cannot check).
+ * Web answers 200 or, for any failure behind it, 404 (the router's drain: lib/haproxy.ts), within the
+ * router's check timeout, and never to a request that came through the router.
  * Needs nginx and prosody (.ci/run installs both) and root for setpriv.
  */
 import * as assert from "assert";
@@ -18,6 +20,8 @@ import { commandPath, freePort, get, standIn, waitFor } from "./loopback";
 import { named, Obj } from "./objects";
 import { cannotRunAsPod } from "./podProcess";
 import { startWebNginx } from "./webNginx";
+import { HEALTH_CHECK } from "../lib/haproxy";
+import { NGINX_HEALTH_WORST_MS } from "../lib/shardHealth";
 
 
 
@@ -30,6 +34,7 @@ describe("a shard's health check on a real nginx and prosody", function () {
     let prosody: ChildProcess | undefined;
     let jicofo: http.Server;
     let jicofoHealth = 200;
+    let jicofoHang = false;
     let port: number;
     let prosodyPort: number;
 
@@ -55,6 +60,7 @@ describe("a shard's health check on a real nginx and prosody", function () {
         fs.chmodSync(dir, 0o755);
         [port, prosodyPort] = [await freePort(), await freePort()];
         const standInJicofo = await standIn((req, res) => {
+            if (jicofoHang) return;
             res.statusCode = req.url === "/about/health" ? jicofoHealth : 404;
             res.end(jicofoHealth === 200 ? "OK" : "No operational bridges available");
         });
@@ -88,33 +94,55 @@ describe("a shard's health check on a real nginx and prosody", function () {
         assert.deepStrictEqual(await get(port, "/about/health"), { status: 200, body: "OK" });
     });
 
-    it("passes jicofo's failure on: 500 without a bridge, 503 while it cannot check", async () => {
+    it("answers 404 without jicofo's reason when jicofo fails: 500 without a bridge, 503 while it cannot check", async () => {
         for (const status of [500, 503]) {
             jicofoHealth = status;
-            assert.strictEqual((await get(port, "/about/health")).status, status);
+            assert.deepStrictEqual(await get(port, "/about/health"), { status: 404, body: "no new rooms\n" });
         }
         jicofoHealth = 200;
     });
 
-    it("fails while jicofo does not answer", async () => {
+    it("answers 404 while jicofo does not answer", async () => {
         const address = jicofo.address() as net.AddressInfo;
         await new Promise((r) => jicofo.close(r));
         try {
-            assert.strictEqual((await get(port, "/about/health")).status, 502);
+            assert.strictEqual((await get(port, "/about/health")).status, 404);
         } finally {
             await new Promise<void>((r) => jicofo.listen(address.port, "127.0.0.1", r));
         }
     });
 
-    it("fails while prosody does not answer, whatever jicofo says", async () => {
+    it("answers 404 within the router's check timeout while jicofo hangs", async () => {
+        jicofoHang = true;
+        try {
+            const started = Date.now();
+            assert.strictEqual((await get(port, "/about/health")).status, 404);
+            const took = Date.now() - started;
+            assert.ok(took < HEALTH_CHECK.timeoutMs, `took ${took} ms`);
+            assert.ok(NGINX_HEALTH_WORST_MS < HEALTH_CHECK.timeoutMs);
+            console.log(`      a hanging jicofo: 404 after ${took} ms (router's check timeout ${HEALTH_CHECK.timeoutMs} ms)`);
+        } finally {
+            jicofoHang = false;
+        }
+    });
+
+    it("answers 404 while prosody does not answer, whatever jicofo says", async () => {
         jicofoHealth = 200;
         await stopProsody();
         try {
-            assert.strictEqual((await get(port, "/about/health")).status, 500);
+            assert.strictEqual((await get(port, "/about/health")).status, 404);
         } finally {
             await startProsody();
         }
         assert.strictEqual((await get(port, "/about/health")).status, 200);
+    });
+
+    it("answers 404 to a request that came through the router, however the path is spelt", async () => {
+        jicofoHealth = 200;
+        for (const spelling of ["/about/health", "/about/%68ealth", "//about/health", "/about/./health"]) {
+            assert.strictEqual((await get(port, spelling, { "x-forwarded-for": "203.0.113.9" })).status, 404, spelling);
+        }
+        assert.strictEqual((await get(port, "/about/%68ealth")).status, 200, "nginx decodes the path before it matches the location");
     });
 
     it("serves the internal prosody check to nobody outside nginx", async () => {
