@@ -3,7 +3,13 @@
  * because a conference lives in one prosody. Jitsi's XMPP traffic (`/http-bind?room=...`,
  * `/xmpp-websocket?room=...`) names the room, so HAProxy pins each room to a shard in a stick table
  * that its replicas share through the peers protocol, and picks the shard of a new room by a
- * consistent hash of its name.
+ * consistent hash of its name. A room's entry is written by its first request and never overwritten:
+ * while its shard is down its requests are hashed over the others, and it returns when the shard is
+ * back. A shard whose signalling fails is drained (no new room), not taken down. Requests without a
+ * room (the page and what it loads) go to one shard per browser, by cookie.
+ *
+ * Verified against HAProxy 3.2 (the router image, config/defaults.ts) and run on Debian's 2.6
+ * (test/router.test.ts): every keyword here exists in both.
  *
  * Servers keep their numeric ids (shard number + 1), which is what stick-table entries and the hash
  * ring refer to: adding, removing or draining a shard changes no other shard's id, so rooms that are
@@ -134,8 +140,9 @@ export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = 
         "frontend http",
         `    bind :${listen.http}`,
         "    option forwardfor",
-        // Web answers the router's own checks on /about/health (jicofo's state, in its words): not from outside.
-        `    http-request deny deny_status 404 if { path,url_dec -m reg ^/+about(/|$) }`,
+        // Web answers the router's own checks on /about/health: not from outside (web refuses it too, lib/shardHealth.ts).
+        // A room named "about" (/about) stays reachable.
+        `    http-request deny deny_status 404 if { path,url_dec -m reg ^/+about/+health }`,
         // Variables, not headers: clients cannot set them, and the shards never see them.
         `    http-request set-var(txn.room) ${ROOM_KEY} if { url_param(room) -m found }`,
         // The client's address as the ingress controller saw it (the last X-Forwarded-For), before this router adds its own.
@@ -165,7 +172,7 @@ export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = 
         "    balance hash var(txn.client)",
         "    hash-type consistent",
         `    cookie ${PAGE_COOKIE} insert indirect nocache httponly secure attr SameSite=None`,
-        // Any shard whose web answers serves pages, the draining ones too: with no shard taking rooms people still see Jitsi's page.
+        // Any shard whose web answers serves pages, whatever its jicofo says: with no shard taking rooms people still see Jitsi's page.
         "    option httpchk GET /",
         "    http-check expect status 200",
         "    default-server inter 5s",
