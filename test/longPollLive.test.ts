@@ -43,10 +43,12 @@ function post(port: number, urlPath: string, body: string): Promise<{ status: nu
  *   poll is held for the client's 60 s, answered on mod_bosh's one-second timer.
  * - web's nginx (stable-11146-2 web/rootfs/defaults/meet.conf lines 79-84, nginx.conf): no
  *   proxy_read_timeout anywhere, so nginx's default of 60 s applied to /http-bind and /xmpp-websocket.
+ * - lib-jitsi-meet modules/xmpp/strophe.ping.js: PING_DEFAULT_INTERVAL 10000: an XMPP WebSocket
+ *   carries a ping every 10 s, so nginx's read timeout on /xmpp-websocket never meets an idle socket.
  * - ingress-nginx helm-chart-4.15.1 internal/ingress/controller/config/config.go lines 859-860:
  *   proxy-read-timeout and proxy-send-timeout default to 60 s; the Ingress sets both.
  */
-const UPSTREAM = { stropheWaitS: 60, stropheTimeoutFactor: 1.1, prosodyBoshMaxWaitS: 120, nginxDefaultReadS: 60, ingressDefaultReadS: 60 } as const;
+const UPSTREAM = { xmppPingIntervalS: 10, stropheWaitS: 60, stropheTimeoutFactor: 1.1, prosodyBoshMaxWaitS: 120, nginxDefaultReadS: 60, ingressDefaultReadS: 60 } as const;
 
 describe("timeouts on a BOSH poll's way, as rendered", () => {
     let run: Awaited<ReturnType<typeof runProgramOk>>;
@@ -77,6 +79,8 @@ describe("timeouts on a BOSH poll's way, as rendered", () => {
         assert.ok(Number(/^proxy_read_timeout (\d+)s;$/m.exec(web)?.[1]) > UPSTREAM.nginxDefaultReadS);
         const ingress = named(run, "Ingress", "jitsi").metadata.annotations;
         assert.ok(Number(ingress["nginx.ingress.kubernetes.io/proxy-read-timeout"]) > UPSTREAM.ingressDefaultReadS);
+        // The WebSocket through web's nginx inherits the same read timeout: several pings fit in it.
+        assert.ok(BOSH_HOLD.webReadTimeoutS >= 3 * UPSTREAM.xmppPingIntervalS);
     });
 });
 

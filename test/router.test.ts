@@ -324,14 +324,20 @@ describe("room router on a real HAProxy", function () {
         return where;
     }
 
-    it("keeps every room on a shard whose signalling fails for a few seconds, and places no new room there meanwhile", async () => {
-        const peers = await startPair(["flap-0", "flap-1"], 3);
+    /** Two peered routers with every shard up, `count` rooms placed through both, their table shared; and the rooms on shard-0. */
+    async function pairWithRooms(names: [string, string], prefix: string, count = 45) {
+        const peers = await startPair(names, 3);
         for (const r of peers) await allUp(r, 3);
-        const rooms = Array.from({ length: 45 }, (_, i) => `standup${i}`);
+        const rooms = Array.from({ length: count }, (_, i) => `${prefix}${i}`);
         const placed = await placeRooms(peers, rooms);
         const held = rooms.filter((r) => placed.get(r) === "shard-0");
         assert.ok(held.length > 0 && held.length < rooms.length, "rooms are spread over the shards");
-        await waitFor("both routers to share the table", async () => (await tableSize(peers[0])) === 45 && (await tableSize(peers[1])) === 45, routerLogs);
+        await waitFor("both routers to share the table", async () => (await tableSize(peers[0])) === count && (await tableSize(peers[1])) === count, routerLogs);
+        return { peers, rooms, placed, held };
+    }
+
+    it("keeps every room on a shard whose signalling fails for a few seconds, and places no new room there meanwhile", async () => {
+        const { peers, rooms, placed, held } = await pairWithRooms(["flap-0", "flap-1"], "standup");
 
         // jicofo lost its last bridge, or prosody is slow: web answers 404 (lib/shardHealth.ts) for about four seconds.
         const failed = Date.now();
@@ -374,13 +380,7 @@ describe("room router on a real HAProxy", function () {
     });
 
     it("keeps a room's entry while its shard's web does not answer, so the room returns to it; only then is the shard down", async () => {
-        const peers = await startPair(["down-0", "down-1"], 3);
-        for (const r of peers) await allUp(r, 3);
-        const rooms = Array.from({ length: 45 }, (_, i) => `seminar${i}`);
-        const placed = await placeRooms(peers, rooms);
-        const held = rooms.filter((r) => placed.get(r) === "shard-0");
-        assert.ok(held.length > 0, "no room landed on shard-0");
-        await waitFor("both routers to share the table", async () => (await tableSize(peers[0])) === 45 && (await tableSize(peers[1])) === 45, routerLogs);
+        const { peers, held } = await pairWithRooms(["down-0", "down-1"], "seminar");
 
         const failed = Date.now();
         shards[0].answers = false;
