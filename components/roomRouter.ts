@@ -200,7 +200,7 @@ export class RoomRouter extends pulumi.ComponentResource {
                     labels: podLabels,
                     annotations: {
                         "cert-manager.io/cluster-issuer": args.clusterIssuer,
-                        // XMPP over WebSocket stays open for the whole meeting.
+                        // XMPP over WebSocket stays open for the whole meeting; a BOSH poll is held 60 s (lib/haproxy.ts: BOSH_HOLD). The default is 60 s.
                         "nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
                         "nginx.ingress.kubernetes.io/proxy-send-timeout": "3600",
                     },
