@@ -31,6 +31,7 @@ import {
     probes,
     PROSODY_DATA_DIR,
     PROSODY_PORTS,
+    DECLARED_COMPONENT_PORT,
     prosodyAccessEnv,
     prosodyProbes,
     prosodyServiceName,
@@ -172,6 +173,10 @@ export class Shard extends pulumi.ComponentResource {
             ports: [
                 { name: "xmpp-c2s", containerPort: PROSODY_PORTS.c2s },
                 { name: "http", containerPort: PROSODY_PORTS.http },
+                // Only declared, as since the first release: the image listens on no component port and no
+                // Service or NetworkPolicy opens it, but dropping the line would change prosody's pod
+                // template and so restart every shard's prosody, ending its meetings, for nothing.
+                { name: "xmpp-component", containerPort: DECLARED_COMPONENT_PORT },
                 // Federation with the shard's visitor nodes (prosody.cfg.lua listens on s2s with ENABLE_VISITORS).
                 ...(visitors ? [{ name: "xmpp-s2s", containerPort: PROSODY_S2S_PORT }] : []),
             ],

@@ -50,6 +50,8 @@ export type JitsiSecretKey = keyof typeof SECRET_ENV;
  * jicofo and the bridges log in as clients.
  */
 export const PROSODY_PORTS = { c2s: 5222, http: 5280 } as const;
+/** prosody's default component port, still declared on its container only (components/shard.ts says why). */
+export const DECLARED_COMPONENT_PORT = 5347;
 export const WEB_HTTP_PORT = 8000;
 export const JICOFO_REST_PORT = 8888;
 export const JVB_BREWERY_MUC = "jvbbrewery";

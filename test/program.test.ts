@@ -249,8 +249,6 @@ for (const stack of ["development", "production"]) {
                 const prosodySvc = named(run, "Service", `${s}-prosody`);
                 // No component port: the image's prosody.cfg.lua sets `component_ports = { }` (test/upstream.test.ts).
                 assert.deepStrictEqual(prosodySvc.spec.ports.map((p: Obj) => p.port).sort(), [5222, 5280]);
-                const prosodyPod = named(run, "Deployment", `${s}-prosody`).spec.template.spec.containers[0];
-                assert.ok(!prosodyPod.ports.some((p: Obj) => p.containerPort === 5347));
                 const admitted = named(run, "NetworkPolicy", `${s}-prosody`).spec.ingress.flatMap((r: Obj) => r.ports.map((p: Obj) => p.port));
                 assert.ok(!admitted.includes(5347), "prosody's policy admits the component port");
                 const jicofo = named(run, "Deployment", `${s}-jicofo`).spec.template.spec.containers[0];
