@@ -189,7 +189,7 @@ describe("TURN on a real coturn", function () {
         const tlsHandshake = (port: number) =>
             new Promise<string>((res, rej) => {
                 const s = tls.connect({ port, host: "127.0.0.1", rejectUnauthorized: false }, () => {
-                    const cn = s.getPeerCertificate().subject.CN;
+                    const cn = String(s.getPeerCertificate().subject.CN);
                     s.destroy();
                     res(cn);
                 });
