@@ -70,7 +70,10 @@ export const TURN_CERT_WAIT_SECONDS = 10;
  * (cert-manager replaces it in place). Without one (the first start on an empty cluster: the TLS
  * Secret is an optional volume, because the HTTP-01 challenge that issues it is answered through this
  * very pod), coturn serves TURN without TLS and the shell, staying PID 1, waits for the certificate
- * and then ends coturn and itself, so that the kubelet starts the container again, with TLS. Three
+ * and then ends coturn and itself, so that the kubelet starts the container again, with TLS. The files
+ * appear without a restart of the pod: the kubelet sets a Secret volume up again on every pod sync, an
+ * optional one that is missing as empty, and writes key and certificate together by one atomic swap
+ * (kubernetes pkg/volume/secret/secret.go: RequiresRemount true, SetUpAt, AtomicWriter). Three
  * facts of Debian's coturn 4.6, run in test/turnLive.test.ts: without its cert file it opens no TLS
  * listener ("cannot start TLS and DTLS listeners"); SIGUSR2 reloads only the certificates of
  * listeners it has; and as PID 1 it ignores SIGTERM, SIGINT and SIGHUP (it handles none of them), so
