@@ -6,7 +6,7 @@ import { JIBRI_STATEFULSET } from "../components/jibriPool";
 import { KPS_FULLNAME } from "../components/monitoringStack";
 import { ELASTICSEARCH_NAME, elasticsearchNodeSets } from "../components/opsStack";
 import { StackConfig } from "../config/schema";
-import { ETHERPAD_SERVICE, StoredData } from "../lib";
+import { ETHERPAD_SERVICE, StoredData, VolumeSet } from "../lib";
 
 /** The transcriber pool's StatefulSet (stack/extras.ts captions(): JigasiPool component "transcriber"). */
 const TRANSCRIBER_STATEFULSET = "transcriber";
@@ -61,59 +61,33 @@ export function storedData(config: StackConfig): StoredData {
             };
         }
     }
+    // In the Jitsi namespace, which no switch removes: `owner` and `claims` are all that differ.
+    const inJitsi = (v: Omit<VolumeSet, "namespace" | "partNamespace">): VolumeSet => ({ ...v, namespace: namespaces.jitsi, partNamespace: false });
     if (config.etherpad.enabled) {
-        data.etherpad = {
-            holds: "Etherpad's pads",
-            namespace: namespaces.jitsi,
-            claims: `${ETHERPAD_SERVICE}-pads`,
-            count: 1,
-            size: config.etherpad.storage,
-            sizeKey: "etherpad.storage",
-            switchKey: "etherpad.enabled",
-            owner: "claim",
-            partNamespace: false,
-        };
+        const { storage } = config.etherpad;
+        data.etherpad = inJitsi({ holds: "Etherpad's pads", claims: `${ETHERPAD_SERVICE}-pads`, count: 1, size: storage, sizeKey: "etherpad.storage", switchKey: "etherpad.enabled", owner: "claim" });
     }
     if (config.auth.type === "internal") {
         for (const shard of config.shards) {
-            data[`accounts/${shard.name}`] = {
+            data[`accounts/${shard.name}`] = inJitsi({
                 holds: `${shard.name}'s prosody accounts`,
-                namespace: namespaces.jitsi,
                 claims: `${shard.name}-prosody-data`,
                 count: 1,
                 size: config.auth.storage,
                 sizeKey: "auth.storage",
                 switchKey: 'auth.type "internal" (or the shard)',
                 owner: "claim",
-                partNamespace: false,
-            };
+            });
         }
     }
     if (config.jibri.enabled) {
-        data.recordings = {
-            holds: "Jibri's recordings not yet finalized",
-            namespace: namespaces.jitsi,
-            claims: `recordings-${JIBRI_STATEFULSET}-<i>`,
-            count: config.jibri.replicas.max,
-            size: config.jibri.storage,
-            sizeKey: "jibri.storage",
-            switchKey: "jibri.enabled",
-            owner: "statefulset",
-            partNamespace: false,
-        };
+        const { storage, replicas } = config.jibri;
+        // Claims exist up to the highest replica that ever ran: the pool's maximum.
+        data.recordings = inJitsi({ holds: "Jibri's recordings not yet finalized", claims: `recordings-${JIBRI_STATEFULSET}-<i>`, count: replicas.max, size: storage, sizeKey: "jibri.storage", switchKey: "jibri.enabled", owner: "statefulset" });
     }
-    if (config.transcription.enabled && config.transcription.saveTranscripts) {
-        data.transcripts = {
-            holds: "saved transcripts",
-            namespace: namespaces.jitsi,
-            claims: `transcripts-${TRANSCRIBER_STATEFULSET}-<i>`,
-            count: config.transcription.replicas,
-            size: config.transcription.storage,
-            sizeKey: "transcription.storage",
-            switchKey: "transcription.saveTranscripts",
-            owner: "statefulset",
-            partNamespace: false,
-        };
+    const t = config.transcription;
+    if (t.enabled && t.saveTranscripts) {
+        data.transcripts = inJitsi({ holds: "saved transcripts", claims: `transcripts-${TRANSCRIBER_STATEFULSET}-<i>`, count: t.replicas, size: t.storage, sizeKey: "transcription.storage", switchKey: "transcription.saveTranscripts", owner: "statefulset" });
     }
     return data;
 }

@@ -79,7 +79,7 @@ function relayThrough(turnPort: number, peerPort: number): { status: number | nu
 
 describe("TURN on a real coturn", function () {
     this.timeout(60_000);
-    const missing = ["turnserver", "turnutils_peer", "turnutils_uclient", "haproxy", "openssl", "unshare", "nsenter", "pgrep"].filter((b) => !commandPath(b));
+    const missing = ["turnserver", "turnutils_peer", "turnutils_uclient", "haproxy", "openssl", "unshare", "nsenter"].filter((b) => !commandPath(b));
     const notAsPod = cannotRunAsPod();
     let rendered: string;
     let coturn: Obj;
@@ -241,7 +241,8 @@ describe("TURN on a real coturn", function () {
             assert.doesNotMatch(log, /no certificate/);
 
             // As PID 1, coturn ignores SIGTERM (it has no handler): why the shell stays in front of it while it waits.
-            const pid1 = execFileSync("pgrep", ["-P", String(pod.pid)], { encoding: "utf8" }).trim();
+            // unshare's one child is the namespace's PID 1.
+            const pid1 = fs.readFileSync(`/proc/${pod.pid}/task/${pod.pid}/children`, "utf8").trim();
             execFileSync("nsenter", ["-t", pid1, "-p", "kill", "-TERM", "1"]);
             await new Promise((res) => setTimeout(res, 1000));
             assert.strictEqual(pod.exitCode, null, "coturn as PID 1 ended on SIGTERM");
