@@ -4,8 +4,10 @@
  * that carries the image's file capability (coturn's Dockerfile setcaps it; dropped, exec fails with
  * 126). It starts, it hands out relays to clients holding REST credentials derived from the shared
  * secret, and it refuses to relay into a denied range. Also the port-80 forwarder's configuration,
- * checked by HAProxy. Needs Debian's `coturn` (turnserver, turnutils_peer, turnutils_uclient),
- * `haproxy`, and root for setpriv and setcap; .ci/run has all. Only loopback is used: the peer that
+ * checked by HAProxy. And the container's start command on an empty cluster, as PID 1 of its own PID
+ * namespace: coturn without TLS until the certificate appears, then a restart with TLS. Needs Debian's
+ * `coturn` (turnserver, turnutils_peer, turnutils_uclient), `haproxy`, `openssl`, util-linux, and root
+ * for setpriv, setcap and unshare; .ci/run has all. Only loopback is used: the peer that
  * must be refused is 127.0.0.1, and coturn's built-in loopback ban is lifted for the test so that the
  * program's own denied ranges are what refuse it.
  */
@@ -92,7 +94,7 @@ describe("TURN on a real coturn", function () {
 
     before(async function () {
         if (missing.length > 0) {
-            console.log(`      ${missing.join(", ")} not installed (apt-get install coturn haproxy): skipping the live TURN tests`);
+            console.log(`      ${missing.join(", ")} not installed (apt-get install coturn haproxy openssl util-linux): skipping the live TURN tests`);
             this.skip();
         }
         if (notAsPod) {
