@@ -85,6 +85,7 @@ function resizeWarning(was: VolumeSet, now: VolumeSet): string {
                 ? `${change}: ${claimNames(was)} grow in place if their StorageClass allows volume expansion; otherwise \`pulumi up\` fails on them.`
                 : `${change}: Kubernetes refuses to shrink ${claimNames(was)}, so \`pulumi up\` fails on them. Set ${now.sizeKey} back to ${was.size}.`;
         case "statefulset":
+            // pulumi-kubernetes provider/pkg/provider/diff.go: .spec.volumeClaimTemplates forces a replacement.
             return `${change}: a StatefulSet's volumeClaimTemplates cannot change, so this update replaces the StatefulSet (every pod of it ` +
                 `stops), and the existing ${claimNames(was)} stay at ${was.size}; only new replicas get ${now.size}.`;
     }
