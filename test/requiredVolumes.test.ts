@@ -18,7 +18,7 @@ import * as assert from "assert";
 import { matches, podTemplates } from "../policy/invariants";
 import { readStackFile, runProgramOk } from "./harness";
 import { objects, Obj } from "./objects";
-import { STACK_VARIANTS } from "./variants";
+import { ACCESS_VARIANTS, GATEWAY_VARIANTS, STACK_VARIANTS } from "./variants";
 
 /** What Let's Encrypt reaches on port 80 of every Jitsi host: ingress-nginx's LoadBalancer (a chart's pods). */
 const INGRESS_CONTROLLER = "chart ingress-nginx (controller)";
@@ -151,7 +151,13 @@ describe("nothing waits on itself: who creates each volume a pod needs", functio
         assert.match(waitsOnItself(requiredVolumeTable(objs)).join("\n"), /volume stray \(Secret made-by-hand\) is created by nobody this program knows/);
     });
 
-    for (const [name, variant] of Object.entries(STACK_VARIANTS)) {
+    const variants: Record<string, () => Promise<Obj[]>> = {
+        ...STACK_VARIANTS,
+        ...Object.fromEntries(
+            Object.entries({ ...GATEWAY_VARIANTS, ...ACCESS_VARIANTS }).map(([name, config]) => [name, async () => objects(await runProgramOk(config()))]),
+        ),
+    };
+    for (const [name, variant] of Object.entries(variants)) {
         it(`every required volume has a creator that does not need its pod (${name})`, async () => {
             const rows = requiredVolumeTable(await variant());
             assert.ok(rows.some((r) => r.required), "the walk found no volume at all");

@@ -16,7 +16,8 @@ const STACKS = ["production", "development"] as const;
 const dataWarnings = (run: Run) => run.warnings.filter((w) => /claim|volume|namespace .* kept|Elasticsearch node set/i.test(w) && !/restarts its prosody/.test(w));
 
 function chartValues(run: Run, name: string): Obj {
-    const chart = run.resources.find((r) => r.type === "kubernetes:helm.sh/v4:Chart" && r.name === name);
+    // A helm.v4.Chart or a helm.v3.Release: either way the values are the chart's.
+    const chart = run.resources.find((r) => r.type.startsWith("kubernetes:helm.sh/") && r.name === name);
     if (!chart) throw new Error(`no chart ${name}`);
     return chart.inputs.values;
 }
