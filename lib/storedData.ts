@@ -59,8 +59,13 @@ function removalWarning(key: string, was: VolumeSet, now: StoredData): string {
         return `This update removes Elasticsearch node set ${key.split("/")[1]}: ECK moves its shards to the other nodes, then deletes ` +
             `${described(was)}. Logs survive only if the remaining nodes have room for them.`;
     }
-    return `This update removes ${described(was)} (${was.switchKey} off, or the part it belongs to): the claims and their namespace are ` +
-        `kept (retainOnDelete), so switching it on again finds the data; delete them by hand to free the space (${RUNBOOK_OFF}).`;
+    const kept = was.partNamespace
+        ? `the claims and the namespace ${was.namespace} are kept (retainOnDelete)`
+        : was.owner === "statefulset"
+          ? "the claims outlive their StatefulSet"
+          : "the claim is kept (retainOnDelete)";
+    return `This update removes ${described(was)} (${was.switchKey} off, or the part it belongs to): ${kept}, so switching it on ` +
+        `again finds the data; delete them by hand to free the space (${RUNBOOK_OFF}).`;
 }
 
 function resizeWarning(was: VolumeSet, now: VolumeSet): string {
@@ -121,7 +126,8 @@ function readoptionWarning(was: VolumeSet): string | undefined {
     const objects = [was.partNamespace ? `the namespace ${was.namespace}` : "", was.owner === "claim" ? `the claim ${claimNames(was)}` : ""]
         .filter((o) => o !== "")
         .join(" and ");
-    return `${was.switchKey} comes back on while ${described(was)} is still kept from when it went off: ${objects} already exist, and ` +
+    const exist = objects.includes(" and ") ? "exist" : "exists";
+    return `${was.switchKey} comes back on while ${described(was)} is still kept from when it went off: ${objects} already ${exist}, and ` +
         "the Kubernetes provider refuses to create over an existing object. Run this update once as " +
         `\`PULUMI_K8S_UPSERT_EXISTING_OBJECTS=true pulumi up\`, which adopts them with their data (${RUNBOOK_OFF}).`;
 }

@@ -142,7 +142,7 @@ describe("the preview warns before an update deletes or recreates stored data", 
         assert.strictEqual(off.length, 2, off.join("\n"));
         assert.match(off[0], /^This update removes Prometheus' metrics \(2 × 100Gi: prometheus-kube-prometheus-stack-prometheus-db-prometheus-kube-prometheus-stack-prometheus-0, .*-1 in namespace monitoring\) \(monitoring\.enabled off/);
         assert.match(off[1], /Grafana's database .*\(1 × 10Gi: kube-prometheus-stack-grafana in namespace monitoring\)/);
-        for (const w of off) assert.match(w, /kept \(retainOnDelete\), so switching it on again finds the data; delete them by hand/);
+        for (const w of off) assert.match(w, /the claims and the namespace monitoring are kept \(retainOnDelete\), so switching it on again finds the data; delete them by hand/);
     });
 
     it("names Elasticsearch's claims when logging is switched off, and each node set a change removes or shrinks", async () => {
@@ -167,7 +167,7 @@ describe("the preview warns before an update deletes or recreates stored data", 
         const back = await runProgramOk(production(), "test", { previousOutputs: stillOff });
         const warnings = dataWarnings(back).sort().reverse();
         assert.strictEqual(warnings.length, 2, warnings.join("\n"));
-        assert.match(warnings[0], /^monitoring\.enabled comes back on while Prometheus' metrics .* is still kept .*: the namespace monitoring already exist/);
+        assert.match(warnings[0], /^monitoring\.enabled comes back on while Prometheus' metrics .* is still kept .*: the namespace monitoring already exists,/);
         assert.match(warnings[1], /the namespace monitoring and the claim kube-prometheus-stack-grafana already exist/);
         for (const w of warnings) assert.match(w, /`PULUMI_K8S_UPSERT_EXISTING_OBJECTS=true pulumi up`/);
         assert.deepStrictEqual(back.outputs.keptData, {});
@@ -178,7 +178,8 @@ describe("the preview warns before an update deletes or recreates stored data", 
         const recordings = { ...pads, holds: "Jibri's recordings", claims: "recordings-jibri-<i>", count: 4, size: "50Gi", sizeKey: "jibri.storage", switchKey: "jibri.enabled", owner: "statefulset" } as const;
         assert.match(storedDataWarnings({ pads }, { pads: { ...pads, size: "10Gi" } })[0], /etherpad-pads grow in place if their StorageClass allows volume expansion/);
         assert.match(storedDataWarnings({ pads }, { pads: { ...pads, size: "1Gi" } })[0], /Kubernetes refuses to shrink etherpad-pads, so `pulumi up` fails on them/);
-        assert.match(storedDataWarnings({ pads }, {})[0], /^This update removes Etherpad's pads \(1 × 5Gi: etherpad-pads in namespace jitsi\)/);
+        assert.match(storedDataWarnings({ pads }, {})[0], /^This update removes Etherpad's pads \(1 × 5Gi: etherpad-pads in namespace jitsi\) .*: the claim is kept \(retainOnDelete\)/);
+        assert.match(storedDataWarnings({ recordings }, {})[0], /: the claims outlive their StatefulSet, so switching it on again finds the data/);
         assert.match(storedDataWarnings({ recordings }, { recordings: { ...recordings, size: "100Gi" } })[0], /replaces the StatefulSet .* recordings-jibri-0 … recordings-jibri-3 stay at 50Gi/);
         assert.deepStrictEqual(keptData({ recordings }, undefined, {}), { recordings });
         // A StatefulSet finds its claims again by name: nothing to adopt.
