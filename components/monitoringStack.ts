@@ -248,8 +248,8 @@ export function kubePrometheusStackValues(args: Pick<MonitoringStackArgs, "monit
                 type: "pvc",
                 size: grafana.storage,
                 accessModes: ["ReadWriteOnce"],
-                // Helm keeps the claim on uninstall, and helm.v4.Chart turns the annotation into retainOnDelete
-                // (pulumi-kubernetes provider/pkg/provider/helm/v4/chart_test.go "helm.sh/resource-policy: keep").
+                // Helm keeps the claim on uninstall and adopts it again under the same release name (so would
+                // helm.v4.Chart: pulumi-kubernetes provider/pkg/provider/helm/v4/chart_test.go makes it retainOnDelete).
                 annotations: { [HELM_KEEP.key]: HELM_KEEP.value },
             },
             // A ReadWriteOnce volume cannot attach to a new pod on another node while the old one holds it.

@@ -12,8 +12,10 @@ export type VolumeOwner =
     | "prometheus-operator"
     /** ECK, from a node set's volumeClaimTemplates. */
     | "eck"
-    /** A claim this program (or a chart it installs) declares itself. */
+    /** A claim this program declares itself. */
     | "claim"
+    /** A claim a Helm release templates (kept on uninstall by `helm.sh/resource-policy: keep`). */
+    | "chart"
     /** A volumeClaimTemplate of a StatefulSet this program declares. */
     | "statefulset";
 
@@ -86,6 +88,7 @@ function resizeWarning(was: VolumeSet, now: VolumeSet): string {
                 ? `${change}: ECK grows ${claimNames(was)} in place if their StorageClass allows volume expansion, and refuses the change otherwise.`
                 : `${change}: ECK refuses to shrink ${claimNames(was)} (the Elasticsearch resource is rejected and \`pulumi up\` fails). Set ${now.sizeKey} back to ${was.size}.`;
         case "claim":
+        case "chart":
             return grows
                 ? `${change}: ${claimNames(was)} grow in place if their StorageClass allows volume expansion; otherwise \`pulumi up\` fails on them.`
                 : `${change}: Kubernetes refuses to shrink ${claimNames(was)}, so \`pulumi up\` fails on them. Set ${now.sizeKey} back to ${was.size}.`;
@@ -119,7 +122,9 @@ export function keptData(previous: Partial<StoredData> | undefined, previousKept
  * A part switched on again over what it left behind. pulumi-kubernetes creates with server-side apply
  * but refuses an object that already exists unless upsertExistingObjects is set (provider/pkg/await/
  * await.go, the "already exists" message; off by default in 4.34): the kept namespace or claim must be
- * adopted once. StatefulSet claims need nothing: the StatefulSet controller reuses them by name.
+ * adopted once. StatefulSet claims need nothing: the StatefulSet controller reuses them by name; nor do
+ * a release's kept claims: Helm adopts an object whose meta.helm.sh/release-name is its own, and the
+ * release names are fixed.
  */
 function readoptionWarning(was: VolumeSet): string | undefined {
     if (was.owner === "statefulset") return undefined;
@@ -128,8 +133,8 @@ function readoptionWarning(was: VolumeSet): string | undefined {
         .join(" and ");
     const exist = objects.includes(" and ") ? "exist" : "exists";
     return `${was.switchKey} comes back on while ${described(was)} is still kept from when it went off: ${objects} already ${exist}, and ` +
-        "the Kubernetes provider refuses to create over an existing object. Run this update once as " +
-        `\`PULUMI_K8S_UPSERT_EXISTING_OBJECTS=true pulumi up\`, which adopts them with their data (${RUNBOOK_OFF}).`;
+        "the Kubernetes provider refuses to create over an existing object, so this update stops there. Adopt them once, with " +
+        `their data (\`PULUMI_K8S_UPSERT_EXISTING_OBJECTS=true pulumi up\` where the stack runs no metrics API, else \`pulumi import\`: ${RUNBOOK_OFF}).`;
 }
 
 /**

@@ -40,7 +40,7 @@ export function storedData(config: StackConfig): StoredData {
             size: monitoring.grafana.storage,
             sizeKey: "monitoring.grafana.storage",
             switchKey: "monitoring.enabled",
-            owner: "claim",
+            owner: "chart",
             partNamespace: true,
         };
     }
