@@ -16,7 +16,8 @@ import { captions, collaborationServices, loadTest, phones, recording } from "./
 import { roomRouter, shards, turnServer } from "./stack/media";
 import { monitoringStack, opsStack } from "./stack/operations";
 import { shardStates, stackOutputs } from "./stack/outputs";
-import { warnOnSignallingRestarts, warnOnUnverifiedTags } from "./stack/previous";
+import { lastDeployment, warnOnSignallingRestarts, warnOnStoredData, warnOnUnverifiedTags } from "./stack/previous";
+import { storedData } from "./stack/storedData";
 import { jitsiSecrets, jitsiSite } from "./stack/site";
 
 export = async () => {
@@ -39,6 +40,9 @@ function deploy(config: StackConfig) {
     const monitoring = monitoringStack(site, ops, { turn: turn !== undefined });
     const test = loadTest(config, site.publicUrl);
     const states = shardStates(site, jitsiShards);
-    warnOnSignallingRestarts(config, states);
-    return stackOutputs(site, { shards: jitsiShards, shardStates: states, turn, monitoring, loadTest: test });
+    const last = lastDeployment();
+    warnOnSignallingRestarts(config, states, last);
+    const stored = storedData(config);
+    const kept = warnOnStoredData(stored, last);
+    return stackOutputs(site, { shards: jitsiShards, shardStates: states, storedData: stored, keptData: kept, turn, monitoring, loadTest: test });
 }

@@ -32,7 +32,8 @@ export class Etherpad extends pulumi.ComponentResource {
                 metadata: { name: `${ETHERPAD_SERVICE}-pads`, namespace, labels: labels("etherpad"), annotations: { ...CLAIM_AWAIT } },
                 spec: readWriteOnceClaim(args.storage, args.storageClass),
             },
-            { parent: this },
+            // The pads outlive etherpad.enabled: false and a destroy; switched on again, the claim is adopted.
+            { parent: this, retainOnDelete: true },
         );
 
         this.service = proxiedBackend(this, name, {

@@ -23,6 +23,8 @@ import { INGRESS_CLASS } from "./roomRouter";
 
 /** Names the kube-prometheus-stack chart derives from this (services, Prometheus and Alertmanager objects). */
 export const KPS_FULLNAME = "kube-prometheus-stack";
+/** Helm's annotation for an object an uninstall leaves in place. */
+export const HELM_KEEP = { key: "helm.sh/resource-policy", value: "keep" } as const;
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
 export const GRAFANA_PATH = "/grafana";
 /** The AlertmanagerConfig used as Alertmanager's whole configuration, and its credentials. */
@@ -62,8 +64,10 @@ export class MonitoringStack extends pulumi.ComponentResource {
         super("jitsi:monitoring:MonitoringStack", name, {}, opts);
         const { monitoring, namespaces } = args;
         const namespace = namespaces.monitoring;
-        // node-exporter reads the host: host network, host PID and host paths.
-        const ns = ownedNamespace(namespace, HOST_AGENTS, { parent: this });
+        // node-exporter reads the host: host network, host PID and host paths. Kept when monitoring is
+        // switched off or the stack destroyed: it holds Prometheus' and Grafana's volumes (docs/decisions.md,
+        // "Stored data is kept, with a warning first").
+        const ns = ownedNamespace(namespace, HOST_AGENTS, { parent: this, retainOnDelete: true });
 
         const password = new random.RandomPassword("grafana-admin", { length: 32, special: false }, { parent: this });
         this.grafanaAdminPassword = pulumi.secret(password.result);
@@ -215,6 +219,9 @@ export function kubePrometheusStackValues(args: Pick<MonitoringStackArgs, "monit
                         spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: prometheus.storage } } },
                     },
                 },
+                // Kubernetes' default, stated: the claims outlive the StatefulSet, which the operator deletes and
+                // recreates on a storage change (prometheus-operator v0.93.0 pkg/k8s/statefulset.go ForceUpdateStatefulSet).
+                persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
                 podMonitorSelectorNilUsesHelmValues: false,
                 serviceMonitorSelectorNilUsesHelmValues: false,
                 ruleSelectorNilUsesHelmValues: false,
@@ -236,7 +243,15 @@ export function kubePrometheusStackValues(args: Pick<MonitoringStackArgs, "monit
         },
         grafana: {
             admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
-            persistence: { enabled: true, type: "pvc", size: grafana.storage, accessModes: ["ReadWriteOnce"] },
+            persistence: {
+                enabled: true,
+                type: "pvc",
+                size: grafana.storage,
+                accessModes: ["ReadWriteOnce"],
+                // Helm keeps the claim on uninstall and adopts it again under the same release name (so would
+                // helm.v4.Chart: pulumi-kubernetes provider/pkg/provider/helm/v4/chart_test.go makes it retainOnDelete).
+                annotations: { [HELM_KEEP.key]: HELM_KEEP.value },
+            },
             // A ReadWriteOnce volume cannot attach to a new pod on another node while the old one holds it.
             deploymentStrategy: { type: "Recreate" },
             "grafana.ini": {

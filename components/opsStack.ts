@@ -182,8 +182,9 @@ export class OpsStack extends pulumi.ComponentResource {
         // A Helm release: its CRDs (helm.sh/resource-policy: keep) outlive switching logging off, and come
         // back to the same release name when it is switched on again.
         const operator = this.release("eck-operator", CHARTS.eckOperator, operatorNamespace, { installCRDs: true }, operatorNs);
-        // Filebeat reads every container's log files on the node: root and host paths.
-        const ns = this.namespace(namespace, HOST_AGENTS);
+        // Filebeat reads every container's log files on the node: root and host paths. Kept when logging is
+        // switched off or the stack destroyed: it holds Elasticsearch's volumes.
+        const ns = ownedNamespace(namespace, HOST_AGENTS, { parent: this, retainOnDelete: true });
         const crdsAndNamespace = { parent: this, dependsOn: [operator, ns] };
 
         new k8s.apiextensions.CustomResource(
@@ -192,7 +193,14 @@ export class OpsStack extends pulumi.ComponentResource {
                 apiVersion: "elasticsearch.k8s.elastic.co/v1",
                 kind: "Elasticsearch",
                 metadata: { name: ELASTICSEARCH_NAME, namespace, labels: { ...OWNER_LABELS } },
-                spec: { version: ELASTIC_STACK_VERSION, nodeSets: elasticsearchNodeSets(settings) },
+                spec: {
+                    version: ELASTIC_STACK_VERSION,
+                    nodeSets: elasticsearchNodeSets(settings),
+                    // The claims outlive the Elasticsearch resource (no owner reference), so switching logging off keeps
+                    // the logs; a scale-down still deletes a removed node's claims (cloud-on-k8s v3.4.1
+                    // pkg/apis/elasticsearch/v1/elasticsearch_types.go:171, driver/stateful/pvc_owner.go).
+                    volumeClaimDeletePolicy: "DeleteOnScaledownOnly",
+                },
             },
             crdsAndNamespace,
         );

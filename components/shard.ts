@@ -355,7 +355,8 @@ export class Shard extends pulumi.ComponentResource {
                 metadata: { name: claimName, namespace: args.namespace, labels: labels("prosody", this.shardName), annotations: { ...CLAIM_AWAIT } },
                 spec: readWriteOnceClaim(accounts.storage, accounts.storageClass),
             },
-            { parent: this },
+            // The accounts outlive a change of auth.type and a removed shard; the claim is adopted when they return.
+            { parent: this, retainOnDelete: true },
         );
         return {
             volumes: [

@@ -56,7 +56,9 @@ export interface TurnArgs {
  * relayed candidate carries that address and a relay port, and a second replica would receive packets
  * for allocations it does not hold. Credentials are derived from one shared secret that prosody also
  * knows (TURN REST API). Port 80 of the same address forwards to the ingress controller, so that
- * cert-manager's HTTP-01 challenge for the TURN host succeeds like every other.
+ * cert-manager's HTTP-01 challenge for the TURN host succeeds like every other. That forwarder is
+ * why the TLS Secret is an optional volume: the pod must run before the certificate can exist, so
+ * coturn starts without TLS and restarts with it once the Secret appears (lib/turn.ts TURN_START).
  */
 export class Turn extends pulumi.ComponentResource {
     readonly host: string;
@@ -145,7 +147,9 @@ export class Turn extends pulumi.ComponentResource {
                             terminationGracePeriodSeconds: 30,
                             volumes: [
                                 { name: "config", configMap: { name: configMap.metadata.name } },
-                                { name: "tls", secret: { secretName: TURN_TLS_SECRET } },
+                                // Optional: the challenge that issues this certificate is answered through this pod's
+                                // forwarder, so requiring it would deadlock a first deploy (TURN_START waits for it).
+                                { name: "tls", secret: { secretName: TURN_TLS_SECRET, optional: true } },
                                 // The configuration with the shared secret lives here: in memory, never on disk.
                                 { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
                                 // coturn's database directory (--turndbdir); unused with REST credentials, but opened.

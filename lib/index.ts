@@ -28,3 +28,4 @@ export * from "./fileCapabilities";
 export * from "./shardHealth";
 export * from "./restarts";
 export * from "./visitors";
+export * from "./storedData";

@@ -61,16 +61,44 @@ export function turnServerConfig(s: TurnServerSettings): string {
     ].join("\n");
 }
 
+/** How often a coturn started without a certificate looks for it (cert-manager writes it into the mounted Secret). */
+export const TURN_CERT_WAIT_SECONDS = 10;
+
 /**
- * Writes the configuration with the shared secret into memory-backed /tmp, asks coturn to reread its
- * certificate now and then (cert-manager replaces it in place), and becomes coturn.
+ * Writes the configuration with the shared secret into memory-backed /tmp and runs coturn.
+ * With a certificate, the shell becomes coturn, which is asked now and then to reread it
+ * (cert-manager replaces it in place). Without one (the first start on an empty cluster: the TLS
+ * Secret is an optional volume, because the HTTP-01 challenge that issues it is answered through this
+ * very pod), coturn serves TURN without TLS and the shell, staying PID 1, waits for the certificate
+ * and then ends coturn and itself, so that the kubelet starts the container again, with TLS. The files
+ * appear without a restart of the pod: the kubelet sets a Secret volume up again on every pod sync, an
+ * optional one that is missing as empty, and writes key and certificate together by one atomic swap
+ * (kubernetes pkg/volume/secret/secret.go: RequiresRemount true, SetUpAt, AtomicWriter). Three
+ * facts of Debian's coturn 4.6, run in test/turnLive.test.ts: without its cert file it opens no TLS
+ * listener ("cannot start TLS and DTLS listeners"); SIGUSR2 reloads only the certificates of
+ * listeners it has; and as PID 1 it ignores SIGTERM, SIGINT and SIGHUP (it handles none of them), so
+ * the shell must stay in front of it to end it.
  */
 export const TURN_START = [
     "set -eu",
     `cp ${TURN_CONFIG_DIR}/turnserver.conf /tmp/turnserver.conf`,
     'printf "static-auth-secret=%s\\n" "$TURN_SHARED_SECRET" >> /tmp/turnserver.conf',
-    `(while sleep ${TURN_CERT_RELOAD_SECONDS}; do kill -USR2 1; done) &`,
-    "exec turnserver -c /tmp/turnserver.conf",
+    `certified() { [ -s ${TURN_TLS_DIR}/tls.crt ] && [ -s ${TURN_TLS_DIR}/tls.key ]; }`,
+    "if certified; then",
+    `    (while sleep ${TURN_CERT_RELOAD_SECONDS}; do kill -USR2 1; done) &`,
+    "    exec turnserver -c /tmp/turnserver.conf",
+    "fi",
+    `echo "no certificate in ${TURN_TLS_DIR} yet: TURN without TLS until cert-manager has issued it"`,
+    "turnserver -c /tmp/turnserver.conf &",
+    "coturn=$!",
+    `trap 'kill -TERM "$coturn"; exit 0' TERM INT`,
+    `until certified; do`,
+    '    kill -0 "$coturn" 2>/dev/null || exit 1',
+    `    sleep ${TURN_CERT_WAIT_SECONDS} & wait $!`,
+    "done",
+    'echo "certificate issued: restarting coturn with TLS"',
+    'kill -TERM "$coturn"',
+    'wait "$coturn" || true',
 ].join("\n");
 
 /** A TCP forward of port 80 to the ingress controller, so that HTTP-01 challenges for the TURN host succeed. */

@@ -24,6 +24,9 @@ export interface Recorded {
     dependsOn: string[];
     /** `type::name` of the component it was declared in, if any. */
     parent?: string;
+    /** Resource options that decide whether a delete reaches the cluster. */
+    retainOnDelete: boolean;
+    protect: boolean;
 }
 
 /** How the engine marks a secret value on the wire (sdk/nodejs/runtime/rpc.ts: specialSecretSig). */
@@ -98,7 +101,7 @@ export async function runProgram(
     opts: { preview?: boolean; /** What the stack's last deployment output (a StackReference to itself reads it). */ previousOutputs?: Record<string, unknown> } = {},
 ): Promise<Run> {
     const resources: Recorded[] = [];
-    const registrations = new Map<string, { dependsOn: string[]; parent?: string }>();
+    const registrations = new Map<string, Registration>();
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
     await pulumi.runtime.setMocks(
         {
@@ -106,7 +109,16 @@ export async function runProgram(
                 const secretPaths: string[] = [];
                 const inputs = unwrapSecrets(args.inputs, "", secretPaths);
                 const registration = registrations.get(`${args.type}::${args.name}`);
-                resources.push({ type: args.type, name: args.name, inputs, secretPaths, dependsOn: registration?.dependsOn ?? [], parent: registration?.parent });
+                resources.push({
+                    type: args.type,
+                    name: args.name,
+                    inputs,
+                    secretPaths,
+                    dependsOn: registration?.dependsOn ?? [],
+                    parent: registration?.parent,
+                    retainOnDelete: registration?.retainOnDelete ?? false,
+                    protect: registration?.protect ?? false,
+                });
                 const state = { ...inputs };
                 if (args.type === "random:index/randomPassword:RandomPassword") state.result = generatedSecret(args.name);
                 if (args.type === "pulumi:pulumi:StackReference") Object.assign(state, { outputs: opts.previousOutputs ?? {}, secretOutputNames: [] });
@@ -171,10 +183,17 @@ async function settle(): Promise<void> {
 }
 
 /**
- * The mock engine hands `newResource` neither dependencies nor parent, but the registration request
- * it receives carries both; read them there.
+ * The mock engine hands `newResource` neither dependencies, parent nor options, but the registration
+ * request it receives carries them; read them there.
  */
-function recordRegistrations(into: Map<string, { dependsOn: string[]; parent?: string }>): void {
+interface Registration {
+    dependsOn: string[];
+    parent?: string;
+    retainOnDelete: boolean;
+    protect: boolean;
+}
+
+function recordRegistrations(into: Map<string, Registration>): void {
     const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): any };
     const monitor = settings.getMonitor();
     const register = monitor.registerResource.bind(monitor);
@@ -183,6 +202,8 @@ function recordRegistrations(into: Map<string, { dependsOn: string[]; parent?: s
         into.set(`${req.getType()}::${req.getName()}`, {
             dependsOn: (req.getDependenciesList() as string[]).map(urnKey),
             parent: parent ? urnKey(parent) : undefined,
+            retainOnDelete: req.getRetainondelete() === true,
+            protect: req.getProtect() === true,
         });
         return register(req, callback);
     };

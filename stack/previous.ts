@@ -1,20 +1,37 @@
 /**
  * What the last deployment of this stack was, read back through a StackReference to the stack
- * itself, so that `pulumi preview` can say which live shards an update would restart the signalling
- * of before anything is applied (lib/restarts.ts). A first deployment has no outputs: nothing to say.
+ * itself, so that `pulumi preview` can say, before anything is applied, which live shards an update
+ * would restart the signalling of (lib/restarts.ts) and which stored data it would delete or recreate
+ * around (lib/storedData.ts). A first deployment has no outputs: nothing to say.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Shard } from "../components/shard";
 import { StackConfig, VERIFIED_JITSI_TAGS } from "../config/schema";
-import { restartWarnings, ShardState, signallingRestarts } from "../lib";
+import { keptData, restartWarnings, ShardState, signallingRestarts, StoredData, storedDataWarnings } from "../lib";
 
-export function warnOnSignallingRestarts(config: StackConfig, current: pulumi.Output<Record<string, ShardState>>): void {
-    if (!config.warnOnSignallingRestart) return;
-    const self = new pulumi.StackReference("last-deployment", {
+/** The stack's own last outputs: one reference, read by every comparison below. */
+export function lastDeployment(): pulumi.StackReference {
+    return new pulumi.StackReference("last-deployment", {
         name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
     });
+}
+
+export function warnOnSignallingRestarts(config: StackConfig, current: pulumi.Output<Record<string, ShardState>>, self: pulumi.StackReference): void {
+    if (!config.warnOnSignallingRestart) return;
     pulumi.all([self.getOutput("shards"), current]).apply(([previous, now]) => {
         for (const warning of restartWarnings(signallingRestarts(previous, now))) pulumi.log.warn(warning);
+    });
+}
+
+/**
+ * Always on: a volume is deleted, recreated around or left behind only with a word first. Returns what
+ * stays kept from earlier switch-offs (the `keptData` output), so that switching a part on again over
+ * its kept data is named too.
+ */
+export function warnOnStoredData(current: StoredData, self: pulumi.StackReference): pulumi.Output<StoredData> {
+    return pulumi.all([self.getOutput("storedData"), self.getOutput("keptData")]).apply(([previous, previousKept]) => {
+        for (const warning of storedDataWarnings(previous, current, previousKept)) pulumi.log.warn(warning);
+        return keptData(previous, previousKept, current);
     });
 }
 

@@ -44,6 +44,9 @@ const KNOWN_KEYS: Record<string, string[]> = {
         "prometheus.prometheusSpec.retention",
         "prometheus.prometheusSpec.resources.*",
         "prometheus.prometheusSpec.storageSpec.*",
+        // values.yaml:4223 (under prometheus.prometheusSpec), read by templates/prometheus/prometheus.yaml:308.
+        "prometheus.prometheusSpec.persistentVolumeClaimRetentionPolicy.whenDeleted",
+        "prometheus.prometheusSpec.persistentVolumeClaimRetentionPolicy.whenScaled",
         "prometheus.prometheusSpec.podMonitorSelectorNilUsesHelmValues",
         "prometheus.prometheusSpec.serviceMonitorSelectorNilUsesHelmValues",
         "prometheus.prometheusSpec.ruleSelectorNilUsesHelmValues",
@@ -60,6 +63,8 @@ const KNOWN_KEYS: Record<string, string[]> = {
         "grafana.persistence.type",
         "grafana.persistence.size",
         "grafana.persistence.accessModes",
+        // grafana chart templates/pvc.yaml: `with .Values.persistence.annotations` on the claim.
+        "grafana.persistence.annotations.*",
         "grafana.deploymentStrategy.*",
         "grafana.grafana.ini.*",
         "grafana.ingress.enabled",

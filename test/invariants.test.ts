@@ -65,8 +65,12 @@ describe("invariants", function () {
             },
             {
                 invariant: "references-exist",
-                // Without its Certificate, nothing writes the TURN server's TLS Secret.
-                breakIt: (o) => o.splice(o.indexOf(find(o, "Certificate", "turn-tls")), 1),
+                // Without its Certificate nothing writes the TURN server's TLS Secret; the volume is optional
+                // (coturn waits for it), so the break is to make it required and take the Certificate away.
+                breakIt: (o) => {
+                    o.splice(o.indexOf(find(o, "Certificate", "turn-tls")), 1);
+                    delete find(o, "Deployment", "turn").spec.template.spec.volumes.find((v: any) => v.name === "tls").secret.optional;
+                },
                 expect: /Deployment jitsi\/turn: volume tls refers to Secret turn-tls, which does not exist/,
             },
             {

@@ -135,6 +135,8 @@ for (const stack of ["development", "production"]) {
                 type: "pvc",
                 size: file["jitsi:monitoring"].grafana?.storage ?? "5Gi",
                 accessModes: ["ReadWriteOnce"],
+                // Kept on uninstall: grafana chart templates/pvc.yaml puts persistence.annotations on the claim.
+                annotations: { "helm.sh/resource-policy": "keep" },
             });
             assert.strictEqual(grafana["grafana.ini"].server.root_url, `https://${host}/grafana`);
             assert.strictEqual(grafana["grafana.ini"].server.serve_from_sub_path, true);

@@ -4,17 +4,22 @@
  * that carries the image's file capability (coturn's Dockerfile setcaps it; dropped, exec fails with
  * 126). It starts, it hands out relays to clients holding REST credentials derived from the shared
  * secret, and it refuses to relay into a denied range. Also the port-80 forwarder's configuration,
- * checked by HAProxy. Needs Debian's `coturn` (turnserver, turnutils_peer, turnutils_uclient),
- * `haproxy`, and root for setpriv and setcap; .ci/run has all. Only loopback is used: the peer that
+ * checked by HAProxy. And the container's start command on an empty cluster, as PID 1 of its own PID
+ * namespace: coturn without TLS until the certificate appears, then a restart with TLS. Needs Debian's
+ * `coturn` (turnserver, turnutils_peer, turnutils_uclient), `haproxy`, `openssl`, util-linux, and root
+ * for setpriv, setcap and unshare; .ci/run has all. Only loopback is used: the peer that
  * must be refused is 127.0.0.1, and coturn's built-in loopback ban is lifted for the test so that the
  * program's own denied ranges are what refuse it.
  */
 import * as assert from "assert";
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import * as tls from "tls";
 import { FILE_CAPABILITIES } from "../lib/fileCapabilities";
+import { TURN_CONFIG_DIR, TURN_TLS_DIR } from "../lib/turn";
 import { readStackFile, runProgramOk } from "./harness";
 import { commandPath } from "./loopback";
 import { named, Obj } from "./objects";
@@ -76,7 +81,7 @@ function relayThrough(turnPort: number, peerPort: number): { status: number | nu
 
 describe("TURN on a real coturn", function () {
     this.timeout(60_000);
-    const missing = ["turnserver", "turnutils_peer", "turnutils_uclient", "haproxy"].filter((b) => !commandPath(b));
+    const missing = ["turnserver", "turnutils_peer", "turnutils_uclient", "haproxy", "openssl", "unshare", "nsenter"].filter((b) => !commandPath(b));
     const notAsPod = cannotRunAsPod();
     let rendered: string;
     let coturn: Obj;
@@ -89,7 +94,7 @@ describe("TURN on a real coturn", function () {
 
     before(async function () {
         if (missing.length > 0) {
-            console.log(`      ${missing.join(", ")} not installed (apt-get install coturn haproxy): skipping the live TURN tests`);
+            console.log(`      ${missing.join(", ")} not installed (apt-get install coturn haproxy openssl util-linux): skipping the live TURN tests`);
             this.skip();
         }
         if (notAsPod) {
@@ -149,6 +154,101 @@ describe("TURN on a real coturn", function () {
         assert.match(r.stderr, /Operation not permitted/);
         const kept = spawnSync(asContainer(coturn)[0], [...asContainer(coturn).slice(1), turnserver, "--version"], { encoding: "utf8" });
         assert.strictEqual(kept.status, 0, `${kept.stdout}${kept.stderr}`);
+    });
+
+    describe("the pod's start command on an empty cluster (no certificate yet)", () => {
+        let pod: ChildProcess | undefined;
+        let log = "";
+        const plainPort = turnPort + 2;
+        const tlsPort = turnPort + 3;
+
+        /** The container's command, run as the container runs it: PID 1 of its own PID namespace, as its user. */
+        function startPod(): ChildProcess {
+            const script = (coturn.command as string[])[2]
+                .split(TURN_CONFIG_DIR).join(path.join(dir, "config"))
+                .split(TURN_TLS_DIR).join(path.join(dir, "tls"))
+                .split("/tmp/turnserver.conf").join(path.join(dir, "run", "turnserver.conf"));
+            const proc = spawn("unshare", ["--pid", "--fork", "--mount-proc", ...asContainer(coturn), "/bin/sh", "-c", script], {
+                stdio: ["ignore", "pipe", "pipe"],
+                env: { ...process.env, TURN_SHARED_SECRET: SECRET, PATH: `${path.dirname(turnserver)}:${process.env.PATH}` },
+            });
+            proc.stdout!.on("data", (d) => (log += d));
+            proc.stderr!.on("data", (d) => (log += d));
+            return proc;
+        }
+        const until = async (what: string, done: () => boolean, ms = 20_000) => {
+            const deadline = Date.now() + ms;
+            while (!done()) {
+                if (Date.now() > deadline) throw new Error(`${what} did not happen:\n${log}`);
+                await new Promise((r) => setTimeout(r, 200));
+            }
+        };
+        const accepts = (port: number) =>
+            new Promise<boolean>((res) => {
+                const s = net.connect(port, "127.0.0.1", () => (s.destroy(), res(true)));
+                s.on("error", () => res(false));
+            });
+        const tlsHandshake = (port: number) =>
+            new Promise<string>((res, rej) => {
+                const s = tls.connect({ port, host: "127.0.0.1", rejectUnauthorized: false }, () => {
+                    const cn = String(s.getPeerCertificate().subject.CN);
+                    s.destroy();
+                    res(cn);
+                });
+                s.on("error", rej);
+            });
+
+        before(() => {
+            // The pod's files: the ConfigMap's turnserver.conf (loopback ports, the mount paths moved into the
+            // test's directory as in the start command), and the optional Secret volume, empty.
+            fs.mkdirSync(path.join(dir, "config"));
+            fs.mkdirSync(path.join(dir, "tls"));
+            const conf = forLoopback(rendered, plainPort, dir, false)
+                .split("\n")
+                .filter((l) => !l.startsWith("static-auth-secret="))
+                .concat([`tls-listening-port=${tlsPort}`, `cert=${dir}/tls/tls.crt`, `pkey=${dir}/tls/tls.key`, ""])
+                .join("\n");
+            fs.writeFileSync(path.join(dir, "config", "turnserver.conf"), conf);
+        });
+
+        afterEach(() => {
+            if (pod?.exitCode === null) process.kill(pod.pid!, "SIGKILL");
+        });
+
+        it("serves TURN without TLS, restarts once cert-manager writes the Secret, and comes back with TLS", async () => {
+            pod = startPod();
+            await until("coturn's start", () => /IO method/.test(log));
+            assert.match(log, /no certificate in \S+ yet: TURN without TLS/);
+            assert.match(log, /cannot start TLS and DTLS listeners because certificate file is not set properly/);
+            const r = relayThrough(plainPort, peerPort);
+            assert.strictEqual(r.status, 0, `plain TURN relays before the certificate exists\n${r.output}\n${log}`);
+            assert.strictEqual(await accepts(tlsPort), false, "no TLS listener without a certificate");
+
+            // What the kubelet does when the Secret appears: the files show up in the mounted volume.
+            const tlsDir = path.join(dir, "tls");
+            execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                "-subj", "/CN=turn.example.org", "-keyout", path.join(tlsDir, "tls.key"), "-out", path.join(tlsDir, "tls.crt")], { stdio: "ignore" });
+            fs.chmodSync(path.join(tlsDir, "tls.key"), 0o644);
+            const first = pod;
+            await until("the container's exit", () => first.exitCode !== null || first.signalCode !== null);
+            assert.strictEqual(first.exitCode, 0, log);
+            assert.match(log, /certificate issued: restarting coturn with TLS/);
+
+            // The kubelet starts the container again: now with TLS.
+            log = "";
+            pod = startPod();
+            await until("coturn's start with TLS", () => /IO method/.test(log));
+            await until("the TLS listener", () => !/cannot start TLS/.test(log) && /IO method/.test(log));
+            assert.strictEqual(await tlsHandshake(tlsPort), "turn.example.org");
+            assert.doesNotMatch(log, /no certificate/);
+
+            // As PID 1, coturn ignores SIGTERM (it has no handler): why the shell stays in front of it while it waits.
+            // unshare's one child is the namespace's PID 1.
+            const pid1 = fs.readFileSync(`/proc/${pod.pid}/task/${pod.pid}/children`, "utf8").trim();
+            execFileSync("nsenter", ["-t", pid1, "-p", "kill", "-TERM", "1"]);
+            await new Promise((res) => setTimeout(res, 1000));
+            assert.strictEqual(pod.exitCode, null, "coturn as PID 1 ended on SIGTERM");
+        });
     });
 
     it("forwards port 80 with a configuration HAProxy accepts", () => {
