@@ -22,6 +22,8 @@
  * upsertExistingObjects is set: provider/pkg/await/await.go, "The resource already exists in the cluster".)
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { CERT_MANAGER_RELEASE, CHARTS, ChartRef, RELEASE_TIMEOUT_SECONDS } from "../lib/charts";
 import { INGRESS_NGINX_RELEASE } from "../components/opsStack";
 import { KPS_FULLNAME } from "../components/monitoringStack";
@@ -376,5 +378,59 @@ describe("a cluster that already runs one of the ops parts", function () {
         const withReceivers = await runProgramOk(receivers, "production");
         const config = withReceivers.resources.find((r) => r.inputs?.kind === "AlertmanagerConfig")!;
         assert.deepStrictEqual([config.inputs.metadata.namespace], own);
+    });
+});
+
+/**
+ * A deployment made before this version: Helm adopts an existing object only when its labels and
+ * annotations name the installing release (helm pkg/action/validate.go checkOwnership:
+ * app.kubernetes.io/managed-by=Helm, meta.helm.sh/release-name, meta.helm.sh/release-namespace), else
+ * the install stops with "invalid ownership metadata" before it creates anything. The provider replaces
+ * a Release whose name changes, the new one first (pulumi-kubernetes helm_release.go Diff: forceNewFields
+ * ".name", DeleteBeforeReplace false): cert-manager's new fixed name meets CRDs annotated with the old
+ * generated one. eck-operator's CRDs, kept by helm.v4.Chart (keep → RetainOnDelete, provider
+ * helm/v4/chart.go preregister), carry no release annotation at all. The runbook must hand both over.
+ */
+describe("upgrading a deployment made before the fixed release names", function () {
+    this.timeout(60_000);
+    // The labels each chart's CRDs carry, whatever the release was called.
+    const CRD_LABELS = {
+        // cert-manager v1.19.4 deploy/charts/cert-manager/templates/_helpers.tpl:193-199 (cert-manager.crd-labels;
+        // cert-manager.name is the chart name), used by every templates/crd-*.yaml.
+        "cert-manager": { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/component": "crds", "app.kubernetes.io/managed-by": "Helm" },
+        // elastic/cloud-on-k8s v3.4.1 deploy/eck-operator/charts/eck-operator-crds/templates/all-crds.yaml:7-12
+        // (eck-operator-crds.name is the subchart's name).
+        "eck-operator": { "app.kubernetes.io/name": "eck-operator-crds", "app.kubernetes.io/managed-by": "Helm" },
+    } as const;
+
+    /** `kubectl annotate crd -l <selector> k=v ... --overwrite` commands in the runbook. */
+    function annotateCommands(): { selector: Record<string, string>; annotations: Record<string, string> }[] {
+        const runbook = fs.readFileSync(path.join(__dirname, "..", "docs", "runbook.md"), "utf8");
+        return [...runbook.matchAll(/kubectl annotate crd -l (\S+) ((?:meta\.helm\.sh\/[a-z-]+=\S+ )+)--overwrite/g)].map((m) => ({
+            selector: Object.fromEntries(m[1].split(",").map((kv) => kv.split("=") as [string, string])),
+            annotations: Object.fromEntries(m[2].trim().split(" ").map((kv) => kv.split("=") as [string, string])),
+        }));
+    }
+    /** The command whose selector matches the chart's CRDs under any release name. */
+    function handOver(chart: keyof typeof CRD_LABELS) {
+        const labels: Record<string, string> = CRD_LABELS[chart];
+        return annotateCommands().find(
+            (c) => Object.keys(c.selector).length > 0 && Object.entries(c.selector).every(([k, v]) => labels[k] === v) && "meta.helm.sh/release-name" in c.annotations,
+        );
+    }
+
+    it("hands cert-manager's CRDs from the generated release name to the fixed one", () => {
+        const command = handOver("cert-manager");
+        assert.ok(command, "docs/runbook.md: no kubectl annotate for cert-manager's CRDs that matches them under the old release name");
+        assert.strictEqual(command!.annotations["meta.helm.sh/release-name"], CERT_MANAGER_RELEASE);
+    });
+
+    it("gives the eck-operator CRDs kept by helm.v4.Chart the release's name and namespace", async () => {
+        const run = await runProgramOk(readStackFile("production"), "production");
+        const release = run.resources.find((r) => r.type === RELEASE && r.name === "eck-operator")!.inputs;
+        const command = handOver("eck-operator");
+        assert.ok(command, "docs/runbook.md: no kubectl annotate for the *.k8s.elastic.co CRDs");
+        assert.strictEqual(command!.annotations["meta.helm.sh/release-name"], release.name);
+        assert.strictEqual(command!.annotations["meta.helm.sh/release-namespace"], release.namespace);
     });
 });
