@@ -425,6 +425,15 @@ describe("upgrading a deployment made before the fixed release names", function 
         assert.strictEqual(command!.annotations["meta.helm.sh/release-name"], CERT_MANAGER_RELEASE);
     });
 
+    it("says how a kube-prometheus-stack bump gets its new CRDs, which Helm never updates from crds/", () => {
+        // kube-prometheus-stack-88.5.3 README.md:86 ("Upgrading Chart"): CRDs are not updated by Helm v3.
+        const kps = FACTS[`${CHARTS.kubePrometheusStack.chart}@${CHARTS.kubePrometheusStack.version}`];
+        assert.match(kps.sharedCrds ?? "", /crds\//);
+        const upgrading = fs.readFileSync(path.join(__dirname, "..", "docs", "runbook.md"), "utf8").split("## Upgrading to a new version of this program")[1].split("\n## ")[0];
+        assert.match(upgrading, /kube-prometheus-stack to a new\s+chart version needs its CRDs first/);
+        assert.match(upgrading, /kubectl apply --server-side/);
+    });
+
     it("gives the eck-operator CRDs kept by helm.v4.Chart the release's name and namespace", async () => {
         const run = await runProgramOk(readStackFile("production"), "production");
         const release = run.resources.find((r) => r.type === RELEASE && r.name === "eck-operator")!.inputs;
