@@ -370,6 +370,20 @@ describe("a cluster that already runs one of the ops parts", function () {
         for (const k of ["prometheusInstanceNamespaces", "alertmanagerInstanceNamespaces", "alertmanagerConfigNamespaces", "thanosRulerInstanceNamespaces"]) {
             assert.deepStrictEqual(operator[k], own, k);
         }
+        // ...while it still reads monitors and rules wherever they live: prometheus-operator v0.93.0
+        // pkg/prometheus/server/operator.go:280-346 watches ServiceMonitors, PodMonitors, Probes and
+        // PrometheusRules in --namespaces (AllowList, all when unset), not in --prometheus-instance-namespaces;
+        // the chart sets --namespaces only from prometheusOperator.namespaces (templates/prometheus-operator/deployment.yaml:77-87).
+        assert.strictEqual(operator.namespaces, undefined, "prometheusOperator.namespaces would hide the jitsi namespace's monitors");
+        assert.strictEqual(operator.denyNamespaces, undefined);
+        const spec = kps.values.prometheus.prometheusSpec;
+        const selectorOf: Record<string, any> = { PodMonitor: spec.podMonitorNamespaceSelector, ServiceMonitor: spec.serviceMonitorNamespaceSelector, PrometheusRule: spec.ruleNamespaceSelector };
+        const monitors = run.resources.filter((r) => r.inputs?.kind in selectorOf);
+        assert.ok(monitors.some((m) => m.inputs.metadata.namespace !== kps.namespace), "monitors outside the operator's namespace are part of the test");
+        for (const m of monitors) {
+            const values = selectorOf[m.inputs.kind].matchExpressions.find((e: any) => e.key === "kubernetes.io/metadata.name").values;
+            assert.ok(values.includes(m.inputs.metadata.namespace), `${m.inputs.kind} ${m.inputs.metadata.name}: its namespace is selected by Prometheus`);
+        }
         // the AlertmanagerConfig it must still see lives there
         const receivers = withConfig(production, {
             "jitsi:monitoring": { ...JSON.parse(production.values["jitsi:monitoring"]), alerts: { receivers: { webhook: {} } } },
