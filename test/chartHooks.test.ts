@@ -341,6 +341,25 @@ describe("Helm hooks and CRDs per chart at its pinned version", function () {
     }
 });
 
+describe("the ingress controller's load balancer", function () {
+    this.timeout(60_000);
+
+    // Helm's wait (pkg/kube/ready.go serviceReady, helm v3.20 as in the provider's go.mod) counts a
+    // LoadBalancer Service ready only once status.loadBalancer.ingress is set, and install runs the
+    // post-install hooks (ingress-nginx 4.15.1 job-patchWebhook.yaml: the webhook's caBundle) after the
+    // wait (pkg/action/install.go). The prerequisites must say a LoadBalancer implementation is needed.
+    it("is a prerequisite the README names, since pulumi up waits for its address", async () => {
+        const run = await runProgramOk(readStackFile("production"), "production");
+        const release = run.resources.find((r) => r.type === RELEASE && r.name === INGRESS_NGINX_RELEASE)!.inputs;
+        assert.strictEqual(release.skipAwait, false);
+        assert.strictEqual(release.values.controller.service.type, "LoadBalancer");
+        const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        const prerequisites = readme.split("## Prerequisites")[1].split("\n## ")[0];
+        assert.match(prerequisites, /Services of type LoadBalancer get an address/);
+        assert.match(prerequisites, /`pulumi up` waits for the ingress controller's/);
+    });
+});
+
 describe("a cluster that already runs one of the ops parts", function () {
     this.timeout(60_000);
     const production = readStackFile("production");
