@@ -22,6 +22,8 @@
  * upsertExistingObjects is set: provider/pkg/await/await.go, "The resource already exists in the cluster".)
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { CERT_MANAGER_RELEASE, CHARTS, ChartRef, RELEASE_TIMEOUT_SECONDS } from "../lib/charts";
 import { INGRESS_NGINX_RELEASE } from "../components/opsStack";
 import { KPS_FULLNAME } from "../components/monitoringStack";
@@ -339,6 +341,25 @@ describe("Helm hooks and CRDs per chart at its pinned version", function () {
     }
 });
 
+describe("the ingress controller's load balancer", function () {
+    this.timeout(60_000);
+
+    // Helm's wait (pkg/kube/ready.go serviceReady, helm v3.20 as in the provider's go.mod) counts a
+    // LoadBalancer Service ready only once status.loadBalancer.ingress is set, and install runs the
+    // post-install hooks (ingress-nginx 4.15.1 job-patchWebhook.yaml: the webhook's caBundle) after the
+    // wait (pkg/action/install.go). The prerequisites must say a LoadBalancer implementation is needed.
+    it("is a prerequisite the README names, since pulumi up waits for its address", async () => {
+        const run = await runProgramOk(readStackFile("production"), "production");
+        const release = run.resources.find((r) => r.type === RELEASE && r.name === INGRESS_NGINX_RELEASE)!.inputs;
+        assert.strictEqual(release.skipAwait, false);
+        assert.strictEqual(release.values.controller.service.type, "LoadBalancer");
+        const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        const prerequisites = readme.split("## Prerequisites")[1].split("\n## ")[0];
+        assert.match(prerequisites, /Services of type LoadBalancer get an address/);
+        assert.match(prerequisites, /`pulumi up` waits for the ingress controller's/);
+    });
+});
+
 describe("a cluster that already runs one of the ops parts", function () {
     this.timeout(60_000);
     const production = readStackFile("production");
@@ -368,6 +389,20 @@ describe("a cluster that already runs one of the ops parts", function () {
         for (const k of ["prometheusInstanceNamespaces", "alertmanagerInstanceNamespaces", "alertmanagerConfigNamespaces", "thanosRulerInstanceNamespaces"]) {
             assert.deepStrictEqual(operator[k], own, k);
         }
+        // ...while it still reads monitors and rules wherever they live: prometheus-operator v0.93.0
+        // pkg/prometheus/server/operator.go:280-346 watches ServiceMonitors, PodMonitors, Probes and
+        // PrometheusRules in --namespaces (AllowList, all when unset), not in --prometheus-instance-namespaces;
+        // the chart sets --namespaces only from prometheusOperator.namespaces (templates/prometheus-operator/deployment.yaml:77-87).
+        assert.strictEqual(operator.namespaces, undefined, "prometheusOperator.namespaces would hide the jitsi namespace's monitors");
+        assert.strictEqual(operator.denyNamespaces, undefined);
+        const spec = kps.values.prometheus.prometheusSpec;
+        const selectorOf: Record<string, any> = { PodMonitor: spec.podMonitorNamespaceSelector, ServiceMonitor: spec.serviceMonitorNamespaceSelector, PrometheusRule: spec.ruleNamespaceSelector };
+        const monitors = run.resources.filter((r) => r.inputs?.kind in selectorOf);
+        assert.ok(monitors.some((m) => m.inputs.metadata.namespace !== kps.namespace), "monitors outside the operator's namespace are part of the test");
+        for (const m of monitors) {
+            const values = selectorOf[m.inputs.kind].matchExpressions.find((e: any) => e.key === "kubernetes.io/metadata.name").values;
+            assert.ok(values.includes(m.inputs.metadata.namespace), `${m.inputs.kind} ${m.inputs.metadata.name}: its namespace is selected by Prometheus`);
+        }
         // the AlertmanagerConfig it must still see lives there
         const receivers = withConfig(production, {
             "jitsi:monitoring": { ...JSON.parse(production.values["jitsi:monitoring"]), alerts: { receivers: { webhook: {} } } },
@@ -376,5 +411,68 @@ describe("a cluster that already runs one of the ops parts", function () {
         const withReceivers = await runProgramOk(receivers, "production");
         const config = withReceivers.resources.find((r) => r.inputs?.kind === "AlertmanagerConfig")!;
         assert.deepStrictEqual([config.inputs.metadata.namespace], own);
+    });
+});
+
+/**
+ * A deployment made before this version: Helm adopts an existing object only when its labels and
+ * annotations name the installing release (helm pkg/action/validate.go checkOwnership:
+ * app.kubernetes.io/managed-by=Helm, meta.helm.sh/release-name, meta.helm.sh/release-namespace), else
+ * the install stops with "invalid ownership metadata" before it creates anything. The provider replaces
+ * a Release whose name changes, the new one first (pulumi-kubernetes helm_release.go Diff: forceNewFields
+ * ".name", DeleteBeforeReplace false): cert-manager's new fixed name meets CRDs annotated with the old
+ * generated one. eck-operator's CRDs, kept by helm.v4.Chart (keep → RetainOnDelete, provider
+ * helm/v4/chart.go preregister), carry no release annotation at all. The runbook must hand both over.
+ */
+describe("upgrading a deployment made before the fixed release names", function () {
+    this.timeout(60_000);
+    // The labels each chart's CRDs carry, whatever the release was called.
+    const CRD_LABELS = {
+        // cert-manager v1.19.4 deploy/charts/cert-manager/templates/_helpers.tpl:193-199 (cert-manager.crd-labels;
+        // cert-manager.name is the chart name), used by every templates/crd-*.yaml.
+        "cert-manager": { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/component": "crds", "app.kubernetes.io/managed-by": "Helm" },
+        // elastic/cloud-on-k8s v3.4.1 deploy/eck-operator/charts/eck-operator-crds/templates/all-crds.yaml:7-12
+        // (eck-operator-crds.name is the subchart's name).
+        "eck-operator": { "app.kubernetes.io/name": "eck-operator-crds", "app.kubernetes.io/managed-by": "Helm" },
+    } as const;
+
+    /** `kubectl annotate crd -l <selector> k=v ... --overwrite` commands in the runbook. */
+    function annotateCommands(): { selector: Record<string, string>; annotations: Record<string, string> }[] {
+        const runbook = fs.readFileSync(path.join(__dirname, "..", "docs", "runbook.md"), "utf8");
+        return [...runbook.matchAll(/kubectl annotate crd -l (\S+) ((?:meta\.helm\.sh\/[a-z-]+=\S+ )+)--overwrite/g)].map((m) => ({
+            selector: Object.fromEntries(m[1].split(",").map((kv) => kv.split("=") as [string, string])),
+            annotations: Object.fromEntries(m[2].trim().split(" ").map((kv) => kv.split("=") as [string, string])),
+        }));
+    }
+    /** The command whose selector matches the chart's CRDs under any release name. */
+    function handOver(chart: keyof typeof CRD_LABELS) {
+        const labels: Record<string, string> = CRD_LABELS[chart];
+        return annotateCommands().find(
+            (c) => Object.keys(c.selector).length > 0 && Object.entries(c.selector).every(([k, v]) => labels[k] === v) && "meta.helm.sh/release-name" in c.annotations,
+        );
+    }
+
+    it("hands cert-manager's CRDs from the generated release name to the fixed one", () => {
+        const command = handOver("cert-manager");
+        assert.ok(command, "docs/runbook.md: no kubectl annotate for cert-manager's CRDs that matches them under the old release name");
+        assert.strictEqual(command!.annotations["meta.helm.sh/release-name"], CERT_MANAGER_RELEASE);
+    });
+
+    it("says how a kube-prometheus-stack bump gets its new CRDs, which Helm never updates from crds/", () => {
+        // kube-prometheus-stack-88.5.3 README.md:86 ("Upgrading Chart"): CRDs are not updated by Helm v3.
+        const kps = FACTS[`${CHARTS.kubePrometheusStack.chart}@${CHARTS.kubePrometheusStack.version}`];
+        assert.match(kps.sharedCrds ?? "", /crds\//);
+        const upgrading = fs.readFileSync(path.join(__dirname, "..", "docs", "runbook.md"), "utf8").split("## Upgrading to a new version of this program")[1].split("\n## ")[0];
+        assert.match(upgrading, /kube-prometheus-stack to a new\s+chart version needs its CRDs first/);
+        assert.match(upgrading, /kubectl apply --server-side/);
+    });
+
+    it("gives the eck-operator CRDs kept by helm.v4.Chart the release's name and namespace", async () => {
+        const run = await runProgramOk(readStackFile("production"), "production");
+        const release = run.resources.find((r) => r.type === RELEASE && r.name === "eck-operator")!.inputs;
+        const command = handOver("eck-operator");
+        assert.ok(command, "docs/runbook.md: no kubectl annotate for the *.k8s.elastic.co CRDs");
+        assert.strictEqual(command!.annotations["meta.helm.sh/release-name"], release.name);
+        assert.strictEqual(command!.annotations["meta.helm.sh/release-namespace"], release.namespace);
     });
 });
