@@ -151,14 +151,16 @@ export function prosodyGatewayEnv(g: GatewaySettings): EnvVar[] {
  * Jicofo watches the jigasi brewery when JIGASI_SIP_URI or ENABLE_TRANSCRIPTIONS is set (jicofo.conf reads
  * nothing else of it), so JIGASI_SIP_URI is a switch here: changing the SIP account restarts no jicofo.
  * It is set only with dial-out: dial-in needs nothing of jicofo, and the SIP gateways then sit in a
- * brewery jicofo does not watch (JIGASI_DIAL_IN_ONLY_MUC).
+ * brewery jicofo does not watch (JIGASI_DIAL_IN_ONLY_MUC). With captions, ENABLE_TRANSCRIPTIONS already
+ * opens that block (jicofo.conf: `if or .Env.JIGASI_SIP_URI $ENABLE_TRANSCRIPTIONS`), so JIGASI_SIP_URI is
+ * left out: switching dial-out then moves only the gateways between breweries and restarts no jicofo.
  */
 export function jicofoGatewayEnv(g: GatewaySettings): EnvVar[] {
     const dialOut = g.sip && g.dialOut;
     if (!dialOut && !g.transcription) return [];
     return [
         { name: "JIGASI_BREWERY_MUC", value: JIGASI_BREWERY_MUC },
-        ...(dialOut ? [{ name: "JIGASI_SIP_URI", value: "enabled" }] : []),
+        ...(dialOut && !g.transcription ? [{ name: "JIGASI_SIP_URI", value: "enabled" }] : []),
         ...(g.transcription ? [{ name: "ENABLE_TRANSCRIPTIONS", value: "true" }] : []),
     ];
 }

@@ -222,9 +222,12 @@ describe("dial-out: off unless switched on, refused on the server", function () 
     const jicofo = (r: Run) => container(r, "Deployment", "shard-0-jicofo");
     const gateway = (r: Run) => container(r, "StatefulSet", "jigasi");
 
-    it("with dial-out on, jicofo watches the gateways' brewery (JIGASI_SIP_URI) and the gateways announce themselves there", async () => {
+    it("with dial-out on, jicofo watches the gateways' brewery and the gateways announce themselves there", async () => {
         const r = await runProgramOk(withConfig(allGatewaysVariant(), { "jitsi:jigasi": { ...JIGASI, dialOut: { enabled: true } } }));
-        assert.strictEqual(envValue(jicofo(r), "JIGASI_SIP_URI"), "enabled");
+        // With captions on, ENABLE_TRANSCRIPTIONS alone opens jicofo.conf's jigasi block (`if or .Env.JIGASI_SIP_URI
+        // $ENABLE_TRANSCRIPTIONS`, jicofo/rootfs/defaults/jicofo.conf:248 at stable-11146-2): JIGASI_SIP_URI would add nothing.
+        assert.strictEqual(envValue(jicofo(r), "ENABLE_TRANSCRIPTIONS"), "true");
+        assert.strictEqual(env(jicofo(r), "JIGASI_SIP_URI"), undefined);
         assert.strictEqual(envValue(jicofo(r), "JIGASI_BREWERY_MUC"), "jigasibrewery");
         assert.strictEqual(envValue(gateway(r), "JIGASI_BREWERY_MUC"), "jigasibrewery");
     });
@@ -290,6 +293,14 @@ describe("what a change of the gateways restarts", function () {
         const base = await runProgramOk(GATEWAY_VARIANTS["SIP only"]());
         const dialOut = await runProgramOk(withConfig(GATEWAY_VARIANTS["SIP only"](), { "jitsi:jigasi": { ...JIGASI, dialOut: { enabled: true, acceptTollFraudRisk: true } } }));
         for (const [shard, s] of Object.entries(signalling(dialOut))) assert.notDeepStrictEqual(s, signalling(base)[shard], shard);
+    });
+
+    it("with captions on, switching dial-out restarts no jicofo, as the docs say: only the gateways change brewery", async () => {
+        const base = await runProgramOk(allGatewaysVariant());
+        const dialOut = await runProgramOk(withConfig(allGatewaysVariant(), { "jitsi:jigasi": { ...JIGASI, dialOut: { enabled: true } } }));
+        assert.deepStrictEqual(signalling(dialOut), signalling(base));
+        for (const shard of SHARDS) assert.deepStrictEqual(named(dialOut, "Deployment", `${shard}-jicofo`).spec, named(base, "Deployment", `${shard}-jicofo`).spec, shard);
+        assert.notDeepStrictEqual(named(dialOut, "StatefulSet", "jigasi"), named(base, "StatefulSet", "jigasi"));
     });
 });
 
