@@ -172,13 +172,14 @@ export function checkPhoneSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): v
 /** Whisper (skynet): a URL jigasi can append the meeting id to, and a key to sign the JWT with. */
 export function checkWhisper(t: TranscriptionSettings, ctx: z.RefinementCtx): void {
     if (t.url !== undefined) {
+        // A bare '?' or any '#' survives URL parsing with an empty search: jigasi would append the id to the query or fragment.
         const url = new URL(t.url);
-        if (url.search !== "" || !url.pathname.replace(/\/$/, "").endsWith(WHISPER_PATH)) {
+        if (/[?#]/.test(t.url) || !url.pathname.replace(/\/$/, "").endsWith(WHISPER_PATH)) {
             ctx.addIssue({
                 code: "custom",
                 path: ["transcription", "url"],
                 input: t.url,
-                message: `must end in skynet's streaming path ${WHISPER_PATH}, without a query, such as wss://skynet.example.org${WHISPER_PATH}: jigasi appends /<meeting id> to it`,
+                message: `must end in skynet's streaming path ${WHISPER_PATH}, without a query or fragment, such as wss://skynet.example.org${WHISPER_PATH}: jigasi appends /<meeting id> to it`,
             });
         }
     }

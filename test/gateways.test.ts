@@ -369,6 +369,16 @@ describe("phones and captions: refusals", function () {
             ],
         },
         {
+            what: "a Whisper URL with an empty query, to which jigasi would append the meeting id",
+            change: { "jitsi:transcription": { enabled: true, backend: "whisper", url: "wss://skynet.school.net/streaming-whisper/ws?", whisper: { keyName: WHISPER_KEY_NAME } } },
+            expect: [/jitsi:transcription\.url = "wss:\/\/skynet\.school\.net\/streaming-whisper\/ws\?": must end in skynet's streaming path/],
+        },
+        {
+            what: "a Whisper URL with a fragment",
+            change: { "jitsi:transcription": { enabled: true, backend: "whisper", url: "wss://skynet.school.net/streaming-whisper/ws#x", whisper: { keyName: WHISPER_KEY_NAME } } },
+            expect: [/jitsi:transcription\.url = "wss:\/\/skynet\.school\.net\/streaming-whisper\/ws#x": must end in skynet's streaming path/],
+        },
+        {
             what: "Whisper without its private key",
             change: { "jitsi:transcription": { enabled: true, backend: "whisper", url: WHISPER_URL, whisper: { keyName: WHISPER_KEY_NAME } } },
             expect: [/jitsi:jigasiWhisperPrivateKey = \(missing\): is required with transcription\.backend whisper.*pulumi config set --secret jitsi:jigasiWhisperPrivateKey/],
