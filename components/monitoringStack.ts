@@ -456,14 +456,14 @@ export function alertRules(namespace: string, alerts: StackConfig["monitoring"][
             ? [
                   {
                       alert: "JitsiJigasiUnregistered",
-                      // The gateway's readiness is the image's health check, which answers 503 while its SIP
-                      // account is not registered (SipGateway.isReady); kube-state-metrics reports it.
+                      // The gateway is ready when registered (lib/jigasi.ts jigasiReadyScript: jigasi answers 503
+                      // while SipGateway.isReady is false), or also passes its test call when asked for one.
                       expr: `kube_pod_container_status_ready{${ns}, container="jigasi"} == 0`,
                       for: "5m",
                       labels: { severity: "critical" },
                       annotations: {
                           summary: "SIP gateway {{ $labels.pod }} is not registered with the provider",
-                          description: "Nobody can dial in through it, nor dial out: check jitsi:jigasi.sip and jitsi:jigasiSipPassword, and the provider (kubectl -n jitsi logs {{ $labels.pod }}).",
+                          description: "Nobody can dial in through it (nor dial out, where on): check jitsi:jigasi.sip and jitsi:jigasiSipPassword, and the provider (kubectl -n jitsi logs {{ $labels.pod }}); kubectl -n jitsi describe pod {{ $labels.pod }} shows what /about/health answered (with jigasi.healthCheckSipUri, a failed test call).",
                       },
                   },
               ]

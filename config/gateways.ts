@@ -30,8 +30,8 @@ const pinnedImage = z
 export const gatewaySettings = {
     /**
      * Telephone participants through Jigasi, the SIP gateway: one pool for the stack, registered with the
-     * provider under `sip.uri` and in every shard's brewery, so a moderator on any shard can dial out and a
-     * caller reaches any shard's meeting. The password is the secret setting jigasiSipPassword.
+     * provider under `sip.uri` and in every shard's brewery, so a caller reaches any shard's meeting and,
+     * with dialOut, a moderator on any shard can dial out. The password is the secret setting jigasiSipPassword.
      */
     jigasi: z
         .strictObject({

@@ -172,7 +172,7 @@ describe("alerts and queries checked by promtool", function () {
         {
             alert: "JitsiJigasiUnregistered",
             input: [
-                // Its provider refuses the account from minute 2 (the image's health check fails, so readiness does).
+                // Its provider refuses the account from minute 2 (jigasi answers 503, so readiness fails).
                 { series: series("kube_pod_container_status_ready", { namespace: "jitsi", pod: "jigasi-0", container: "jigasi" }), values: "1 1 0x15" },
                 { series: series("kube_pod_container_status_ready", { namespace: "jitsi", pod: "jigasi-1", container: "jigasi" }), values: "1x17" },
                 // A transcriber is never "unregistered": not this alert's business.
