@@ -141,8 +141,9 @@ export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = 
         `    bind :${listen.http}`,
         "    option forwardfor",
         // Web answers the router's own checks on /about/health: not from outside (web refuses it too, lib/shardHealth.ts).
-        // A room named "about" (/about) stays reachable.
-        `    http-request deny deny_status 404 if { path,url_dec -m reg ^/+about/+health }`,
+        // The whole path only (nginx merges slashes): a room named "about" (/about), or one under a tenant
+        // "about" whose name starts with "health" (/about/healthy-living), stays reachable.
+        `    http-request deny deny_status 404 if { path,url_dec -m reg ^/+about/+health/*$ }`,
         // Variables, not headers: clients cannot set them, and the shards never see them.
         `    http-request set-var(txn.room) ${ROOM_KEY} if { url_param(room) -m found }`,
         // The client's address as the ingress controller saw it (the last X-Forwarded-For), before this router adds its own.

@@ -452,8 +452,11 @@ describe("room router on a real HAProxy", function () {
             assert.strictEqual((await get(r.http, spelling)).status, 404, spelling);
         }
         assert.deepStrictEqual(shards.flatMap((s) => s.seen), [], "a request for /about/health reached a shard");
-        // A room called "about" is still a room.
-        assert.strictEqual((await get(r.http, "/about")).status, 200);
+        // A room called "about" is still a room, and so is a room whose name starts with "health" under a
+        // tenant called "about" (web's nginx serves /<tenant>/<room> as the page: meet.conf's last location).
+        for (const page of ["/about", "/about/healthy-living", "/about/health-team?lang=de"]) {
+            assert.strictEqual((await get(r.http, page)).status, 200, page);
+        }
         await new Promise((res) => setTimeout(res, 2 * HEALTH_CHECK.interMs));
         await allUp(r, 2);
     });
