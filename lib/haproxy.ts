@@ -59,7 +59,8 @@ export function serverLine(b: RouterBackend, extra = ""): string {
  * How the router checks a shard (lib/shardHealth.ts): web answers 200 (takes new rooms) or 404 (its
  * signalling fails: no new room, live rooms stay: `http-check disable-on-404`, HAProxy's NOLB state,
  * entered on the first 404 and left on the first 200). Only a web that does not answer at all, `fall`
- * checks `inter` apart, each given `timeout check`, marks the shard DOWN. `timeout check` is above the
+ * checks `inter` apart, each given `timeout check`, marks the shard DOWN; it is UP again after `rise`
+ * 200s (a 404 keeps a DOWN server DOWN: HAProxy evaluates disable-on-404 only for running servers). `timeout check` is above the
  * longest answer web's nginx can take (shardHealth.ts: NGINX_HEALTH_WORST_MS), so a slow jicofo or
  * prosody drains the shard and never marks it down. jicofo reruns its own check every 10 seconds.
  */

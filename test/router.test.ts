@@ -4,7 +4,7 @@
  * every live room on its shard through a rolling restart that adds a shard, and through one that
  * drains a shard, which then gets no new room; a shard whose signalling fails for a few seconds keeps
  * every room it held and gets no new one meanwhile; a shard whose web stops answering gets its rooms
- * back when it answers again; a page and the files it loads come from one shard; /about/health is not
+ * back when it passes its checks again (a 404 keeps it DOWN); a page and the files it loads come from one shard; /about/health is not
  * served from outside; every spelling of a room reaches one shard, a Jigasi call's connection included.
  * Needs the `haproxy` binary (.ci/run installs Debian's).
  */
@@ -307,6 +307,8 @@ describe("room router on a real HAProxy", function () {
         // Requests without a room (the page, its files) are spread over the shards that take new rooms.
         const pages = await Promise.all(Array.from({ length: 20 }, (_, i) => get(i % 2 ? a.http : b.http, `/static/app.js?v=${i}`)));
         assert.deepStrictEqual(new Set(pages.map((p) => `${p.status} ${p.body}`)), new Set(["200 shard-0"]));
+        // A browser whose page came from the drained shard keeps loading that page's files from it (docs/configuration.md).
+        assert.strictEqual((await get(a.http, "/libs/app.bundle.min.js?v=7000", { cookie: "jitsi_shard=shard-1" })).body, "shard-1");
     });
 
     /** Waits until `shard` is in `state` on every router; returns how long that took from `since`. */
@@ -379,7 +381,7 @@ describe("room router on a real HAProxy", function () {
         for (const r of peers) await allUp(r, 3);
     });
 
-    it("keeps a room's entry while its shard's web does not answer, so the room returns to it; only then is the shard down", async () => {
+    it("keeps a room's entry while its shard's web does not answer, so the room returns to it with the shard's first passed checks; only then is the shard down", async () => {
         const { peers, held } = await pairWithRooms(["down-0", "down-1"], "seminar");
 
         const failed = Date.now();
@@ -392,7 +394,16 @@ describe("room router on a real HAProxy", function () {
             // Nothing serves these rooms where they were: meanwhile both routers send each to one other shard (the hash).
             during = await onShards(peers, held);
             fresh = await onShards(peers, Array.from({ length: 20 }, (_, i) => `during-outage${i}`));
+            // Web answers again, but its jicofo still fails (404): HAProxy keeps a stopped server stopped on a
+            // 404 (disable-on-404 "is only evaluated for running servers": v3.2.0 src/tcpcheck.c, the
+            // `next_state != SRV_ST_STOPPED` test), so the shard stays DOWN, not NOLB, and its rooms stay away.
+            shards[0].health = 404;
+            shards[0].answers = true;
+            await new Promise((r) => setTimeout(r, 3 * (HEALTH_CHECK.interMs + 500)));
+            for (const r of peers) assert.strictEqual(await serverStatus(r, "shards", shards[0].name), "DOWN", `${r.name}: a DOWN shard answering 404`);
+            for (const [room, on] of await onShards(peers, held)) assert.deepStrictEqual(on, during.get(room), `${room} while shard-0 answers 404 after being down`);
         } finally {
+            shards[0].health = 200;
             shards[0].answers = true;
         }
         const upAfter = await reached(peers, shards[0], "UP", Date.now());
@@ -405,7 +416,7 @@ describe("room router on a real HAProxy", function () {
         for (const room of held) assert.deepStrictEqual(after.get(room), ["shard-0", "shard-0"], `${room} did not return to shard-0`);
         for (const [room, on] of fresh) assert.deepStrictEqual(await onShards(peers, [room]).then((m) => m.get(room)), on, `${room} moved when shard-0 came back`);
         assert.ok(downAfter <= detectionBoundMs() + 500, `down after ${downAfter} ms`);
-        console.log(`      shard-0's web stopped answering: DOWN after ${downAfter} ms (bound ${detectionBoundMs()} ms), UP again ${upAfter} ms after it answered; ${held.length} of ${held.length} rooms returned to it`);
+        console.log(`      shard-0's web stopped answering: DOWN after ${downAfter} ms (bound ${detectionBoundMs()} ms), UP again ${upAfter} ms after its first 200 (a 404 kept it DOWN); ${held.length} of ${held.length} rooms returned to it`);
     });
 
     it("serves a page and every file it loads from one shard, with shards on two releases", async () => {
