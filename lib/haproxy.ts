@@ -3,7 +3,8 @@
  * because a conference lives in one prosody. Jitsi's XMPP traffic (`/http-bind?room=...`,
  * `/xmpp-websocket?room=...`) names the room, so HAProxy pins each room to a shard in a stick table
  * that its replicas share through the peers protocol, and picks the shard of a new room by a
- * consistent hash of its name. A room's entry is written by its first request and never overwritten:
+ * consistent hash of its name. A room's entry is written by its first request and never overwritten
+ * while it names a shard this router has:
  * while its shard is down its requests are hashed over the others, and it returns when the shard is
  * back. A shard whose signalling fails is drained (no new room), not taken down. Requests without a
  * room (the page and what it loads) go to one shard per browser, by cookie.
@@ -159,8 +160,10 @@ export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = 
         `    stick-table type string len 256 size 1m expire 24h peers ${PEERS_SECTION}`,
         // A room's first request stores its shard; later ones never overwrite it. While that shard is DOWN
         // its requests are hashed over the others without being stored, so the room returns when it is back.
+        // An entry naming a shard this router does not have (removed while the room was in use: a match
+        // refreshes the expiry) is overwritten, else the room would follow the hash ring for good.
         "    stick match var(txn.room)",
-        "    stick store-request var(txn.room) unless { var(txn.room),in_table(shards) }",
+        `    stick store-request var(txn.room) unless { var(txn.room),table_server_id(shards) -m int ${sorted.map(serverId).join(" ")} }`,
         // 200: takes new rooms; 404: its signalling fails, no new room, live rooms stay (lib/shardHealth.ts).
         `    option httpchk GET ${SHARD_HEALTH_PATH}`,
         "    http-check disable-on-404",
