@@ -273,6 +273,14 @@ describe("room router on a real HAProxy", function () {
         return csv.split("\n").find((l) => l.startsWith(`${backend},${server},`))?.split(",")[17] ?? "";
     }
 
+    /** The state Prometheus reads for a server of backend `shards` (the router's /metrics, HAProxy's exporter): the series at 1. */
+    async function exportedState(router: Router, server: string): Promise<string[]> {
+        const metrics = (await get(router.stats, "/metrics")).body;
+        return [...metrics.matchAll(/^haproxy_server_status\{([^}]*)\} 1$/gm)]
+            .filter((m) => m[1].includes('proxy="shards"') && m[1].includes(`server="${server}"`))
+            .map((m) => /state="(\w+)"/.exec(m[1])![1]);
+    }
+
     async function placeRooms(routers: Router[], rooms: string[]): Promise<Map<string, string>> {
         const placed = new Map<string, string>();
         for (const [i, room] of rooms.entries()) placed.set(room, await shardOf(routers[i % routers.length], room));
@@ -320,6 +328,9 @@ describe("room router on a real HAProxy", function () {
         // Requests without a room (the page, its files) are spread over the shards that take new rooms.
         const pages = await Promise.all(Array.from({ length: 20 }, (_, i) => get(i % 2 ? a.http : b.http, `/static/app.js?v=${i}`)));
         assert.deepStrictEqual(new Set(pages.map((p) => `${p.status} ${p.body}`)), new Set(["200 shard-0"]));
+        // The dashboard's state panel (lib/dashboard.ts) sees a shard drained in the stack file as UP: its
+        // weight is 0, but the exporter's DRAIN is HAProxy's admin drain (set from its CLI), which nothing sets.
+        assert.deepStrictEqual(await exportedState(a, "shard-1"), ["UP"]);
         // A browser whose page came from the drained shard keeps loading that page's files from it (docs/configuration.md).
         assert.strictEqual((await get(a.http, "/libs/app.bundle.min.js?v=7000", { cookie: "jitsi_shard=shard-1" })).body, "shard-1");
     });
@@ -362,6 +373,7 @@ describe("room router on a real HAProxy", function () {
         let drainedAfter: number;
         try {
             drainedAfter = await reached(peers, shards[0], "NOLB", failed);
+            for (const r of peers) assert.deepStrictEqual(await exportedState(r, "shard-0"), ["NOLB"], "the dashboard's state panel");
             fresh = await onShards(peers, Array.from({ length: 45 }, (_, i) => `during-flap${i}`));
             during = await onShards(peers, rooms);
             await new Promise((r) => setTimeout(r, Math.max(0, 4000 - (Date.now() - failed))));
