@@ -247,7 +247,7 @@ for (const stack of ["development", "production"]) {
                 const web = named(run, "Deployment", `${s}-web`).spec.template.spec.containers[0];
                 assert.strictEqual(envValue(web, "XMPP_BOSH_URL_BASE"), `http://${s}-prosody:5280`);
                 const prosodySvc = named(run, "Service", `${s}-prosody`);
-                // No component port: the image's prosody.cfg.lua sets `component_ports = { }` (test/upstream.test.ts).
+                // No component port: the image's prosody.cfg.lua sets `component_ports = { }` (docker-jitsi-meet stable-11146-2 prosody/rootfs/defaults/prosody.cfg.lua line 157).
                 assert.deepStrictEqual(prosodySvc.spec.ports.map((p: Obj) => p.port).sort(), [5222, 5280]);
                 const admitted = named(run, "NetworkPolicy", `${s}-prosody`).spec.ingress.flatMap((r: Obj) => r.ports.map((p: Obj) => p.port));
                 assert.ok(!admitted.includes(5347), "prosody's policy admits the component port");
