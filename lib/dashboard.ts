@@ -32,8 +32,10 @@ interface Panel {
 
 /**
  * The router's view of each shard (HAProxy's Prometheus exporter, addons/promex at 3.2: one series per
- * state, 1 for the current one): UP takes new rooms, DRAIN (weight 0) keeps only its own, DOWN failed
- * its health check.
+ * state, 1 for the current one; promex_srv_status): UP takes new rooms unless `drain` is set in the
+ * stack file (weight 0 is still UP there: the exporter's DRAIN is HAProxy's admin drain, which nothing
+ * here sets), NOLB means its jicofo or prosody fails (web answers 404: no new room, its own rooms stay),
+ * DOWN its web does not answer (test/router.test.ts reads these from a real HAProxy).
  */
 export function routerShardStateQuery(namespace: string): string {
     return `max by (server, state) (haproxy_server_status{namespace="${namespace}", proxy="shards"}) == 1`;
@@ -77,7 +79,7 @@ export function jitsiPanels(namespace: string, optional: OptionalPanels): Panel[
             expr: `sum by (${SHARD_LABEL}) (increase(jitsi_jvb_ice_failed_total{${ns}}[15m]))`,
             legend: `{{${SHARD_LABEL}}}`,
         },
-        { title: "Router: each shard's state (UP takes new rooms, DRAIN keeps its own, DOWN failed its check)", expr: routerShardStateQuery(namespace), legend: "{{server}} {{state}}" },
+        { title: "Router: each shard's state (UP takes new rooms unless drained in the stack file, NOLB its signalling fails: keeps its own, DOWN its web does not answer)", expr: routerShardStateQuery(namespace), legend: "{{server}} {{state}}" },
         ...(optional.visitors ? [{ title: "Visitors per shard (watching large events)", expr: `sum by (${SHARD_LABEL}) (${JICOFO_VISITORS_METRIC}{${ns}})`, legend: `{{${SHARD_LABEL}}}` }] : []),
         // coturn's gauge of current allocations (src/apps/relay/prom_server.c at 4.17.0): each holds a relay port.
         // One conference per call, and per captioned meeting.

@@ -3,7 +3,8 @@
  * because a conference lives in one prosody. Jitsi's XMPP traffic (`/http-bind?room=...`,
  * `/xmpp-websocket?room=...`) names the room, so HAProxy pins each room to a shard in a stick table
  * that its replicas share through the peers protocol, and picks the shard of a new room by a
- * consistent hash of its name. A room's entry is written by its first request and never overwritten:
+ * consistent hash of its name. A room's entry is written by its first request and never overwritten
+ * while it names a shard this router has:
  * while its shard is down its requests are hashed over the others, and it returns when the shard is
  * back. A shard whose signalling fails is drained (no new room), not taken down. Requests without a
  * room (the page and what it loads) go to one shard per browser, by cookie.
@@ -59,7 +60,8 @@ export function serverLine(b: RouterBackend, extra = ""): string {
  * How the router checks a shard (lib/shardHealth.ts): web answers 200 (takes new rooms) or 404 (its
  * signalling fails: no new room, live rooms stay: `http-check disable-on-404`, HAProxy's NOLB state,
  * entered on the first 404 and left on the first 200). Only a web that does not answer at all, `fall`
- * checks `inter` apart, each given `timeout check`, marks the shard DOWN. `timeout check` is above the
+ * checks `inter` apart, each given `timeout check`, marks the shard DOWN; it is UP again after `rise`
+ * 200s (a 404 keeps a DOWN server DOWN: HAProxy evaluates disable-on-404 only for running servers). `timeout check` is above the
  * longest answer web's nginx can take (shardHealth.ts: NGINX_HEALTH_WORST_MS), so a slow jicofo or
  * prosody drains the shard and never marks it down. jicofo reruns its own check every 10 seconds.
  */
@@ -141,8 +143,9 @@ export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = 
         `    bind :${listen.http}`,
         "    option forwardfor",
         // Web answers the router's own checks on /about/health: not from outside (web refuses it too, lib/shardHealth.ts).
-        // A room named "about" (/about) stays reachable.
-        `    http-request deny deny_status 404 if { path,url_dec -m reg ^/+about/+health }`,
+        // The whole path only (nginx merges slashes): a room named "about" (/about), or one under a tenant
+        // "about" whose name starts with "health" (/about/healthy-living), stays reachable.
+        `    http-request deny deny_status 404 if { path,url_dec -m reg ^/+about/+health/*$ }`,
         // Variables, not headers: clients cannot set them, and the shards never see them.
         `    http-request set-var(txn.room) ${ROOM_KEY} if { url_param(room) -m found }`,
         // The client's address as the ingress controller saw it (the last X-Forwarded-For), before this router adds its own.
@@ -157,8 +160,10 @@ export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = 
         `    stick-table type string len 256 size 1m expire 24h peers ${PEERS_SECTION}`,
         // A room's first request stores its shard; later ones never overwrite it. While that shard is DOWN
         // its requests are hashed over the others without being stored, so the room returns when it is back.
+        // An entry naming a shard this router does not have (removed while the room was in use: a match
+        // refreshes the expiry) is overwritten, else the room would follow the hash ring for good.
         "    stick match var(txn.room)",
-        "    stick store-request var(txn.room) unless { var(txn.room),in_table(shards) }",
+        `    stick store-request var(txn.room) unless { var(txn.room),table_server_id(shards) -m int ${sorted.map(serverId).join(" ")} }`,
         // 200: takes new rooms; 404: its signalling fails, no new room, live rooms stay (lib/shardHealth.ts).
         `    option httpchk GET ${SHARD_HEALTH_PATH}`,
         "    http-check disable-on-404",

@@ -1,10 +1,11 @@
 /**
  * The room router's configuration, run by a real HAProxy on loopback: the generated file passes
  * HAProxy's own check together with the peers section the entrypoint writes; two peered routers keep
- * every live room on its shard through a rolling restart that adds a shard, and through one that
+ * every live room on its shard through a rolling restart that adds a shard (and agree on rooms created
+ * mid-roll), through one that removes a shard (its rooms' entries are stored anew), and through one that
  * drains a shard, which then gets no new room; a shard whose signalling fails for a few seconds keeps
  * every room it held and gets no new one meanwhile; a shard whose web stops answering gets its rooms
- * back when it answers again; a page and the files it loads come from one shard; /about/health is not
+ * back when it passes its checks again (a 404 keeps it DOWN); a page and the files it loads come from one shard; /about/health is not
  * served from outside; every spelling of a room reaches one shard, a Jigasi call's connection included.
  * Needs the `haproxy` binary (.ci/run installs Debian's).
  */
@@ -120,8 +121,11 @@ describe("room router on a real HAProxy", function () {
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    function backends(count: number, drained: string[] = []): RouterBackend[] {
-        return shards.slice(0, count).map((s, index) => ({ name: s.name, index, address: "127.0.0.1", port: s.port, drain: drained.includes(s.name) }));
+    /** The first `count` shards, each keeping its number; `removed` ones are left out of the stack file. */
+    function backends(count: number, drained: string[] = [], removed: string[] = []): RouterBackend[] {
+        return shards.slice(0, count)
+            .map((s, index) => ({ name: s.name, index, address: "127.0.0.1", port: s.port, drain: drained.includes(s.name) }))
+            .filter((b) => !removed.includes(b.name));
     }
 
     it("accepts the generated configuration with the peers section the entrypoint writes", () => {
@@ -156,10 +160,10 @@ describe("room router on a real HAProxy", function () {
         assert.strictEqual(peers, `peers ${PEERS_SECTION}\n    bind :10000\n    server router-0\n`);
     });
 
-    async function start(router: Router, peers: Router[], shardCount: number, drained: string[] = []): Promise<void> {
-        const cfg = path.join(dir, `${router.name}-${shardCount}-${drained.join("-")}.cfg`);
+    async function start(router: Router, peers: Router[], shardCount: number, drained: string[] = [], removed: string[] = []): Promise<void> {
+        const cfg = path.join(dir, `${router.name}-${shardCount}-${drained.join("-")}-${removed.join("-")}.cfg`);
         // This machine's descriptor limit is below what the production maxconn needs.
-        fs.writeFileSync(cfg, haproxyConfig(backends(shardCount, drained), { ...router, maxconn: 2000 }));
+        fs.writeFileSync(cfg, haproxyConfig(backends(shardCount, drained, removed), { ...router, maxconn: 2000 }));
         const extra = path.join(dir, `${router.name}-peers.cfg`);
         fs.writeFileSync(
             extra,
@@ -231,9 +235,18 @@ describe("room router on a real HAProxy", function () {
         await stop(a);
         await start(a, peers, 3);
         await waitFor("router-0 to relearn the table", async () => (await tableSize(a)) === 40, routerLogs);
+        // Meanwhile rooms are created through the updated router, some on the new shard, which router-1 does
+        // not have yet: it overwrites those entries with its own choice, and both routers then agree.
+        const midRoll = Array.from({ length: 30 }, (_, i) => `mid-roll${i}`);
+        const viaNew = await Promise.all(midRoll.map((room) => shardOf(a, room)));
+        assert.ok(viaNew.includes("shard-2"), "no room created mid-roll reached the new shard");
+        await waitFor("router-1 to learn the mid-roll rooms", async () => (await tableSize(b)) === 70, routerLogs);
+        for (const room of midRoll) await shardOf(b, room);
+        await new Promise((r) => setTimeout(r, 500)); // the routers exchange what they stored
+        for (const [room, on] of await onShards([a, b], midRoll)) assert.strictEqual(on[0], on[1], `${room}: ${on.join(" and ")} mid-roll`);
         await stop(b);
         await start(b, peers, 3);
-        await waitFor("router-1 to relearn the table", async () => (await tableSize(b)) === 40, routerLogs);
+        await waitFor("router-1 to relearn the table", async () => (await tableSize(b)) === 70, routerLogs);
 
         for (const room of rooms) {
             assert.strictEqual(await shardOf(a, room), placed.get(room), `${room} moved (router-0)`);
@@ -258,6 +271,14 @@ describe("room router on a real HAProxy", function () {
     async function serverStatus(router: Router, backend: string, server: string): Promise<string> {
         const csv = await adminCommand(router.socket, "show stat");
         return csv.split("\n").find((l) => l.startsWith(`${backend},${server},`))?.split(",")[17] ?? "";
+    }
+
+    /** The state Prometheus reads for a server of backend `shards` (the router's /metrics, HAProxy's exporter): the series at 1. */
+    async function exportedState(router: Router, server: string): Promise<string[]> {
+        const metrics = (await get(router.stats, "/metrics")).body;
+        return [...metrics.matchAll(/^haproxy_server_status\{([^}]*)\} 1$/gm)]
+            .filter((m) => m[1].includes('proxy="shards"') && m[1].includes(`server="${server}"`))
+            .map((m) => /state="(\w+)"/.exec(m[1])![1]);
     }
 
     async function placeRooms(routers: Router[], rooms: string[]): Promise<Map<string, string>> {
@@ -307,6 +328,11 @@ describe("room router on a real HAProxy", function () {
         // Requests without a room (the page, its files) are spread over the shards that take new rooms.
         const pages = await Promise.all(Array.from({ length: 20 }, (_, i) => get(i % 2 ? a.http : b.http, `/static/app.js?v=${i}`)));
         assert.deepStrictEqual(new Set(pages.map((p) => `${p.status} ${p.body}`)), new Set(["200 shard-0"]));
+        // The dashboard's state panel (lib/dashboard.ts) sees a shard drained in the stack file as UP: its
+        // weight is 0, but the exporter's DRAIN is HAProxy's admin drain (set from its CLI), which nothing sets.
+        assert.deepStrictEqual(await exportedState(a, "shard-1"), ["UP"]);
+        // A browser whose page came from the drained shard keeps loading that page's files from it (docs/configuration.md).
+        assert.strictEqual((await get(a.http, "/libs/app.bundle.min.js?v=7000", { cookie: "jitsi_shard=shard-1" })).body, "shard-1");
     });
 
     /** Waits until `shard` is in `state` on every router; returns how long that took from `since`. */
@@ -347,6 +373,7 @@ describe("room router on a real HAProxy", function () {
         let drainedAfter: number;
         try {
             drainedAfter = await reached(peers, shards[0], "NOLB", failed);
+            for (const r of peers) assert.deepStrictEqual(await exportedState(r, "shard-0"), ["NOLB"], "the dashboard's state panel");
             fresh = await onShards(peers, Array.from({ length: 45 }, (_, i) => `during-flap${i}`));
             during = await onShards(peers, rooms);
             await new Promise((r) => setTimeout(r, Math.max(0, 4000 - (Date.now() - failed))));
@@ -379,7 +406,7 @@ describe("room router on a real HAProxy", function () {
         for (const r of peers) await allUp(r, 3);
     });
 
-    it("keeps a room's entry while its shard's web does not answer, so the room returns to it; only then is the shard down", async () => {
+    it("keeps a room's entry while its shard's web does not answer, so the room returns to it with the shard's first passed checks; only then is the shard down", async () => {
         const { peers, held } = await pairWithRooms(["down-0", "down-1"], "seminar");
 
         const failed = Date.now();
@@ -392,7 +419,16 @@ describe("room router on a real HAProxy", function () {
             // Nothing serves these rooms where they were: meanwhile both routers send each to one other shard (the hash).
             during = await onShards(peers, held);
             fresh = await onShards(peers, Array.from({ length: 20 }, (_, i) => `during-outage${i}`));
+            // Web answers again, but its jicofo still fails (404): HAProxy keeps a stopped server stopped on a
+            // 404 (disable-on-404 "is only evaluated for running servers": v3.2.0 src/tcpcheck.c, the
+            // `next_state != SRV_ST_STOPPED` test), so the shard stays DOWN, not NOLB, and its rooms stay away.
+            shards[0].health = 404;
+            shards[0].answers = true;
+            await new Promise((r) => setTimeout(r, 3 * (HEALTH_CHECK.interMs + 500)));
+            for (const r of peers) assert.strictEqual(await serverStatus(r, "shards", shards[0].name), "DOWN", `${r.name}: a DOWN shard answering 404`);
+            for (const [room, on] of await onShards(peers, held)) assert.deepStrictEqual(on, during.get(room), `${room} while shard-0 answers 404 after being down`);
         } finally {
+            shards[0].health = 200;
             shards[0].answers = true;
         }
         const upAfter = await reached(peers, shards[0], "UP", Date.now());
@@ -405,7 +441,38 @@ describe("room router on a real HAProxy", function () {
         for (const room of held) assert.deepStrictEqual(after.get(room), ["shard-0", "shard-0"], `${room} did not return to shard-0`);
         for (const [room, on] of fresh) assert.deepStrictEqual(await onShards(peers, [room]).then((m) => m.get(room)), on, `${room} moved when shard-0 came back`);
         assert.ok(downAfter <= detectionBoundMs() + 500, `down after ${downAfter} ms`);
-        console.log(`      shard-0's web stopped answering: DOWN after ${downAfter} ms (bound ${detectionBoundMs()} ms), UP again ${upAfter} ms after it answered; ${held.length} of ${held.length} rooms returned to it`);
+        console.log(`      shard-0's web stopped answering: DOWN after ${downAfter} ms (bound ${detectionBoundMs()} ms), UP again ${upAfter} ms after its first 200 (a 404 kept it DOWN); ${held.length} of ${held.length} rooms returned to it`);
+    });
+
+    it("stores a new shard for the rooms of a removed shard, so a shard that drains later keeps them", async () => {
+        // Rooms used every day keep their entries alive (a match refreshes the 24 h expiry), so a drained
+        // shard is removed while the table still names it for rooms that will meet again.
+        const { peers, held } = await pairWithRooms(["removed-0", "removed-1"], "daily");
+        const [a, b] = peers;
+        for (const r of peers) {
+            await stop(r);
+            await start(r, peers, 3, [], ["shard-0"]);
+            await waitFor(`${r.name} to relearn the table`, async () => (await tableSize(r)) === 45, routerLogs);
+            for (const s of shards.slice(1, 3)) await reached([r], s, "UP", Date.now());
+        }
+        // The next meeting of each of those rooms goes to a shard chosen by the hash, on both routers.
+        const placedAgain = await onShards(peers, held);
+        for (const [room, on] of placedAgain) assert.ok(on[0] !== "shard-0" && on[0] === on[1], `${room}: ${on.join(", ")}`);
+        await new Promise((r) => setTimeout(r, 500)); // the routers exchange what they stored
+        // Every shard left drains (jicofo restarts everywhere): rooms under way must stay where they meet.
+        for (const s of shards.slice(1, 3)) s.health = 404;
+        try {
+            for (const s of shards.slice(1, 3)) await reached(peers, s, "NOLB", Date.now());
+            for (const room of held) {
+                for (const r of [a, b]) {
+                    const res = await get(r.http, `/http-bind?room=${room}`);
+                    assert.deepStrictEqual([res.status, res.body], [200, placedAgain.get(room)![0]], `${room} via ${r.name} left its meeting's shard`);
+                }
+            }
+        } finally {
+            for (const s of shards) s.health = 200;
+        }
+        for (const s of shards.slice(1, 3)) await reached(peers, s, "UP", Date.now());
     });
 
     it("serves a page and every file it loads from one shard, with shards on two releases", async () => {
@@ -452,8 +519,11 @@ describe("room router on a real HAProxy", function () {
             assert.strictEqual((await get(r.http, spelling)).status, 404, spelling);
         }
         assert.deepStrictEqual(shards.flatMap((s) => s.seen), [], "a request for /about/health reached a shard");
-        // A room called "about" is still a room.
-        assert.strictEqual((await get(r.http, "/about")).status, 200);
+        // A room called "about" is still a room, and so is a room whose name starts with "health" under a
+        // tenant called "about" (web's nginx serves /<tenant>/<room> as the page: meet.conf's last location).
+        for (const page of ["/about", "/about/healthy-living", "/about/health-team?lang=de"]) {
+            assert.strictEqual((await get(r.http, page)).status, 200, page);
+        }
         await new Promise((res) => setTimeout(res, 2 * HEALTH_CHECK.interMs));
         await allUp(r, 2);
     });
