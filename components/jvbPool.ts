@@ -8,7 +8,7 @@ import {
     drainingPool,
     EPHEMERAL_PORTS,
     fromPods,
-    gatewayPools,
+    inClusterParticipants,
     GatewaySettings,
     httpProbe,
     ingressPolicy,
@@ -58,6 +58,8 @@ export interface JvbPoolArgs {
     nodeReaderServiceAccount?: pulumi.Input<string>;
     /** The stack's Jigasi pools, whose calls send and receive media like participants, from inside the cluster. */
     gateways?: GatewaySettings;
+    /** A Jibri pool records: its Chrome receives the meeting's media from inside the cluster. */
+    recording?: boolean;
 }
 
 /** Name of pod `ordinal` of a shard's JVB StatefulSet, and of the NodePort Service that exposes it. */
@@ -224,9 +226,9 @@ export class JvbPool extends pulumi.ComponentResource {
                     { from: ANYWHERE, ports: media },
                     // Relay between the shard's bridges: the initiator's ICE runs on an ephemeral port (lib/relay.ts).
                     ...(jvb.relay.enabled ? [{ from: [fromPods(selector)], ports: [...media, udp(EPHEMERAL_PORTS.first, EPHEMERAL_PORTS.last)] }] : []),
-                    // coturn relaying a client, and Jigasi's calls (ICE picks the bridge's private candidate):
-                    // inside the cluster their packets may arrive from their pod addresses.
-                    { from: [fromPods(selectorLabels("turn")), ...gatewayPools(args.gateways).map((pool) => fromPods(selectorLabels(pool)))], ports: media },
+                    // coturn relaying a client, Jibri's Chrome and Jigasi's calls (ICE picks the bridge's private
+                    // candidate): inside the cluster their packets arrive from pod addresses, which no ipBlock matches on Cilium.
+                    { from: ["turn" as const, ...inClusterParticipants(args.recording ?? false, args.gateways)].map((c) => fromPods(selectorLabels(c))), ports: media },
                     ...scrapedBy(args.monitoringNamespace, tcp(JVB_HTTP_PORT)),
                 ]),
             },

@@ -13,6 +13,7 @@ import {
     jicofoGatewayEnv,
     prosodyGatewayEnv,
     webGatewayEnv,
+    inClusterParticipants,
     ingressPolicy,
     INTERNAL_USERS_SECRET,
     JICOFO_REST_PORT,
@@ -285,6 +286,7 @@ export class Shard extends pulumi.ComponentResource {
             monitoringNamespace: args.monitoringNamespace,
             nodeReaderServiceAccount: args.nodeReaderServiceAccount,
             gateways: args.gateways,
+            recording: args.access.recording,
         }, { parent: this });
 
         this.signallingHash = pulumi.output(this.templates).apply((t) => sha256(JSON.stringify(t)));
@@ -449,7 +451,7 @@ export interface ProsodyClients {
 export function prosodyNetworkPolicy(shard: string, monitoringNamespace?: string, clients: ProsodyClients = {}): k8s.types.input.networking.v1.NetworkPolicySpec {
     const { recording = false, visitors = false, gateways } = clients;
     // Stack-wide pools that log in to every shard's prosody (client connections only).
-    const pools = [...(recording ? ["jibri" as const] : []), ...gatewayPools(gateways)];
+    const pools = inClusterParticipants(recording, gateways);
     return ingressPolicy(selectorLabels("prosody", shard), [
         // jicofo and the bridges log in on c2s; web proxies BOSH and WebSocket to the HTTP port.
         { from: (["jicofo", "jvb"] as const).map((component) => fromPods(selectorLabels(component, shard))), ports: [tcp(PROSODY_PORTS.c2s)] },

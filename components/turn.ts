@@ -17,6 +17,7 @@ import {
     requiredCapabilities,
     restrictedSecurityContext,
     SECRET_ENV,
+    Component,
     selectorLabels,
     TURN_CONFIG_DIR,
     TURN_CONTAINER_PORTS,
@@ -48,6 +49,8 @@ export interface TurnArgs {
     monitoringNamespace?: string;
     /** Where the bridges' media ports lie (every shard's), which coturn relays to. */
     bridgePorts: { first: number; last: number };
+    /** Pods of the namespace that may allocate from inside the cluster: Jibri's Chrome, when recording. */
+    inClusterClients?: Component[];
 }
 
 /**
@@ -231,6 +234,12 @@ export class Turn extends pulumi.ComponentResource {
                                 udp(relay.min, relay.max),
                             ],
                         },
+                        // Jibri's Chrome is offered TURN/TCP for its bridge connection (lib-jitsi-meet strophe.jingle.js keeps
+                        // TURN/TCP in jvbIceConfig); the load balancer's address reaches coturn from its pod address, which
+                        // the ipBlocks above never match on Cilium.
+                        ...((args.inClusterClients ?? []).length > 0
+                            ? [{ from: args.inClusterClients!.map((c) => fromPods(selectorLabels(c))), ports: [udp(TURN_CONTAINER_PORTS.turn), tcp(TURN_CONTAINER_PORTS.turn), tcp(TURN_CONTAINER_PORTS.turns)] }]
+                            : []),
                         // Bridges answering a relayed client from inside the cluster: kube-proxy hands packets for
                         // the load balancer's address straight to coturn, with the bridge's pod address as source.
                         { from: [fromPods(selectorLabels("jvb"))], ports: [udp(relay.min, relay.max)] },

@@ -3,6 +3,7 @@
  * it shows. Facts from docker-jitsi-meet stable-11146-2 (jibri/rootfs) and jibri's sources (src/main).
  */
 import * as k8s from "@pulumi/kubernetes";
+import { gatewayPools, GatewaySettings } from "./jigasi";
 import { envFlag, prosodyServiceName, PROSODY_PORTS, secretEnv, xmppEnv } from "./jitsi";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -70,3 +71,15 @@ export const JIBRI_PRE_STOP = [
     `curl -s -X POST http://127.0.0.1:${JIBRI_INTERNAL_API_PORT}/jibri/api/internal/v1.0/gracefulShutdown || exit 0`,
     `while curl -s -o /dev/null --max-time 5 http://127.0.0.1:${JIBRI_API_PORT}${JIBRI_HEALTH_PATH}; do sleep 10; done`,
 ].join("\n");
+
+/**
+ * The stack's pods that join meetings from inside the cluster, as a browser does: Jibri's Chrome and the
+ * Jigasi pools. Each logs in to every prosody and sends media to the bridges from its pod address (ICE
+ * picks the bridge's private candidate, and a NodePort or load balancer address is translated to the
+ * bridge's pod before policies apply). An `ipBlock` never matches a pod's address on Cilium (GKE
+ * Dataplane V2 and others: CIDR rules select only endpoints outside the cluster), so every policy on
+ * their way admits them by pod selector.
+ */
+export function inClusterParticipants(recording: boolean, gateways?: GatewaySettings): ("jibri" | "jigasi" | "transcriber")[] {
+    return [...(recording ? ["jibri" as const] : []), ...gatewayPools(gateways)];
+}

@@ -25,6 +25,7 @@ export function turnServer(site: Site, ops: OpsStack, secrets: JitsiSecrets): Tu
         monitoringNamespace: site.monitoringNamespace,
         // Every bridge port lies in the NodePort range (the schema checks it); a new shard changes nothing here.
         bridgePorts: { first: config.nodePortRange.min, last: config.nodePortRange.max },
+        inClusterClients: config.jibri.enabled ? ["jibri"] : [],
     }, { dependsOn: [secrets] });
 }
 

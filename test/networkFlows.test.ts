@@ -164,11 +164,13 @@ describe("what talks to what, without monitoring", function () {
 describe("what talks to what, with every extra on (Etherpad, whiteboard, Jibri)", function () {
     this.timeout(30_000);
     let objs: Obj[];
+    let jvbPorts: Record<string, number[]>;
     let p: ReturnType<typeof flows> & { etherpad: Pod; whiteboard: Pod; jibri: Pod };
 
     before(async () => {
         const run = await runProgramOk(ACCESS_VARIANTS["all extras"]());
         objs = objects(run);
+        jvbPorts = run.outputs.jvbUdpPorts;
         p = {
             ...flows(objs),
             etherpad: podOf(objs, "Deployment", "etherpad"),
@@ -185,6 +187,14 @@ describe("what talks to what, with every extra on (Etherpad, whiteboard, Jibri)"
             { what: "Jibri -> shard-0 prosody (client)", from: p.jibri, to: p.prosody("shard-0"), port: 5222 },
             { what: "Jibri -> shard-1 prosody (client)", from: p.jibri, to: p.prosody("shard-1"), port: 5222 },
             { what: "Prometheus -> Jibri metrics", from: PROMETHEUS, to: p.jibri, port: 2222 },
+            // Chrome receives the meeting from the bridge: its packets leave the Jibri's pod address, which an
+            // ipBlock never matches on Cilium (the flow table's ipBlocks match only endpoints outside the cluster).
+            { what: "Jibri -> shard-0 bridge media (first port)", from: p.jibri, to: p.jvb("shard-0", 0), port: jvbPorts["shard-0"][0], protocol: "UDP" },
+            { what: "Jibri -> shard-1 bridge media (last port)", from: p.jibri, to: p.jvb("shard-1", 1), port: jvbPorts["shard-1"].at(-1)!, protocol: "UDP" },
+            // lib-jitsi-meet offers TURN/TCP for the bridge connection (strophe.jingle.js, jvbIceConfig).
+            { what: "Jibri -> TURN over TCP (load balancer address translated to coturn's pod)", from: p.jibri, to: p.turn, port: 3478 },
+            { what: "Jibri -> TURNS (443 on the load balancer)", from: p.jibri, to: p.turn, port: 5349 },
+            { what: "Jibri -> TURN over UDP", from: p.jibri, to: p.turn, port: 3478, protocol: "UDP" },
             { what: "Prometheus -> whiteboard metrics", from: PROMETHEUS, to: p.whiteboard, port: 9090 },
         ];
         assert.deepStrictEqual(needed.filter((f) => !allowed(objs, f.from, f.to, f.port, f.protocol)).map((f) => f.what), []);
@@ -205,6 +215,12 @@ describe("what talks to what, with every extra on (Etherpad, whiteboard, Jibri)"
             { what: "web -> Jibri's API", from: p.web("shard-0"), to: p.jibri, port: 2222 },
             { what: "foreign pod in the jitsi namespace -> Jibri's internal API", from: INTRUDER, to: p.jibri, port: 3333 },
             { what: "internet -> Jibri", from: INTERNET, to: p.jibri, port: 2222 },
+            { what: "Jibri -> a bridge's REST port (shutdown, drain)", from: p.jibri, to: p.jvb("shard-0", 0), port: 8080 },
+            { what: "Jibri -> a bridge's ephemeral ports", from: p.jibri, to: p.jvb("shard-0", 0), port: 40000, protocol: "UDP" },
+            { what: "Jibri -> coturn metrics", from: p.jibri, to: p.turn, port: 9641 },
+            { what: "Jibri -> coturn's relay ports (only bridges answer there)", from: p.jibri, to: p.turn, port: 49160, protocol: "UDP" },
+            { what: "foreign pod in the jitsi namespace -> bridge media (pod address)", from: INTRUDER, to: p.jvb("shard-0", 0), port: jvbPorts["shard-0"][0], protocol: "UDP" },
+            { what: "foreign pod in the jitsi namespace -> TURN (pod address)", from: INTRUDER, to: p.turn, port: 3478 },
         ];
         assert.deepStrictEqual(closed.filter((f) => allowed(objs, f.from, f.to, f.port, f.protocol)).map((f) => f.what), []);
     });
