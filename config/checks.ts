@@ -4,7 +4,8 @@
  */
 import { z } from "zod";
 import { jvbPortRange, lastJvbPort } from "../lib/ports";
-import { isCpuQuantity } from "../lib/quantity";
+import { JIBRI_SHM_SIZE } from "../lib/jibri";
+import { isCpuQuantity, isMemoryQuantity, memoryBytes } from "../lib/quantity";
 import { bridgeCapacity } from "../lib/relay";
 import type { ParsedSettings } from "./schema";
 import { VOSK_IMAGES } from "./defaults";
@@ -48,6 +49,21 @@ export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): 
             message:
                 `must equal jibri.replicas.min (${jibri.replicas.min}) while monitoring.enabled is false: ` +
                 "the pool scales on how many Jibris are recording, which only Prometheus knows",
+        });
+    }
+    const jibriMemory = cfg.resources.jibri.limits.memory;
+    // The kubelet sizes a memory-backed emptyDir to the smallest of its sizeLimit, the pod's memory limit and
+    // the node's allocatable memory (pkg/volume/emptydir/empty_dir.go, calculateEmptyDirMemorySize); the image's
+    // scripts/config exits unless shm-check finds /dev/shm at least 2 GiB (saghul/shm-check v1.0.0 main.c: 2ULL << 30).
+    if (jibri.enabled && isMemoryQuantity(jibriMemory) && memoryBytes(jibriMemory) < memoryBytes(JIBRI_SHM_SIZE)) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["resources", "jibri", "limits", "memory"],
+            input: jibriMemory,
+            message:
+                `must be at least ${JIBRI_SHM_SIZE} while jibri.enabled is true: the memory-backed /dev/shm is capped by the pod's ` +
+                `memory limit, and the image refuses to start with less than ${JIBRI_SHM_SIZE} of it (shm-check); ` +
+                "Chrome, ffmpeg and Java need memory on top (the default is 4Gi)",
         });
     }
     const perBridge = cfg.jvb.relay.maxParticipantsPerBridge;

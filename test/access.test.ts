@@ -3,7 +3,7 @@
  * production with every extra on (test/variants.ts), checked on what would reach the cluster.
  */
 import * as assert from "assert";
-import { SECRET_ENV } from "../lib";
+import { memoryBytes, SECRET_ENV } from "../lib";
 import { generatedSecret, Run, runProgramOk } from "./harness";
 import { containers, env, envValue, mainContainers, matches, named, objects, Obj } from "./objects";
 import { ACCESS_VARIANTS, JWT_SECRET, USER_PASSWORDS } from "./variants";
@@ -275,6 +275,18 @@ describe("access: auth types, lobby, Etherpad, whiteboard, Jibri", function () {
             assert.strictEqual(c.securityContext.privileged, undefined);
             // The memory limit leaves room for the 2Gi of /dev/shm, which counts against it.
             assert.strictEqual(c.resources.limits.memory, "4Gi");
+        });
+
+        it("gives Chrome the 2 GiB of /dev/shm the image checks for, as the kubelet sizes the tmpfs", () => {
+            const spec = named(r(), "StatefulSet", "jibri").spec.template.spec;
+            // The kubelet mounts a memory-backed emptyDir with size = min(sizeLimit, the pod's memory limit,
+            // node allocatable) (kubernetes pkg/volume/emptydir/empty_dir.go, calculateEmptyDirMemorySize).
+            const podLimit = spec.containers.reduce((sum: number, c: Obj) => sum + memoryBytes(c.resources.limits.memory), 0);
+            const tmpfs = Math.min(memoryBytes(spec.volumes.find((v: Obj) => v.name === "shm").emptyDir.sizeLimit), podLimit);
+            // scripts/config exits unless shm-check passes: statvfs("/dev/shm") total >= 2ULL << 30
+            // (docker-jitsi-meet stable-11146-2 jibri/rootfs/etc/s6-overlay/scripts/config; saghul/shm-check v1.0.0 main.c).
+            assert.ok(tmpfs >= 2 * 2 ** 30, `/dev/shm would be ${tmpfs} bytes`);
+            assert.ok(podLimit > tmpfs, "nothing left for Chrome, ffmpeg and Java once /dev/shm fills");
         });
 
         it("scales the pool on the share of recording Jibris that the adapter serves, and scrapes them", () => {

@@ -338,6 +338,17 @@ const table: BadConfig[] = [
         expect: [/jitsi:jibri\.replicas\.max = 3: must equal jibri\.replicas\.min \(1\) while monitoring\.enabled is false/],
     },
     {
+        what: "a Jibri memory limit below the 2Gi its /dev/shm needs",
+        change: { "jitsi:jibri": { enabled: true }, "jitsi:resources": { jibri: { requests: { cpu: "2", memory: "1Gi" }, limits: { cpu: "4", memory: "1536Mi" } } } },
+        expect: [/jitsi:resources\.jibri\.limits\.memory = "1536Mi": must be at least 2Gi while jibri\.enabled is true: the memory-backed \/dev\/shm is capped by the pod's memory limit/],
+    },
+    {
+        // shm-check compares with 2ULL << 30 bytes: 2000Mi (2097152000) and 2G (2e9) fall short of it.
+        what: "a Jibri memory limit of 2G, decimal gigabytes short of 2 GiB",
+        change: { "jitsi:jibri": { enabled: true }, "jitsi:resources": { jibri: { requests: { cpu: "2", memory: "1Gi" }, limits: { cpu: "4", memory: "2G" } } } },
+        expect: [/jitsi:resources\.jibri\.limits\.memory = "2G": must be at least 2Gi/],
+    },
+    {
         what: "a busy share of Jibris above 1",
         change: { "jitsi:jibri": { enabled: true, targetBusyFraction: 1.5 } },
         expect: [/jitsi:jibri\.targetBusyFraction = 1\.5: /],
