@@ -8,12 +8,12 @@ import {
     ingressPolicy,
     JIBRI_API_PORT,
     JIBRI_BUSY_METRIC,
-    JIBRI_HEALTH_PATH,
     JIBRI_PRE_STOP,
     JIBRI_SHM_SIZE,
     JIBRI_STORAGE_DIR,
     jibriCustomConfig,
     jibriEnv,
+    jibriHealthProbeCommand,
     JITSI_UID,
     jitsiImage,
     labels,
@@ -81,7 +81,12 @@ export class JibriPool extends pulumi.ComponentResource {
         // s6, Chrome's profile and caches (the image links ~/.cache and ~/.config there) and Xorg's socket in /run;
         // /config holds only what scripts/config copies into its configuration directory.
         const dirs = writableDirs({}, { run: "256Mi", tmp: "256Mi", config: "1Mi" });
-        const health = ["curl", "-fsS", "--max-time", "5", "-o", "/dev/null", `http://127.0.0.1:${JIBRI_API_PORT}${JIBRI_HEALTH_PATH}`];
+        // The health endpoint answers 200 whatever it says, so the probes read its JSON. Ready and alive both
+        // mean "healthy and not expired": a recording (BUSY) Jibri stays Ready, since the PodDisruptionBudget and
+        // the StatefulSet's rollout count Ready pods (an unready busy one would block every drain and update);
+        // nothing routes to a Jibri by readiness (jicofo picks one by its presence in the brewery). Liveness restarts an UNHEALTHY one, which
+        // jibri never heals (its recording has stopped by then).
+        const health = jibriHealthProbeCommand();
         const statefulSet = new k8s.apps.v1.StatefulSet(
             name,
             drainingPool({

@@ -15,6 +15,26 @@ export const JIBRI_API_PORT = 2222;
 /** gracefulShutdown; loopback only (InternalHttpApi.kt). */
 export const JIBRI_INTERNAL_API_PORT = 3333;
 export const JIBRI_HEALTH_PATH = "/jibri/api/v1.0/health";
+/**
+ * What GET JIBRI_HEALTH_PATH answers, always with 200 (HttpApi.kt: JibriHealth(jibriStatusManager.overallStatus,
+ * ...)): `{"status": {"busyStatus": "IDLE"|"BUSY"|"EXPIRED", "health": {"healthStatus": "HEALTHY"|"UNHEALTHY",
+ * "details": {...}}}, "environmentContext": {...}}` (JibriHealth.kt, JibriStatusManager.kt JibriStatus and
+ * OverallHealth, ComponentBusyStatus.kt, ComponentHealthStatus.kt; the same object webhooks/v1/README.md shows).
+ * A SYSTEM error (ffmpeg or Chrome failing for good, a full disk) makes it UNHEALTHY and nothing makes it
+ * HEALTHY again (JibriManager.startService); EXPIRED means "needs a restart" (single-use mode). A Jibri that
+ * records is BUSY and healthy: usable.
+ */
+export const JIBRI_USABLE_FILTER = '.status.health.healthStatus == "HEALTHY" and .status.busyStatus != "EXPIRED"';
+
+/**
+ * The exec probe: the health JSON must say usable (curl and jq are in the image: base/Dockerfile installs curl,
+ * jibri/Dockerfile jq). `jq -e` exits non-zero on false or null, but 0 on an empty body, which it never
+ * evaluates: `-n` with `input` makes a missing document an error. The kubelet runs it without a shell.
+ */
+export function jibriHealthProbeCommand(): string[] {
+    const url = `http://127.0.0.1:${JIBRI_API_PORT}${JIBRI_HEALTH_PATH}`;
+    return ["/bin/bash", "-c", `set -o pipefail; curl -fsS --max-time 5 ${url} | jq -en 'input | ${JIBRI_USABLE_FILTER}' > /dev/null`];
+}
 /** Where recordings land (jibri.conf: JIBRI_RECORDING_DIR, default /storage/recordings); the volume is /storage. */
 export const JIBRI_STORAGE_DIR = "/storage";
 /** Chrome needs 2 GB of shared memory; scripts/config refuses to start with less (shm-check). */
