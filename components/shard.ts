@@ -6,6 +6,7 @@ import {
     CLAIM_AWAIT,
     CollaborationServices,
     configChecksum,
+    etherpadClosedRoutesNginxConf,
     fromPods,
     gatewayPools,
     GatewaySettings,
@@ -13,11 +14,13 @@ import {
     jicofoGatewayEnv,
     prosodyGatewayEnv,
     webGatewayEnv,
+    WEB_ETHERPAD_CONF_PATH,
     inClusterParticipants,
     ingressPolicy,
     INTERNAL_USERS_SECRET,
     JICOFO_REST_PORT,
     jicofoAccessEnv,
+    jicofoCollaborationEnv,
     jicofoServiceName,
     jicofoVisitorEnv,
     mainProsodyVisitorEnv,
@@ -200,6 +203,7 @@ export class Shard extends pulumi.ComponentResource {
                 { name: "JICOFO_ENABLE_HEALTH_CHECKS", value: "true" },
                 ...jicofoRelayEnv(args.jvb.relay, shard.name, args.resources.jvb.limits.cpu, args.visitors.enabled),
                 ...jicofoAccessEnv(args.access),
+                ...jicofoCollaborationEnv(args.collaboration.etherpad),
                 ...jicofoGatewayEnv(args.gateways),
                 ...jicofoVisitorEnv(args.visitors, shard.name),
             ],
@@ -219,11 +223,12 @@ export class Shard extends pulumi.ComponentResource {
             BOSH_HOLD.webReadTimeoutS,
         );
         const visitorRoutes = visitors ? visitorRouteNginxConf(shard.name, args.visitors.nodesPerShard) : undefined;
+        const etherpadRoutes = args.collaboration.etherpad ? etherpadClosedRoutesNginxConf() : undefined;
         const webConfig = new k8s.core.v1.ConfigMap(
             `${shard.name}-web-config`,
             {
                 metadata: { name: `${shard.name}-web-config`, namespace, labels: labels("web", shard.name) },
-                data: { "custom-config.js": customConfig, "shard-health.conf": healthConf, ...(visitorRoutes ? { "visitors.conf": visitorRoutes } : {}) },
+                data: { "custom-config.js": customConfig, "shard-health.conf": healthConf, ...(visitorRoutes ? { "visitors.conf": visitorRoutes } : {}), ...(etherpadRoutes ? { "etherpad.conf": etherpadRoutes } : {}) },
             },
             { parent: this },
         );
@@ -248,9 +253,11 @@ export class Shard extends pulumi.ComponentResource {
                 { name: "custom-config", mountPath: WEB_SHARD_HEALTH_CONF_PATH, subPath: "shard-health.conf", readOnly: true },
                 // Visitors' BOSH and WebSocket to their node (lib/visitors.ts).
                 ...(visitorRoutes ? [{ name: "custom-config", mountPath: WEB_VISITOR_ROUTES_CONF_PATH, subPath: "visitors.conf", readOnly: true }] : []),
+                // Etherpad's routes nothing uses (lib/collaboration.ts).
+                ...(etherpadRoutes ? [{ name: "custom-config", mountPath: WEB_ETHERPAD_CONF_PATH, subPath: "etherpad.conf", readOnly: true }] : []),
             ],
             // The image reads the files at start (and a subPath mount never updates): a new one restarts the pods.
-            annotations: configChecksum(customConfig, healthConf, visitorRoutes ?? ""),
+            annotations: configChecksum(customConfig, healthConf, visitorRoutes ?? "", ...(etherpadRoutes ? [etherpadRoutes] : [])),
             // nginx resolves every upstream when it starts: prosody and jicofo for the health check, the visitor nodes.
             dependsOn: [...args.collaborationReady, prosodyService, jicofoService, ...(visitors?.services ?? [])],
         });

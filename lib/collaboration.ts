@@ -10,6 +10,42 @@ export const ETHERPAD_UID = 5001;
 /** The only directory Etherpad writes (its dirty database, plugin list and build cache). */
 export const ETHERPAD_VAR_DIR = "/opt/etherpad-lite/var";
 
+/**
+ * Shared notes get a random pad name: jicofo then names each conference's pad with a random UUID (32 hex
+ * digits) instead of the room's name, and hands it only to the meeting's occupants in its presence
+ * (jicofo JitsiMeetConferenceImpl.createSharedDocumentName, EtherpadPacketExt; ConferenceConfig.kt
+ * `jicofo.conference.shared-document.use-random-name`, false in reference.conf; docker-jitsi-meet
+ * stable-11146-2 jicofo/rootfs/defaults/jicofo.conf writes it from ENABLE_SHARED_DOCUMENT_RANDOM_NAME, toBool).
+ * A new conference of the same room (after everyone left) gets a new pad.
+ */
+export function jicofoCollaborationEnv(etherpad: boolean): { name: string; value: string }[] {
+    return etherpad ? [{ name: "ENABLE_SHARED_DOCUMENT_RANDOM_NAME", value: "true" }] : [];
+}
+
+/** Where web mounts the Etherpad routes it closes; the image copies it to /run/web/config/nginx-custom/ (meet.conf includes it). */
+export const WEB_ETHERPAD_CONF_PATH = "/config/nginx-custom/etherpad.conf";
+
+/**
+ * Etherpad's routes that nothing of Jitsi Meet uses, under web's `/etherpad/` (meet.conf proxies the whole
+ * prefix to Etherpad's root). Jitsi Meet opens `/etherpad/p/<pad>` only (settings-config.js: etherpad_base
+ * `PUBLIC_URL/etherpad/p/`), and the pad page loads /static, /locales, /pluginfw, /socket.io, /jserror,
+ * /p/<pad>/export|import|timeslider, none of these (etherpad-lite v2.5.3 src/static/js). Closed:
+ * the HTTP API and its docs (apicalls.ts `/api`, openapi.ts `/api/<v>` and `/rest/<v>`, RestAPI.ts `/api-docs`,
+ * `/api/2`), the admin UI (admin.ts `/admin`), the built-in OAuth2 provider that signs API tokens
+ * (OAuth2Provider.ts `/oidc`, `/interaction`, `/views`), the statistics (specialpages.ts `/stats`, on by
+ * default: ENABLE_METRICS) and the start page that creates a pad of any name.
+ */
+export const ETHERPAD_CLOSED_PREFIXES = ["/api", "/rest/", "/admin", "/oidc", "/interaction/", "/views/", "/stats"] as const;
+
+export function etherpadClosedRoutesNginxConf(): string {
+    return [
+        "# Etherpad's API, admin UI, token issuer, statistics and start page: nothing of Jitsi Meet uses them (jitsi-pulumi).",
+        ...ETHERPAD_CLOSED_PREFIXES.map((p) => `location ^~ /etherpad${p} { return 404; }`),
+        "location = /etherpad/ { return 404; }",
+        "",
+    ].join("\n");
+}
+
 export const WHITEBOARD_PORT = 3000;
 export const WHITEBOARD_METRICS_PORT = 9090;
 export const WHITEBOARD_SERVICE = "whiteboard";

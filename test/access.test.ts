@@ -127,6 +127,9 @@ describe("access: auth types, lobby, Etherpad, whiteboard, Jibri", function () {
         assert.deepStrictEqual(objects(r, "PersistentVolumeClaim"), []);
         assert.deepStrictEqual(Object.keys(named(r, "Secret", "jitsi-auth").stringData).sort(), ["JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD", "TURN_CREDENTIALS"]);
         assert.ok(!mainContainers(r).some(({ container }) => container.name === "accounts"));
+        // Without Etherpad, no pad names and no Etherpad routes: jicofo and web are as before.
+        for (const jicofo of shardContainers(r, "jicofo")) assert.strictEqual(env(jicofo, "ENABLE_SHARED_DOCUMENT_RANDOM_NAME"), undefined);
+        for (const cm of objects(r, "ConfigMap")) assert.strictEqual(cm.data?.["etherpad.conf"], undefined, cm.metadata.name);
     });
 
     describe("jwt", () => {
@@ -201,6 +204,21 @@ describe("access: auth types, lobby, Etherpad, whiteboard, Jibri", function () {
                 for (const svc of ["etherpad", "whiteboard"]) {
                     assert.ok(recorded.dependsOn.some((d) => d.endsWith(`kubernetes:core/v1:Service::${svc}`)), `${shard}-web waits for ${svc}`);
                 }
+            }
+        });
+
+        it("names each meeting's pad at random, and closes Etherpad's API, admin and start page on every shard's web", () => {
+            // Else the pad is the room's name: whoever knows the room reads and edits /etherpad/p/<room>.
+            for (const jicofo of shardContainers(r(), "jicofo")) assert.strictEqual(envValue(jicofo, "ENABLE_SHARED_DOCUMENT_RANDOM_NAME"), "true");
+            for (const shard of ["shard-0", "shard-1"]) {
+                const web = named(r(), "Deployment", `${shard}-web`).spec.template.spec.containers[0];
+                assert.deepStrictEqual(web.volumeMounts.find((m: Obj) => m.subPath === "etherpad.conf"), {
+                    name: "custom-config",
+                    mountPath: "/config/nginx-custom/etherpad.conf",
+                    subPath: "etherpad.conf",
+                    readOnly: true,
+                });
+                assert.match(named(r(), "ConfigMap", `${shard}-web-config`).data["etherpad.conf"], /location \^~ \/etherpad\/api \{ return 404; \}/);
             }
         });
 

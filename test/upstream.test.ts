@@ -162,6 +162,8 @@ const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri" | "j
         JIGASI_SIP_URI: "defaults/jicofo.conf (jigasi brewery, a switch)",
         JIGASI_BREWERY_MUC: "defaults/jicofo.conf (jigasi.brewery-jid)",
         ENABLE_TRANSCRIPTIONS: "defaults/jicofo.conf (jigasi brewery, trusted hidden domain)",
+        // jicofo JitsiMeetConferenceImpl.createSharedDocumentName: a random UUID instead of the room's name.
+        ENABLE_SHARED_DOCUMENT_RANDOM_NAME: "defaults/jicofo.conf (conference.shared-document.use-random-name, toBool)",
     },
     jvb: {
         XMPP_AUTH_DOMAIN: "defaults/jvb.conf",
