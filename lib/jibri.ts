@@ -37,7 +37,11 @@ export function jibriHealthProbeCommand(): string[] {
 }
 /** Where recordings land (jibri.conf: JIBRI_RECORDING_DIR, default /storage/recordings); the volume is /storage. */
 export const JIBRI_STORAGE_DIR = "/storage";
-/** Chrome needs 2 GB of shared memory; scripts/config refuses to start with less (shm-check). */
+/**
+ * Chrome's shared memory: scripts/config exits unless shm-check finds /dev/shm at least 2 GiB (saghul/shm-check
+ * v1.0.0 main.c: statvfs total >= 2ULL << 30). The kubelet caps the tmpfs at the pod's memory limit too, so
+ * config/checks.ts refuses a smaller resources.jibri.limits.memory.
+ */
 export const JIBRI_SHM_SIZE = "2Gi";
 
 /**
