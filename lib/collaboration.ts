@@ -11,16 +11,15 @@ export const ETHERPAD_UID = 5001;
 export const ETHERPAD_VAR_DIR = "/opt/etherpad-lite/var";
 
 /**
- * Shared notes get a random pad name: jicofo then names each conference's pad with a random UUID (32 hex
- * digits) instead of the room's name, and hands it only to the meeting's occupants in its presence
- * (jicofo JitsiMeetConferenceImpl.createSharedDocumentName, EtherpadPacketExt; ConferenceConfig.kt
+ * Shared notes get a random pad name: jicofo names each conference's pad with a random UUID (32 hex digits)
+ * instead of the room's name, and hands it only to the meeting's occupants in its presence (jicofo
+ * JitsiMeetConferenceImpl.createSharedDocumentName, EtherpadPacketExt; ConferenceConfig.kt
  * `jicofo.conference.shared-document.use-random-name`, false in reference.conf; docker-jitsi-meet
  * stable-11146-2 jicofo/rootfs/defaults/jicofo.conf writes it from ENABLE_SHARED_DOCUMENT_RANDOM_NAME, toBool).
- * A new conference of the same room (after everyone left) gets a new pad.
+ * jicofo announces a pad name whether or not an Etherpad runs, so this is set on every stack: switching
+ * Etherpad on later then leaves jicofo, and its meetings, alone. A new conference of a room gets a new pad.
  */
-export function jicofoCollaborationEnv(etherpad: boolean): { name: string; value: string }[] {
-    return etherpad ? [{ name: "ENABLE_SHARED_DOCUMENT_RANDOM_NAME", value: "true" }] : [];
-}
+export const JICOFO_RANDOM_PAD_NAMES = { name: "ENABLE_SHARED_DOCUMENT_RANDOM_NAME", value: "true" } as const;
 
 /** Where web mounts the Etherpad routes it closes; the image copies it to /run/web/config/nginx-custom/ (meet.conf includes it). */
 export const WEB_ETHERPAD_CONF_PATH = "/config/nginx-custom/etherpad.conf";
