@@ -9,6 +9,7 @@ import {
     EPHEMERAL_PORTS,
     fromPods,
     inClusterParticipants,
+    loadTestBrowsers,
     GatewaySettings,
     httpProbe,
     ingressPolicy,
@@ -60,6 +61,8 @@ export interface JvbPoolArgs {
     gateways?: GatewaySettings;
     /** A Jibri pool records: its Chrome receives the meeting's media from inside the cluster. */
     recording?: boolean;
+    /** The load test's namespace while it runs: its Chrome nodes are participants inside the cluster too. */
+    loadTestNamespace?: string;
 }
 
 /** Name of pod `ordinal` of a shard's JVB StatefulSet, and of the NodePort Service that exposes it. */
@@ -228,7 +231,13 @@ export class JvbPool extends pulumi.ComponentResource {
                     ...(jvb.relay.enabled ? [{ from: [fromPods(selector)], ports: [...media, udp(EPHEMERAL_PORTS.first, EPHEMERAL_PORTS.last)] }] : []),
                     // coturn relaying a client, Jibri's Chrome and Jigasi's calls (ICE picks the bridge's private
                     // candidate): inside the cluster their packets arrive from pod addresses, which no ipBlock matches on Cilium.
-                    { from: ["turn" as const, ...inClusterParticipants(args.recording ?? false, args.gateways)].map((c) => fromPods(selectorLabels(c))), ports: media },
+                    {
+                        from: [
+                            ...["turn" as const, ...inClusterParticipants(args.recording ?? false, args.gateways)].map((c) => fromPods(selectorLabels(c))),
+                            ...(args.loadTestNamespace ? [loadTestBrowsers(args.loadTestNamespace)] : []),
+                        ],
+                        ports: media,
+                    },
                     ...scrapedBy(args.monitoringNamespace, tcp(JVB_HTTP_PORT)),
                 ]),
             },

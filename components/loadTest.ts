@@ -7,6 +7,7 @@ import {
     fromPods,
     ingressPolicy,
     LOAD_TEST_IMAGES,
+    loadTestLabels,
     malleusScript,
     OWNER_LABELS,
     ownedNamespace,
@@ -31,7 +32,7 @@ export interface LoadTestArgs {
     instanceUrl: string;
 }
 
-const labelsOf = (component: string) => ({ "app.kubernetes.io/name": "jitsi-loadtest", "app.kubernetes.io/component": component });
+const labelsOf = loadTestLabels;
 
 /**
  * jitsi-meet-torture against this stack from inside the cluster: a Selenium Grid (hub plus Chrome
@@ -220,7 +221,7 @@ export class LoadTest extends pulumi.ComponentResource {
         );
 
         // The grid's own flows: browsers and the runner talk to the hub, the hub drives the browsers.
-        const admit = (component: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
+        const admit = (component: "hub" | "node", spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
             new k8s.networking.v1.NetworkPolicy(
                 `loadtest-${component}`,
                 { metadata: { name: `selenium-${component}`, namespace, labels: labelsOf(component) }, spec },

@@ -116,6 +116,8 @@ export interface ShardArgs {
     visitors: VisitorSettings;
     /** Phones and captions: the stack's Jigasi pools, which this prosody admits and jicofo and web offer. */
     gateways: GatewaySettings;
+    /** The load test's namespace while it runs: its browsers send media to the bridges from inside the cluster. */
+    loadTestNamespace?: string;
 }
 
 /**
@@ -294,6 +296,7 @@ export class Shard extends pulumi.ComponentResource {
             nodeReaderServiceAccount: args.nodeReaderServiceAccount,
             gateways: args.gateways,
             recording: args.access.recording,
+            loadTestNamespace: args.loadTestNamespace,
         }, { parent: this });
 
         this.signallingHash = pulumi.output(this.templates).apply((t) => sha256(JSON.stringify(t)));

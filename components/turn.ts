@@ -18,6 +18,7 @@ import {
     restrictedSecurityContext,
     SECRET_ENV,
     Component,
+    loadTestBrowsers,
     selectorLabels,
     TURN_CONFIG_DIR,
     TURN_CONTAINER_PORTS,
@@ -51,6 +52,8 @@ export interface TurnArgs {
     bridgePorts: { first: number; last: number };
     /** Pods of the namespace that may allocate from inside the cluster: Jibri's Chrome, when recording. */
     inClusterClients?: Component[];
+    /** The load test's namespace while it runs: its Chrome nodes may allocate from inside the cluster too. */
+    loadTestNamespace?: string;
 }
 
 /**
@@ -216,6 +219,10 @@ export class Turn extends pulumi.ComponentResource {
         // Out: public addresses only (bridges, clients' peers), DNS, and the ingress controller for ACME:
         // coturn's denied peers, enforced a second time by the cluster.
         const acmePort = Number(args.acmeHttpTarget.split(":").pop());
+        const inClusterClients = [
+            ...(args.inClusterClients ?? []).map((c) => fromPods(selectorLabels(c))),
+            ...(args.loadTestNamespace ? [loadTestBrowsers(args.loadTestNamespace)] : []),
+        ];
         new k8s.networking.v1.NetworkPolicy(
             name,
             {
@@ -237,8 +244,8 @@ export class Turn extends pulumi.ComponentResource {
                         // Jibri's Chrome is offered TURN/TCP for its bridge connection (lib-jitsi-meet strophe.jingle.js keeps
                         // TURN/TCP in jvbIceConfig); the load balancer's address reaches coturn from its pod address, which
                         // the ipBlocks above never match on Cilium.
-                        ...((args.inClusterClients ?? []).length > 0
-                            ? [{ from: args.inClusterClients!.map((c) => fromPods(selectorLabels(c))), ports: [udp(TURN_CONTAINER_PORTS.turn), tcp(TURN_CONTAINER_PORTS.turn), tcp(TURN_CONTAINER_PORTS.turns)] }]
+                        ...(inClusterClients.length > 0
+                            ? [{ from: inClusterClients, ports: [udp(TURN_CONTAINER_PORTS.turn), tcp(TURN_CONTAINER_PORTS.turn), tcp(TURN_CONTAINER_PORTS.turns)] }]
                             : []),
                         // Bridges answering a relayed client from inside the cluster: kube-proxy hands packets for
                         // the load balancer's address straight to coturn, with the bridge's pod address as source.

@@ -14,6 +14,19 @@ export const LOAD_TEST_IMAGES = {
     maven: "maven:3.9.9-eclipse-temurin-17",
 } as const;
 
+/** Labels of the load test's parts (hub, node, runner) in its own namespace. */
+export function loadTestLabels(component: "hub" | "node" | "runner"): Record<string, string> {
+    return { "app.kubernetes.io/name": "jitsi-loadtest", "app.kubernetes.io/component": component };
+}
+
+/**
+ * The load test's Chrome nodes, as a NetworkPolicy peer of the jitsi namespace: browsers inside the cluster
+ * that send media to the bridges and coturn from pod addresses, which no ipBlock matches on Cilium.
+ */
+export function loadTestBrowsers(namespace: string) {
+    return { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } }, podSelector: { matchLabels: loadTestLabels("node") } };
+}
+
 export const SELENIUM_PORTS = { hub: 4444, publish: 4442, subscribe: 4443, node: 5555 } as const;
 
 /** Where the browsers find the fake media (`remote.resource.path`); files live in its resources/. */

@@ -26,6 +26,7 @@ export function turnServer(site: Site, ops: OpsStack, secrets: JitsiSecrets): Tu
         // Every bridge port lies in the NodePort range (the schema checks it); a new shard changes nothing here.
         bridgePorts: { first: config.nodePortRange.min, last: config.nodePortRange.max },
         inClusterClients: config.jibri.enabled ? ["jibri"] : [],
+        loadTestNamespace: config.loadTest.enabled ? config.namespaces.loadTest : undefined,
     }, { dependsOn: [secrets] });
 }
 
@@ -72,6 +73,7 @@ export function shards(site: Site, secrets: JitsiSecrets, collaborationReady: k8
                     accounts: config.auth.type === "internal" ? { storage: config.auth.storage, storageClass: config.auth.storageClass } : undefined,
                     visitors: config.visitors,
                     gateways,
+                    loadTestNamespace: config.loadTest.enabled ? config.namespaces.loadTest : undefined,
                 },
                 { dependsOn: [secrets] },
             ),

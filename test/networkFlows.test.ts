@@ -318,3 +318,37 @@ describe("what talks to what, with phones and captions (Jigasi, transcriber, Vos
         assert.deepStrictEqual(closed.filter((f) => allowed(objs, f.from, f.to, f.port, f.protocol)).map((f) => f.what), []);
     });
 });
+
+describe("what talks to what, with the load test's browsers in the cluster", function () {
+    this.timeout(30_000);
+    let objs: Obj[];
+    let jvbPorts: Record<string, number[]>;
+    let p: ReturnType<typeof flows> & { browser: Pod; hub: Pod };
+
+    before(async () => {
+        const run = await runProgramOk(withConfig(readStackFile("production"), { "jitsi:loadTest": { enabled: true, seleniumNodes: 2, sessionsPerNode: 4 } }));
+        objs = objects(run);
+        jvbPorts = run.outputs.jvbUdpPorts;
+        p = { ...flows(objs), browser: podOf(objs, "Deployment", "selenium-node-chrome"), hub: podOf(objs, "Deployment", "selenium-hub") };
+    });
+
+    it("lets its Chrome nodes send media to the bridges and allocate on coturn by pod, as any participant", () => {
+        const needed: Flow[] = [
+            { what: "load-test browser -> shard-0 bridge media", from: p.browser, to: p.jvb("shard-0", 0), port: jvbPorts["shard-0"][0], protocol: "UDP" },
+            { what: "load-test browser -> shard-1 bridge media", from: p.browser, to: p.jvb("shard-1", 1), port: jvbPorts["shard-1"].at(-1)!, protocol: "UDP" },
+            { what: "load-test browser -> TURN over TCP", from: p.browser, to: p.turn, port: 3478 },
+            { what: "load-test browser -> TURNS", from: p.browser, to: p.turn, port: 5349 },
+        ];
+        assert.deepStrictEqual(needed.filter((f) => !allowed(objs, f.from, f.to, f.port, f.protocol)).map((f) => f.what), []);
+    });
+
+    it("admits nothing else of the load test: not its hub, not a bridge's REST port", () => {
+        const closed: Flow[] = [
+            { what: "Selenium hub -> bridge media", from: p.hub, to: p.jvb("shard-0", 0), port: jvbPorts["shard-0"][0], protocol: "UDP" },
+            { what: "load-test browser -> bridge REST", from: p.browser, to: p.jvb("shard-0", 0), port: 8080 },
+            { what: "load-test browser -> prosody", from: p.browser, to: p.prosody("shard-0"), port: 5222 },
+            { what: "load-test browser -> coturn metrics", from: p.browser, to: p.turn, port: 9641 },
+        ];
+        assert.deepStrictEqual(closed.filter((f) => allowed(objs, f.from, f.to, f.port, f.protocol)).map((f) => f.what), []);
+    });
+});
