@@ -9,13 +9,12 @@
  * Needs curl and jq (.ci/debian-packages); as root it drops to the container's uid with setpriv.
  */
 import * as assert from "assert";
-import { execFile } from "child_process";
 import * as http from "http";
 import { JIBRI_API_PORT, JIBRI_HEALTH_PATH } from "../lib";
 import { readStackFile, runProgramOk, withConfig } from "./harness";
 import { commandPath, standIn } from "./loopback";
 import { named, Obj } from "./objects";
-import { asContainer, cannotRunAsPod } from "./podProcess";
+import { execProbe } from "./podProcess";
 
 /** The body jibri's Jackson writes for a JibriHealth (environmentContext only while busy: @JsonInclude NON_NULL). */
 function jibriHealth(busyStatus: "IDLE" | "BUSY" | "EXPIRED", healthStatus: "HEALTHY" | "UNHEALTHY"): string {
@@ -35,13 +34,10 @@ describe("Jibri's health probes on curl and jq, as the kubelet runs them", funct
     let container: Obj;
 
     /** Runs one probe of the rendered container against the stand-in; true when the kubelet would count success. */
-    function probe(kind: "readinessProbe" | "livenessProbe"): Promise<boolean> {
+    async function probe(kind: "readinessProbe" | "livenessProbe"): Promise<boolean> {
         const p = container[kind];
         const command: string[] = p.exec.command.map((arg: string) => arg.split(`127.0.0.1:${JIBRI_API_PORT}/`).join(`127.0.0.1:${port}/`));
-        const argv = [...(cannotRunAsPod() === undefined ? asContainer(container) : []), ...command];
-        return new Promise((resolve) => {
-            execFile(argv[0], argv.slice(1), { timeout: p.timeoutSeconds * 1000, env: { PATH: "/usr/local/bin:/usr/bin:/bin" } }, (err) => resolve(err === null));
-        });
+        return (await execProbe(command, { container, timeoutSeconds: p.timeoutSeconds })).ok;
     }
 
     before(async function () {

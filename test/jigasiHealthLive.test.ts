@@ -13,10 +13,10 @@
  * `curl --fail-with-body http://127.0.0.1:8788/about/health`) is run beside it: it fails the registered gateway.
  */
 import * as assert from "assert";
-import { spawn } from "child_process";
 import * as http from "http";
 import { JIGASI_API_PORT, JIGASI_READY, jigasiReadyScript } from "../lib";
 import { commandPath, freePort, standIn } from "./loopback";
+import { execProbe as probe } from "./podProcess";
 
 /** What jigasi answers in each state, as its handlers write it. */
 const STATES: Record<string, { status: number; body: string }> = {
@@ -26,20 +26,6 @@ const STATES: Record<string, { status: number; body: string }> = {
     "CallManager's pool exhausted": { status: 500, body: '{"reason":"CallManager is not healthy."}' },
     "registered, last test call failed": { status: 500, body: '{"reason":"java.lang.Exception: Health check call failed with no media!"}' },
 };
-
-/**
- * Runs a probe command as the kubelet does: the argv itself, success being exit status 0. (Asynchronously:
- * the stand-ins answer from this process.)
- */
-function probe(command: string[]): Promise<{ ok: boolean; stderr: string }> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(command[0], command.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
-        let stderr = "";
-        child.stderr.on("data", (c) => (stderr += c));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ ok: code === 0, stderr }));
-    });
-}
 
 describe("Jigasi readiness, live: the rendered probe against stand-ins answering as jigasi does", function () {
     this.timeout(60_000);

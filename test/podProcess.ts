@@ -5,7 +5,7 @@
  * CI has. Where a test binary must carry the image's file capabilities, `withFileCapabilities` copies it
  * and gives the copy the same `setcap` as the image's Dockerfile.
  */
-import { execFileSync } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { commandPath } from "./loopback";
@@ -48,4 +48,24 @@ export function withFileCapabilities(binary: string, capabilities: string[], dir
         execFileSync("setcap", [`${capabilities.map((c) => `cap_${c.toLowerCase()}`).join(",")}=+ep`, copy]);
     }
     return copy;
+}
+
+/**
+ * Runs an exec probe as the kubelet does: the command's argv itself (no shell of its own), cut off at the
+ * probe's timeoutSeconds when given; success is exit status 0. Given the container, and where the test may, it runs
+ * as the container's user with its capability bounds. Asynchronous: stand-ins answer from this process.
+ */
+export function execProbe(command: string[], options: { container?: Obj; timeoutSeconds?: number } = {}): Promise<{ ok: boolean; stderr: string }> {
+    const argv = [...(options.container && cannotRunAsPod() === undefined ? asContainer(options.container) : []), ...command];
+    return new Promise((resolve, reject) => {
+        const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"], env: { PATH: "/usr/local/bin:/usr/bin:/bin" } });
+        let stderr = "";
+        const timer = options.timeoutSeconds === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), options.timeoutSeconds * 1000);
+        child.stderr.on("data", (c) => (stderr += c));
+        child.on("error", reject);
+        child.on("close", (code) => {
+            clearTimeout(timer);
+            resolve({ ok: code === 0, stderr });
+        });
+    });
 }
