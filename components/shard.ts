@@ -4,6 +4,7 @@ import { JvbSettings, ResourceSettings, ShardSpec, StackConfig, WebSettings } fr
 import {
     AccessSettings,
     CLAIM_AWAIT,
+    ClusterDns,
     CollaborationServices,
     configChecksum,
     etherpadClosedRoutesNginxConf,
@@ -46,6 +47,7 @@ import {
     scrapedBy,
     secretEnv,
     selectorLabels,
+    serviceHost,
     sha256,
     shardHealthNginxConf,
     BOSH_HOLD,
@@ -114,6 +116,8 @@ export interface ShardArgs {
     accounts?: { storage: string; storageClass?: string };
     /** Large events: visitor nodes of this shard, which its prosody, jicofo and web know, and no other shard's. */
     visitors: VisitorSettings;
+    /** The namespace and cluster domain, for the names prosody resolves itself (fully qualified: lib/visitors.ts). */
+    clusterDns: ClusterDns;
     /** Phones and captions: the stack's Jigasi pools, which this prosody admits and jicofo and web offer. */
     gateways: GatewaySettings;
     /** The load test's namespace while it runs: its browsers send media to the bridges from inside the cluster. */
@@ -160,17 +164,22 @@ export class Shard extends pulumi.ComponentResource {
             ...prosodyMetricsEnv(monitored),
             ...turnEnv,
             ...accessEnv,
-            ...mainProsodyVisitorEnv(args.visitors, shard.name),
+            ...mainProsodyVisitorEnv(args.visitors, shard.name, args.clusterDns),
         ];
         const visitors = args.visitors.enabled
             ? new VisitorNodes(`${shard.name}-visitors`, {
                   namespace,
                   shard: shard.name,
                   zone: shard.zone,
-                  nodes: args.visitors.nodesPerShard,
+                  visitors: args.visitors,
                   imageTag: this.imageTag,
                   resources: args.resources.visitors,
-                  sharedEnv: [...xmpp, ...turnEnv, ...accessEnv],
+                  // The node's prosody resolves its main prosody itself: by the fully qualified name.
+                  sharedEnv: [
+                      ...xmppEnv("prosody", { ...shared, xmppServer: serviceHost(prosodyServiceName(shard.name), args.clusterDns.namespace, args.clusterDns.clusterDomain) }),
+                      ...turnEnv,
+                      ...accessEnv,
+                  ],
               }, { parent: this })
             : undefined;
         const accounts = args.accounts ? this.accountStorage(args, args.accounts, prosodyEnv) : undefined;

@@ -17,6 +17,7 @@ import {
     tcp,
     visitorNodeEnv,
     visitorNodeName,
+    VisitorSettings,
     writableDirs,
     zoneAffinity,
 } from "../lib";
@@ -28,10 +29,10 @@ export interface VisitorNodesArgs {
     namespace: pulumi.Input<string>;
     shard: string;
     zone?: string;
-    nodes: number;
+    visitors: VisitorSettings;
     imageTag: string;
     resources: ResourceSettings;
-    /** What every prosody of the shard gets: domains, XMPP_SERVER (the main prosody), TURN, access. */
+    /** What every prosody of the shard gets: domains, XMPP_SERVER (the main prosody, fully qualified), TURN, access. */
     sharedEnv: EnvVar[];
 }
 
@@ -54,7 +55,7 @@ export class VisitorNodes extends pulumi.ComponentResource {
         ];
         const dirs = writableDirs({ data: PROSODY_DATA_DIR, plugins: "/prosody-plugins-custom" });
 
-        for (let index = 0; index < args.nodes; index++) {
+        for (let index = 0; index < args.visitors.nodesPerShard; index++) {
             const nodeName = visitorNodeName(shard, index);
             // One node, one pod: jicofo and the main prosody address each node by its own Service.
             const nodeSelector = { ...selectorLabels("visitors", shard), "jitsi.org/visitor-node": String(index) };
@@ -79,7 +80,7 @@ export class VisitorNodes extends pulumi.ComponentResource {
                                     {
                                         name: "prosody",
                                         image: jitsiImage("prosody", args.imageTag),
-                                        env: [...args.sharedEnv, ...visitorNodeEnv(index)],
+                                        env: [...args.sharedEnv, ...visitorNodeEnv(index, args.visitors)],
                                         ports: ports.map((p) => ({ name: p.name, containerPort: p.port })),
                                         resources: resourceRequirements(args.resources),
                                         securityContext: restrictedSecurityContext(JITSI_UID),

@@ -90,6 +90,17 @@ export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): 
                 "(VisitorSelectionStrategy, VisitorTopologyStrategy) and connects them by relay",
         });
     }
+    if (cfg.visitors.enabled && cfg.auth.type !== "anonymous" && !cfg.visitors.allowAnonymous) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["visitors", "allowAnonymous"],
+            input: false,
+            message:
+                `must be true to run visitors with auth.type ${cfg.auth.type}: the image's visitor nodes admit anyone ` +
+                "without logging in (docker-jitsi-meet visitors.cfg.lua: authentication = 'jitsi-anonymous'), so whoever " +
+                "knows the name of a meeting with visitors joins its audience; set it to accept that, or turn visitors off",
+        });
+    }
     checkGateways(cfg, ctx);
     const shards = normalizeShards(cfg.shards);
     // The last port the highest-numbered shard's bridges may listen on.

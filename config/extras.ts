@@ -56,8 +56,17 @@ export const extrasSettings = {
             nodesPerShard: z.number().int().min(1, "must be at least 1").max(10, "must be at most 10: each node is a prosody of its own").default(1),
             /** Participants of a meeting before newcomers become visitors; unset: jicofo's 50. */
             maxParticipants: z.number().int().min(2, "must be at least 2").max(500, "must be at most 500").optional(),
-            /** Visitors jicofo sends to one node before the next (not a hard limit: then the emptiest node). */
+            /**
+             * Visitors of one meeting jicofo places on one node before the next. The node enforces it too
+             * (its muc_max_occupants), with a seat more for jicofo and each main participant (lib/visitors.ts).
+             */
             maxVisitorsPerNode: z.number().int().min(1, "must be at least 1").max(5000, "must be at most 5000").default(250),
+            /**
+             * The image's visitor nodes take anonymous logins only: with auth.type internal or jwt, anyone
+             * who knows the name of a meeting with visitors joins its audience without logging in. Must be
+             * true to run visitors with such an auth type, saying that is accepted.
+             */
+            allowAnonymous: z.boolean().default(false),
         })
         .prefault({}),
     /** An in-cluster load test against the stack's own URL; off unless switched on. */

@@ -3,6 +3,8 @@
  * collaboration backend under /socket.io/ (docker-jitsi-meet web/rootfs/defaults/meet.conf). Browsers
  * reach them through the room router and web like any other path, so they need no ingress of their own.
  */
+import { serviceHost } from "./namespace";
+
 export const ETHERPAD_PORT = 9001;
 export const ETHERPAD_SERVICE = "etherpad";
 /** Etherpad's image runs as this user, with group 0 (its Dockerfile: EP_UID 5001). */
@@ -56,6 +58,6 @@ export const WHITEBOARD_UID = 1000;
  * carries a variable and is then resolved with nginx's own resolver, which knows no search domains.
  */
 export function serviceUrl(service: string, namespace: string, clusterDomain: string, port: number): string {
-    return `http://${service}.${namespace}.svc.${clusterDomain}:${port}`;
+    return `http://${serviceHost(service, namespace, clusterDomain)}:${port}`;
 }
 

@@ -5,6 +5,14 @@ import { ACME_SOLVER_LABELS, ACME_SOLVER_PORT, DEFAULT_DENY_POLICY, defaultDenyI
 import { PodSecurity, podSecurityLabels } from "./podSecurity";
 
 /**
+ * A Service's fully qualified name, `<service>.<namespace>.svc.<clusterDomain>`: the only form that
+ * resolves where the pod's search list does not apply (prosody's libunbound, nginx's own resolver).
+ */
+export function serviceHost(service: string, namespace: string, clusterDomain: string): string {
+    return `${service}.${namespace}.svc.${clusterDomain}`;
+}
+
+/**
  * A namespace this stack creates and owns (deleting the stack deletes it, with what is in it), with
  * the Pod Security level its pods meet.
  */

@@ -12,9 +12,18 @@
  *  - the client, redirected, keeps its BOSH or WebSocket URL and adds `vnode=v<index>`
  *    (jitsi-meet getVisitorOptions), and takes `v<index>.meet.jitsi` as its domain: the domain suffix
  *    is fixed in the client, so VISITORS_XMPP_DOMAIN stays the image's default.
+ *
+ * Prosody resolves the s2s targets itself, through libunbound (the image installs lua-unbound, and
+ * prosody's util/dependencies.lua then makes net.unbound its net.adns; prosody.cfg.lua sets
+ * `unbound = { resolvconf = true }`): it takes the pod's nameservers but not its search list, so a
+ * bare Service name is NXDOMAIN there. Every name a prosody connects to is therefore fully qualified
+ * (test/prosodyDnsLive.test.ts resolves them with lua-unbound against a pod's resolv.conf). jicofo
+ * (Java) and nginx (at start, getaddrinfo) use the system resolver with the search list.
  */
 import * as k8s from "@pulumi/kubernetes";
+import { JICOFO_DEFAULT_VISITORS_MAX_PARTICIPANTS } from "./capacity";
 import { PROSODY_PORTS, secretEnv } from "./jitsi";
+import { serviceHost } from "./namespace";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
@@ -27,6 +36,14 @@ export interface VisitorSettings {
     /** Participants of the main room before newcomers are sent to visitor nodes (jicofo's default: 50). */
     maxParticipants?: number;
     maxVisitorsPerNode: number;
+    /** With auth.type internal or jwt: the operator accepts that visitors join without logging in. */
+    allowAnonymous: boolean;
+}
+
+/** Where the shard's Services answer cluster-wide, for the names prosody resolves itself. */
+export interface ClusterDns {
+    namespace: string;
+    clusterDomain: string;
 }
 
 export function visitorNodeName(shard: string, index: number): string {
@@ -38,19 +55,40 @@ export function vnode(index: number): string {
     return `v${index}`;
 }
 
-/** `host:port` of each of a shard's nodes, in index order: the order the templates number them in. */
-function nodeAddresses(shard: string, nodes: number, port: number): string {
-    return Array.from({ length: nodes }, (_, i) => `${visitorNodeName(shard, i)}:${port}`).join(",");
+/**
+ * `host:port` of each of a shard's nodes, in index order (the order the templates number them in):
+ * fully qualified with `dns`, for prosody; bare for jicofo, whose resolver applies the search list.
+ */
+function nodeAddresses(shard: string, nodes: number, port: number, dns?: ClusterDns): string {
+    const host = (i: number) => (dns ? serviceHost(visitorNodeName(shard, i), dns.namespace, dns.clusterDomain) : visitorNodeName(shard, i));
+    return Array.from({ length: nodes }, (_, i) => `${host(i)}:${port}`).join(",");
+}
+
+/**
+ * A node's hard limit on one meeting's room, which it reads from VISITORS_MAX_VISITORS_PER_NODE as
+ * `muc_max_occupants` (visitors.cfg.lua; the image's default is 250, whatever jicofo is told).
+ * jicofo sends a meeting's newcomers to a node while it counts fewer than maxVisitorsPerNode visitors
+ * there (ConferenceUtil.kt selectVisitorNode; ChatRoomImpl.visitorCount counts members in the visitor
+ * role). The node's mod_muc_max_occupants counts every occupant not on the main XMPP domain (its
+ * muc_access_whitelist): the visitors, but also jicofo's own focus and the main room's participants
+ * that fmuc mirrors in from the guest, hidden (Jibri, transcriber) or auth (Jigasi) domains. With
+ * equal values a node would refuse the last visitor jicofo sends it, and jicofo, still counting a free
+ * seat, would go on sending newcomers there; so the node keeps a seat for jicofo and one for each
+ * participant of the main room (at most maxParticipants) on top of the visitors.
+ */
+export function visitorNodeOccupantLimit(v: VisitorSettings): number {
+    return v.maxVisitorsPerNode + 1 + (v.maxParticipants ?? JICOFO_DEFAULT_VISITORS_MAX_PARTICIPANTS);
 }
 
 /**
  * What a visitor node needs besides what every prosody of the shard gets (xmppEnv: the domains, and
- * XMPP_SERVER, the shard's main prosody, which the node federates with).
+ * XMPP_SERVER, the shard's main prosody, which the node federates with: fully qualified).
  */
-export function visitorNodeEnv(index: number): EnvVar[] {
+export function visitorNodeEnv(index: number, v: VisitorSettings): EnvVar[] {
     return [
         { name: "PROSODY_MODE", value: "visitors" },
         { name: "PROSODY_VISITOR_INDEX", value: String(index) },
+        { name: "VISITORS_MAX_VISITORS_PER_NODE", value: String(visitorNodeOccupantLimit(v)) },
         // visitors.cfg.lua: its s2s whitelist admits the main domains only with this on.
         { name: "ENABLE_VISITORS", value: "true" },
         { name: "XMPP_SERVER_S2S_PORT", value: String(PROSODY_S2S_PORT) },
@@ -59,12 +97,12 @@ export function visitorNodeEnv(index: number): EnvVar[] {
     ];
 }
 
-/** The main prosody: the visitors component, and its nodes' s2s addresses. */
-export function mainProsodyVisitorEnv(v: VisitorSettings, shard: string): EnvVar[] {
+/** The main prosody: the visitors component, and its nodes' s2s addresses, fully qualified. */
+export function mainProsodyVisitorEnv(v: VisitorSettings, shard: string, dns: ClusterDns): EnvVar[] {
     if (!v.enabled) return [];
     return [
         { name: "ENABLE_VISITORS", value: "true" },
-        { name: "VISITORS_XMPP_SERVER", value: nodeAddresses(shard, v.nodesPerShard, PROSODY_S2S_PORT) },
+        { name: "VISITORS_XMPP_SERVER", value: nodeAddresses(shard, v.nodesPerShard, PROSODY_S2S_PORT, dns) },
     ];
 }
 
@@ -79,25 +117,34 @@ export function jicofoVisitorEnv(v: VisitorSettings, shard: string): EnvVar[] {
     ];
 }
 
+/** A tenant, as meet.conf's tenant locations match it (`^/([^/?&:'"]+)/http-bind`). */
+const TENANT = `[^/?&:'"]+`;
+
 /**
- * web's nginx sends a visitor's BOSH and WebSocket to its node. meet.conf already has exact
- * locations for /http-bind and /xmpp-websocket, so a server-level rewrite moves requests that carry
- * `vnode` to internal locations first (the rewrite phase runs before locations are chosen); each
- * rewrites back and proxies to its node by a fixed name, resolved when nginx starts, as meet.conf's
- * own upstreams are. An unknown vnode falls through to the main prosody, which refuses it.
+ * web's nginx sends a visitor's BOSH and WebSocket to its node, at the root and under a tenant
+ * (`/<tenant>/http-bind`, the room `/<tenant>/<room>`). meet.conf has locations of its own for both
+ * (exact ones; for tenants, regex ones that set `$prefix` and rewrite to the exact ones, which pass
+ * `?prefix=$prefix&$args` to the main prosody). So a server-level rewrite, which runs before any
+ * location is chosen, moves requests that carry `vnode` to an internal location of their node, with
+ * the tenant as the last path segment; that location hands the node what meet.conf hands the main
+ * prosody: the path, and `prefix=<tenant>` before the client's parameters (jitsi-meet's Debian
+ * example does the same with `map $arg_vnode $prosody_node`). It proxies to the node by a fixed name,
+ * resolved when nginx starts as meet.conf's own upstreams are: no variable in proxy_pass, so no
+ * run-time resolver. An unknown vnode falls through to the main prosody, which refuses it.
  */
 export function visitorRouteNginxConf(shard: string, nodes: number): string {
-    const lines = ["# Visitors' BOSH and WebSocket to the visitor node their client names in `vnode` (jitsi-pulumi)."];
+    const lines = ["# Visitors' BOSH and WebSocket, at the root and under a tenant, to the node their client names in `vnode` (jitsi-pulumi)."];
     for (let i = 0; i < nodes; i++) {
-        lines.push(`if ($arg_vnode = "${vnode(i)}") {`, `    rewrite ^/(http-bind|xmpp-websocket)$ /_visitors/${vnode(i)}/$1 last;`, "}");
+        lines.push(`if ($arg_vnode = "${vnode(i)}") {`, `    rewrite ^/(?:(${TENANT})/)?(http-bind|xmpp-websocket)$ /_visitors/${vnode(i)}/$2/$1 last;`, "}");
     }
     for (let i = 0; i < nodes; i++) {
         const upstream = `http://${visitorNodeName(shard, i)}:${PROSODY_PORTS.http}`;
         for (const path of ["http-bind", "xmpp-websocket"]) {
+            const internal = `/_visitors/${vnode(i)}/${path}/`;
             lines.push(
-                `location = /_visitors/${vnode(i)}/${path} {`,
+                `location ^~ ${internal} {`,
                 "    internal;",
-                `    rewrite ^ /${path} break;`,
+                `    rewrite ^${internal}(.*)$ /${path}?prefix=$1 break;`,
                 `    proxy_pass ${upstream};`,
                 "    proxy_http_version 1.1;",
                 ...(path === "xmpp-websocket"

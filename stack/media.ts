@@ -72,6 +72,7 @@ export function shards(site: Site, secrets: JitsiSecrets, collaborationReady: k8
                     collaborationReady,
                     accounts: config.auth.type === "internal" ? { storage: config.auth.storage, storageClass: config.auth.storageClass } : undefined,
                     visitors: config.visitors,
+                    clusterDns: { namespace: namespaceName, clusterDomain: config.clusterDomain },
                     gateways,
                     loadTestNamespace: config.loadTest.enabled ? config.namespaces.loadTest : undefined,
                 },

@@ -424,6 +424,29 @@ const table: BadConfig[] = [
         expect: [/jitsi:visitors\.maxVisitorsPerNode = 0: must be at least 1/],
     },
     {
+        what: "visitors with internal accounts, whose visitor nodes would admit anyone without logging in",
+        change: {
+            "jitsi:visitors": { enabled: true },
+            "jitsi:auth": { type: "internal", users: ["alice"] },
+            "jitsi:internalUserPasswords": { alice: "alice-password-value" },
+        },
+        secretKeys: ["jitsi:internalUserPasswords"],
+        expect: [
+            /jitsi:visitors\.allowAnonymous = false: must be true to run visitors with auth\.type internal: the image's visitor nodes admit anyone without logging in/,
+            /whoever knows the name of a meeting with visitors joins its audience/,
+        ],
+    },
+    {
+        what: "visitors with JWT, whose visitor nodes check no token",
+        change: {
+            "jitsi:visitors": { enabled: true, allowAnonymous: false },
+            "jitsi:auth": { type: "jwt", jwt: { appId: "school-portal" } },
+            "jitsi:jwtAppSecret": "jwt-app-secret-value-0123456789",
+        },
+        secretKeys: ["jitsi:jwtAppSecret"],
+        expect: [/jitsi:visitors\.allowAnonymous = false: must be true to run visitors with auth\.type jwt/],
+    },
+    {
         what: "a misspelt time zone, which libc would silently read as UTC",
         change: { "jitsi:timezone": "Europe/Berln" },
         expect: [/jitsi:timezone = "Europe\/Berln": must be an IANA time zone such as Europe\/Berlin or UTC \(did you mean Europe\/Berlin\?\)/],

@@ -130,6 +130,7 @@ const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri" | "j
         PROSODY_MODE: "etc/s6-overlay/scripts/config (visitors: conf.d/visitors.cfg.lua), etc/s6-overlay/scripts/register-setup",
         PROSODY_VISITOR_INDEX: "etc/s6-overlay/scripts/config (domain v<index>), defaults/conf.d/visitors.cfg.lua",
         XMPP_SERVER_S2S_PORT: "defaults/conf.d/visitors.cfg.lua (s2sout_override to the main prosody)",
+        VISITORS_MAX_VISITORS_PER_NODE: "defaults/conf.d/visitors.cfg.lua (muc_max_occupants of the node's MUC; 250 unless set)",
         JIGASI_XMPP_PASSWORD: "defaults/conf.d/jitsi-meet.cfg.lua (admins), etc/s6-overlay/scripts/register-setup (jigasi account)",
         ENABLE_TRANSCRIPTIONS: "defaults/conf.d/jitsi-meet.cfg.lua (hidden domain, MUC whitelists), etc/s6-overlay/scripts/register-setup",
         JIGASI_TRANSCRIBER_PASSWORD: "etc/s6-overlay/scripts/register-setup (transcriber account, with ENABLE_TRANSCRIPTIONS)",

@@ -111,7 +111,8 @@ export const allGatewaysVariant = () =>
             "jitsi:jigasiSipPassword": SIP_PASSWORD,
             "jitsi:transcription": { enabled: true, saveTranscripts: true, vosk: { image: PINNED_VOSK } },
             "jitsi:jibri": { enabled: true },
-            "jitsi:visitors": { enabled: true },
+            // Internal accounts: visitors run only with the operator's word that they join without logging in.
+            "jitsi:visitors": { enabled: true, allowAnonymous: true },
         },
         ["jitsi:jigasiSipPassword"],
     );

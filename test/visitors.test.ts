@@ -1,10 +1,11 @@
 /**
  * Large events under the mock engine: with `visitors` on, each shard gets its visitor nodes, which
  * its prosody, jicofo and web know, and no other shard's; with it off (both stack files), nothing of
- * it exists.
+ * it exists. test/prosodyDnsLive.test.ts resolves the names prosody connects to with lua-unbound, and
+ * test/visitorRoutesLive.test.ts runs the visitors' routes on a real nginx.
  */
 import * as assert from "assert";
-import { readStackFile, Run, runProgramOk } from "./harness";
+import { readStackFile, Run, runProgramOk, withConfig } from "./harness";
 import { containers, env, envValue, named, objects, Obj } from "./objects";
 import { visitorsVariant, VISITORS } from "./variants";
 
@@ -37,7 +38,8 @@ describe("visitors", function () {
                 assert.strictEqual(envValue(c, "PROSODY_MODE"), "visitors");
                 assert.strictEqual(envValue(c, "PROSODY_VISITOR_INDEX"), String(i));
                 // It federates with its own shard's prosody, on that prosody's s2s port.
-                assert.strictEqual(envValue(c, "XMPP_SERVER"), `${shard}-prosody`);
+                // Fully qualified: prosody resolves it through libunbound, which ignores the pod's search list.
+                assert.strictEqual(envValue(c, "XMPP_SERVER"), `${shard}-prosody.jitsi.svc.cluster.local`);
                 assert.strictEqual(envValue(c, "XMPP_SERVER_S2S_PORT"), "5269");
                 // The focus account jicofo logs in with, and the password its start script insists on: by reference only.
                 for (const secret of ["JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD"]) {
@@ -55,10 +57,11 @@ describe("visitors", function () {
 
     it("wires each shard's prosody, jicofo and web to exactly its own nodes", () => {
         for (const shard of SHARDS) {
-            const nodes = (port: number) => Array.from({ length: VISITORS.nodesPerShard }, (_, i) => `${shard}-visitors-${i}:${port}`).join(",");
+            const nodes = (port: number, suffix = "") => Array.from({ length: VISITORS.nodesPerShard }, (_, i) => `${shard}-visitors-${i}${suffix}:${port}`).join(",");
             const prosody = named(run, "Deployment", `${shard}-prosody`).spec.template.spec.containers[0];
             assert.strictEqual(envValue(prosody, "ENABLE_VISITORS"), "true");
-            assert.strictEqual(envValue(prosody, "VISITORS_XMPP_SERVER"), nodes(5269));
+            // prosody (libunbound) by the fully qualified name; jicofo's resolver applies the search list.
+            assert.strictEqual(envValue(prosody, "VISITORS_XMPP_SERVER"), nodes(5269, ".jitsi.svc.cluster.local"));
             assert.ok(prosody.ports.some((p: Obj) => p.containerPort === 5269));
             const jicofo = named(run, "Deployment", `${shard}-jicofo`).spec.template.spec.containers[0];
             assert.strictEqual(envValue(jicofo, "ENABLE_VISITORS"), "true");
@@ -73,6 +76,45 @@ describe("visitors", function () {
             assert.ok(!routes.includes(other) && !envValue(prosody, "VISITORS_XMPP_SERVER")!.includes(other) && !envValue(jicofo, "VISITORS_XMPP_SERVER")!.includes(other));
             const web = named(run, "Deployment", `${shard}-web`).spec.template.spec.containers[0];
             assert.ok(web.volumeMounts.some((m: Obj) => m.mountPath === "/config/nginx-custom/visitors.conf" && m.subPath === "visitors.conf"));
+        }
+    });
+
+    it("lets each node admit every visitor jicofo sends it (the node's hard limit above jicofo's count)", async () => {
+        // jicofo ConferenceUtil.kt selectVisitorNode (stable/jitsi-meet_11146): a meeting's newcomer goes to
+        // its emptiest node while that node's visitorCount < max-visitors-per-node; ChatRoomImpl.visitorCount
+        // counts members in the visitor role only (plus those sent and not yet joined).
+        const jicofoSends = (visitors: number, maxPerNode: number) => visitors < maxPerNode;
+        // jitsi-meet mod_muc_max_occupants.lua: a join is refused once muc_max_occupants minus every occupant
+        // not on a muc_access_whitelist domain leaves no slot; visitors.cfg.lua whitelists the main XMPP
+        // domain only, so jicofo's focus (auth domain) and main participants from the guest or hidden
+        // domains, which fmuc mirrors into the node's room, count as much as visitors.
+        const nodeAdmits = (visitors: number, others: number, maxOccupants: number) => maxOccupants - (visitors + others) > 0;
+        for (const [variant, settings] of [
+            [visitorsVariant, VISITORS],
+            [() => withConfig(visitorsVariant(), { "jitsi:visitors": { enabled: true } }), { maxVisitorsPerNode: 250, maxParticipants: 50 }],
+        ] as const) {
+            const r = variant === visitorsVariant ? run : await runProgramOk(variant());
+            const jicofo = named(r, "Deployment", "shard-0-jicofo").spec.template.spec.containers[0];
+            const maxPerNode = Number(envValue(jicofo, "VISITORS_MAX_VISITORS_PER_NODE"));
+            assert.strictEqual(maxPerNode, settings.maxVisitorsPerNode);
+            const nodes = containers(r).filter(({ container }) => envValue(container, "PROSODY_MODE") === "visitors");
+            assert.ok(nodes.length > 0);
+            for (const { workload, container: node } of nodes) {
+                const maxOccupants = Number(envValue(node, "VISITORS_MAX_VISITORS_PER_NODE"));
+                // Seats for jicofo and every main participant, all of them counted (guests, Jibri): the worst case.
+                const others = 1 + settings.maxParticipants;
+                let visitors = 0;
+                while (jicofoSends(visitors, maxPerNode)) {
+                    assert.ok(nodeAdmits(visitors, others, maxOccupants), `${workload.metadata.name} refuses visitor ${visitors + 1} of ${maxPerNode} jicofo sends it`);
+                    visitors++;
+                }
+                assert.strictEqual(visitors, settings.maxVisitorsPerNode);
+                // Still a hard limit: the node refuses past its seats, whatever jicofo sends.
+                assert.strictEqual(maxOccupants, settings.maxVisitorsPerNode + others);
+                assert.ok(!nodeAdmits(visitors, others, maxOccupants));
+                // The image's default (250) or jicofo's own value on the node would refuse jicofo's last visitor.
+                assert.ok(!nodeAdmits(settings.maxVisitorsPerNode - 1, 1, settings.maxVisitorsPerNode));
+            }
         }
     });
 
