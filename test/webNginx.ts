@@ -1,7 +1,8 @@
 /**
  * Debian's nginx run as the web container runs its own: as the container's user and capabilities
  * (where the test runs as root), with the files of an nginx-custom directory included in a server
- * block before that block's own locations, as the web image's meet.conf includes them.
+ * block after the block's `preamble` and before its own locations, as the web image's meet.conf
+ * includes them.
  */
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
@@ -10,7 +11,7 @@ import { get, waitFor } from "./loopback";
 import { Obj } from "./objects";
 import { asContainer, cannotRunAsPod } from "./podProcess";
 
-export async function startWebNginx(dir: string, web: Obj, port: number, customDir: string, locations: string[]): Promise<ChildProcess> {
+export async function startWebNginx(dir: string, web: Obj, port: number, customDir: string, locations: string[], preamble: string[] = []): Promise<ChildProcess> {
     const run = path.join(dir, "run");
     fs.mkdirSync(run);
     const asPod = !cannotRunAsPod();
@@ -27,6 +28,7 @@ export async function startWebNginx(dir: string, web: Obj, port: number, customD
             ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `    ${t}_temp_path ${run}/${t};`),
             "    server {",
             `        listen 127.0.0.1:${port};`,
+            ...preamble.map((l) => `        ${l}`),
             `        include ${customDir}/*.conf;`,
             ...locations.map((l) => `        ${l}`),
             '        location / { return 200 "the page"; }',
