@@ -90,8 +90,9 @@ export const JICOFO_DEFAULT_VISITORS_MAX_PARTICIPANTS = 50;
  * puts visitors on bridges too, connected to the participants' by relay), so the shard's bridges at
  * their maximum bound the whole event. A visitor sends nothing, but receives what a participant
  * receives, which is most of a bridge's work in a large meeting: counted as one participant, an
- * assumption on the safe side. The nodes' share (nodes x maxVisitorsPerNode) is where jicofo starts
- * filling the emptiest node instead of the next, not a hard limit.
+ * assumption on the safe side. The nodes' share (nodes x maxVisitorsPerNode) is what jicofo places
+ * before every node is full; past it, a node admits newcomers only up to its own hard limit
+ * (lib/visitors.ts visitorNodeOccupantLimit).
  */
 export function largestEvent(
     perJvb: number,
@@ -110,7 +111,7 @@ export function largestEvent(
         boundBy: byBridges <= byNodes ? "bridges" : "visitor nodes",
         assumption:
             "one shard's bridges at jvb.maxReplicas carry the whole event, a visitor counted as a participant " +
-            "(it receives what a participant receives); nodes x maxVisitorsPerNode is jicofo's share per node, not a hard limit",
+            "(it receives what a participant receives); nodes x maxVisitorsPerNode is what jicofo places before every node is full",
     };
 }
 

@@ -30,7 +30,10 @@ import { allGatewaysVariant, visitorsVariant } from "./variants";
 const NAMESPACE = "meet-events";
 const CLUSTER_DOMAIN = "k8s.school.example";
 
-/** Debian's prosody keeps its Lua modules here (the image's prosody 13 has the same net/ modules). */
+/**
+ * Debian's prosody (0.12) keeps its Lua modules here. The image runs prosody 13, whose net/unbound.lua
+ * and util/dependencies.lua (read in bjc/prosody at 11017d1) configure and preload it the same way.
+ */
 const PROSODY_LIB = "/usr/lib/prosody";
 
 /** An s2s or other outgoing target a prosody resolves itself: the name as rendered, its port, whence. */
