@@ -57,7 +57,7 @@ describe("upstream facts: the metrics every query reads", function () {
 
     before(async () => {
         // Every optional part on, so every conditional panel, alert and adapter rule is there.
-        const run = await runProgramOk(withConfig(ACCESS_VARIANTS["all extras"](), { ...EVERY_GATEWAY, "jitsi:visitors": { enabled: true } }, ["jitsi:jigasiSipPassword"]));
+        const run = await runProgramOk(withConfig(ACCESS_VARIANTS["all extras"](), { ...EVERY_GATEWAY, "jitsi:visitors": { enabled: true, allowAnonymous: true } }, ["jitsi:jigasiSipPassword"]));
         const rules = named(run, "PrometheusRule", "jitsi").spec.groups[0].rules as Obj[];
         const panels = JSON.parse(named(run, "ConfigMap", "jitsi-dashboard").data["jitsi.json"]).panels as Obj[];
         const adapter = run.resources.find((r) => r.name === "prometheus-adapter")!.inputs.values.rules.custom as Obj[];

@@ -79,7 +79,7 @@ describe("alerts and queries checked by promtool", function () {
             this.skip();
         }
         // Every optional part on: Jibri's adapter rule, the whiteboard, the stack's own coturn, the gateways.
-        run = await runProgramOk(withConfig(ACCESS_VARIANTS["all extras"](), { ...EVERY_GATEWAY, "jitsi:visitors": { enabled: true } }, ["jitsi:jigasiSipPassword"]));
+        run = await runProgramOk(withConfig(ACCESS_VARIANTS["all extras"](), { ...EVERY_GATEWAY, "jitsi:visitors": { enabled: true, allowAnonymous: true } }, ["jitsi:jigasiSipPassword"]));
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-"));
         const rule = named(run, "PrometheusRule", "jitsi");
         rules = rule.spec.groups[0].rules;
