@@ -26,7 +26,10 @@ import { commandPath } from "./loopback";
 import { containers, envValue, objects, Obj } from "./objects";
 import { allGatewaysVariant, visitorsVariant } from "./variants";
 
-/** A cluster whose names differ from every default, so that the test sees them reach the program. */
+/**
+ * A cluster whose names differ from every default, so that the test sees them reach the program (and
+ * not under .local, which a host's nss-mdns would claim before DNS).
+ */
 const NAMESPACE = "meet-events";
 const CLUSTER_DOMAIN = "k8s.school.example";
 
@@ -73,7 +76,7 @@ function prosodyTargets(run: Run): ProsodyTarget[] {
  * user verification, the reservation API; prosody/rootfs/defaults/conf.d/jitsi-meet.cfg.lua:30, 39,
  * 136, 146). The program sets none: if it ever does, that name must be fully qualified too.
  */
-const OTHER_RESOLVED_SETTINGS = ["JWT_ASAP_KEYSERVER", "MATRIX_UVS_URL", "PROSODY_RESERVATION_REST_BASE_URL", "PROSODY_VISITORS_S2S_VHOSTS"];
+const OTHER_RESOLVED_SETTINGS = ["JWT_ASAP_KEYSERVER", "MATRIX_UVS_URL", "PROSODY_RESERVATION_REST_BASE_URL"];
 
 /** A Service's name as the cluster's DNS answers it. */
 function serviceFqdn(svc: Obj): string {
@@ -180,6 +183,8 @@ describe("names prosody resolves itself, on lua-unbound in a pod's DNS", functio
                 path.join(dir, "resolv.conf"),
                 `search ${NAMESPACE}.svc.${CLUSTER_DOMAIN} svc.${CLUSTER_DOMAIN} ${CLUSTER_DOMAIN}\nnameserver 127.0.0.1\noptions ndots:5\n`,
             );
+            // The image's (Debian's) lookup order, whatever the host's (systemd-resolved, mDNS) is.
+            fs.writeFileSync(path.join(dir, "nsswitch.conf"), "hosts: files dns\n");
             fs.writeFileSync(path.join(dir, "resolve.lua"), RESOLVE_LUA);
             const dnsmasq = [
                 "dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --local=/#/",
@@ -192,6 +197,7 @@ describe("names prosody resolves itself, on lua-unbound in a pod's DNS", functio
                 "ip link set lo up",
                 // A private mount namespace: only this process tree sees the pod's resolv.conf.
                 `mount --bind ${dir}/resolv.conf /etc/resolv.conf`,
+                `mount --bind ${dir}/nsswitch.conf /etc/nsswitch.conf`,
                 dnsmasq,
                 `trap 'kill $(cat ${dir}/dnsmasq.pid)' EXIT`,
                 `lua5.4 ${dir}/resolve.lua ${names.join(" ")} | sed 's/^/libunbound /'`,
