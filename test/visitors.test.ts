@@ -80,14 +80,17 @@ describe("visitors", function () {
     });
 
     it("lets each node admit every visitor jicofo sends it (the node's hard limit above jicofo's count)", async () => {
-        // jicofo ConferenceUtil.kt selectVisitorNode (stable/jitsi-meet_11146): a meeting's newcomer goes to
-        // its emptiest node while that node's visitorCount < max-visitors-per-node; ChatRoomImpl.visitorCount
-        // counts members in the visitor role only (plus those sent and not yet joined).
+        // jicofo at stable/jitsi-meet_11146, ConferenceUtil.kt:62-73 selectVisitorNode: a meeting's newcomer
+        // goes to its emptiest node while that node's visitorCount < max-visitors-per-node (then to an unused
+        // node, then to any); jicofo-common ChatRoomImpl.kt:130-133: visitorCount counts members in the
+        // visitor role only (plus those sent and not yet joined).
         const jicofoSends = (visitors: number, maxPerNode: number) => visitors < maxPerNode;
-        // jitsi-meet mod_muc_max_occupants.lua: a join is refused once muc_max_occupants minus every occupant
-        // not on a muc_access_whitelist domain leaves no slot; visitors.cfg.lua whitelists the main XMPP
-        // domain only, so jicofo's focus (auth domain) and main participants from the guest or hidden
-        // domains, which fmuc mirrors into the node's room, count as much as visitors.
+        // The node: docker-jitsi-meet stable-11146-2 visitors.cfg.lua:23 and :158, muc_max_occupants =
+        // VISITORS_MAX_VISITORS_PER_NODE (default 250), muc_access_whitelist = the main XMPP domain (:159-161).
+        // jitsi-meet resources/prosody-plugins/mod_muc_max_occupants.lua (read at 0185f94): a join is refused
+        // once muc_max_occupants minus every occupant off the whitelist leaves no slot; so jicofo's focus
+        // (auth domain) and main participants from the guest or hidden domains, which mod_fmuc.lua mirrors
+        // into the node's room, count as much as visitors.
         const nodeAdmits = (visitors: number, others: number, maxOccupants: number) => maxOccupants - (visitors + others) > 0;
         for (const [variant, settings] of [
             [visitorsVariant, VISITORS],
