@@ -5,6 +5,7 @@
  * test/visitorRoutesLive.test.ts runs the visitors' routes on a real nginx.
  */
 import * as assert from "assert";
+import { BOSH_HOLD } from "../lib/haproxy";
 import { readStackFile, Run, runProgramOk, withConfig } from "./harness";
 import { containers, env, envValue, named, objects, Obj } from "./objects";
 import { visitorsVariant, VISITORS } from "./variants";
@@ -118,6 +119,17 @@ describe("visitors", function () {
                 // The image's default (250) or jicofo's own value on the node would refuse jicofo's last visitor.
                 assert.ok(!nodeAdmits(settings.maxVisitorsPerNode - 1, 1, settings.maxVisitorsPerNode));
             }
+        }
+    });
+
+    it("holds a visitor's BOSH poll as long as a participant's (the read timeout web's server block sets)", () => {
+        for (const shard of SHARDS) {
+            const files = named(run, "ConfigMap", `${shard}-web-config`).data;
+            // Both files are included at the server level; BOSH_HOLD is what test/longPollLive.test.ts proves for /http-bind.
+            assert.match(files["shard-health.conf"], new RegExp(`^proxy_read_timeout ${BOSH_HOLD.webReadTimeoutS}s;$`, "m"));
+            const bosh = files["visitors.conf"].split("location ").filter((l: string) => l.includes("/http-bind/"));
+            assert.strictEqual(bosh.length, VISITORS.nodesPerShard);
+            for (const location of bosh) assert.doesNotMatch(location, /proxy_read_timeout/, "a visitor's BOSH location must inherit the server's read timeout");
         }
     });
 
