@@ -14,7 +14,7 @@ import { loadConfig } from "./config/load";
 import { StackConfig } from "./config/schema";
 import { captions, collaborationServices, loadTest, phones, recording } from "./stack/extras";
 import { roomRouter, shards, turnServer } from "./stack/media";
-import { monitoringStack, opsStack } from "./stack/operations";
+import { keptObjectsProvider, monitoringStack, opsStack } from "./stack/operations";
 import { shardStates, stackOutputs } from "./stack/outputs";
 import { lastDeployment, warnOnSignallingRestarts, warnOnStoredData, warnOnUnverifiedTags } from "./stack/previous";
 import { storedData } from "./stack/storedData";
@@ -26,8 +26,9 @@ export = async () => {
 };
 
 function deploy(config: StackConfig) {
-    const ops = opsStack(config);
-    const site = jitsiSite(config);
+    const keptObjects = keptObjectsProvider();
+    const ops = opsStack(config, keptObjects);
+    const site = jitsiSite(config, keptObjects);
     const secrets = jitsiSecrets(site);
     const collaboration = collaborationServices(site);
     const turn = turnServer(site, ops, secrets);

@@ -11,6 +11,7 @@ import {
     JIBRI_BUSY_METRIC,
     JVB_STRESS_METRIC,
     OWNER_LABELS,
+    keptObjectOptions,
     ownedNamespace,
     pinnedChart,
     pinnedRelease,
@@ -48,6 +49,8 @@ export interface MonitoringStackArgs {
     optional: OptionalMonitors;
     /** The Jitsi namespace must exist before monitors are created in it. */
     jitsiNamespace: pulumi.Resource;
+    /** The provider of kept objects: the monitoring namespace (lib/keptObjects.ts). */
+    keptObjects: pulumi.ProviderResource;
     dependsOn?: pulumi.Resource[];
 }
 
@@ -67,7 +70,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
         // node-exporter reads the host: host network, host PID and host paths. Kept when monitoring is
         // switched off or the stack destroyed: it holds Prometheus' and Grafana's volumes (docs/decisions.md,
         // "Stored data is kept, with a warning first").
-        const ns = ownedNamespace(namespace, HOST_AGENTS, { parent: this, retainOnDelete: true });
+        // Switched on again, it is adopted with them.
+        const ns = ownedNamespace(namespace, HOST_AGENTS, keptObjectOptions(args.keptObjects, { parent: this }));
 
         const password = new random.RandomPassword("grafana-admin", { length: 32, special: false }, { parent: this });
         this.grafanaAdminPassword = pulumi.secret(password.result);

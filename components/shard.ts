@@ -64,6 +64,7 @@ import {
     webEnv,
     webServiceName,
     writableDirs,
+    keptObjectOptions,
     xmppEnv,
     zoneAffinity,
 } from "../lib";
@@ -111,7 +112,8 @@ export interface ShardArgs {
     /** Their Services: web's nginx resolves them when it starts, so they must exist first. */
     collaborationReady: pulumi.Resource[];
     /** auth.type internal: prosody keeps its accounts on a volume of this size, kept in step by a sidecar. */
-    accounts?: { storage: string; storageClass?: string };
+    /** keptObjects: the provider of the accounts' claim, kept when it leaves (lib/keptObjects.ts). */
+    accounts?: { storage: string; storageClass?: string; keptObjects: pulumi.ProviderResource };
     /** Large events: visitor nodes of this shard, which its prosody, jicofo and web know, and no other shard's. */
     visitors: VisitorSettings;
     /** Phones and captions: the stack's Jigasi pools, which this prosody admits and jicofo and web offer. */
@@ -359,7 +361,7 @@ export class Shard extends pulumi.ComponentResource {
      * sidecar that keeps them in step with the stack's list (lib/prosodyUsers.ts). ReadWriteOnce is
      * enough: prosody is replaced, never rolled, so one pod holds the claim at a time.
      */
-    private accountStorage(args: ShardArgs, accounts: { storage: string; storageClass?: string }, prosodyEnv: k8s.types.input.core.v1.EnvVar[]): PodExtras {
+    private accountStorage(args: ShardArgs, accounts: NonNullable<ShardArgs["accounts"]>, prosodyEnv: k8s.types.input.core.v1.EnvVar[]): PodExtras {
         const claimName = `${this.shardName}-prosody-data`;
         const claim = new k8s.core.v1.PersistentVolumeClaim(
             claimName,
@@ -368,7 +370,7 @@ export class Shard extends pulumi.ComponentResource {
                 spec: readWriteOnceClaim(accounts.storage, accounts.storageClass),
             },
             // The accounts outlive a change of auth.type and a removed shard; the claim is adopted when they return.
-            { parent: this, retainOnDelete: true },
+            keptObjectOptions(accounts.keptObjects, { parent: this }),
         );
         return {
             volumes: [

@@ -19,10 +19,12 @@ export interface Site {
     monitoringNamespace?: string;
     /** Where the ingress controller runs: this stack's ingress-nginx, or the user's controller under that namespace name. */
     ingressNamespace: string;
+    /** The provider of the claims kept when their part goes off (lib/keptObjects.ts). */
+    keptObjects: pulumi.ProviderResource;
 }
 
 /** The restricted, default-deny Jitsi namespace, admitting cert-manager's HTTP-01 solvers from the ingress controller. */
-export function jitsiSite(config: StackConfig): Site {
+export function jitsiSite(config: StackConfig, keptObjects: pulumi.ProviderResource): Site {
     const namespaceName = config.namespaces.jitsi;
     const namespace = ownedNamespace(namespaceName, RESTRICTED);
     denyIngressByDefault("jitsi", namespace);
@@ -36,6 +38,7 @@ export function jitsiSite(config: StackConfig): Site {
         publicUrl: `https://${config.hosts[0]}`,
         monitoringNamespace: config.monitoring.enabled ? config.namespaces.monitoring : undefined,
         ingressNamespace,
+        keptObjects,
     };
 }
 
