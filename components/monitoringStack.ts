@@ -252,8 +252,9 @@ export function kubePrometheusStackValues(args: Pick<MonitoringStackArgs, "monit
                 type: "pvc",
                 size: grafana.storage,
                 accessModes: ["ReadWriteOnce"],
-                // Helm keeps the claim on uninstall and adopts it again under the same release name (so would
-                // helm.v4.Chart: pulumi-kubernetes provider/pkg/provider/helm/v4/chart_test.go makes it retainOnDelete).
+                // The release's uninstall keeps the claim and its next install adopts it again under the same release
+                // name. (A helm.v4.Chart would make it retainOnDelete, pulumi-kubernetes helm/v4/chart_test.go, and
+                // then refuse to create it again on the default provider: "already exists".)
                 annotations: { [HELM_KEEP.key]: HELM_KEEP.value },
             },
             // A ReadWriteOnce volume cannot attach to a new pod on another node while the old one holds it.
