@@ -11,7 +11,7 @@ import {
     JIBRI_BUSY_METRIC,
     JVB_STRESS_METRIC,
     OWNER_LABELS,
-    keptObjectOptions,
+    KeptObjects,
     ownedNamespace,
     pinnedChart,
     pinnedRelease,
@@ -50,7 +50,7 @@ export interface MonitoringStackArgs {
     /** The Jitsi namespace must exist before monitors are created in it. */
     jitsiNamespace: pulumi.Resource;
     /** The provider of kept objects: the monitoring namespace (lib/keptObjects.ts). */
-    keptObjects: pulumi.ProviderResource;
+    keptObjects: KeptObjects;
     dependsOn?: pulumi.Resource[];
 }
 
@@ -71,7 +71,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
         // switched off or the stack destroyed: it holds Prometheus' and Grafana's volumes (docs/decisions.md,
         // "Stored data is kept, with a warning first").
         // Switched on again, it is adopted with them.
-        const ns = ownedNamespace(namespace, HOST_AGENTS, keptObjectOptions(args.keptObjects, { parent: this }));
+        const ns = args.keptObjects.keep((o) => ownedNamespace(namespace, HOST_AGENTS, o), { parent: this });
 
         const password = new random.RandomPassword("grafana-admin", { length: 32, special: false }, { parent: this });
         this.grafanaAdminPassword = pulumi.secret(password.result);

@@ -11,7 +11,7 @@ import {
     ELASTIC_STACK_VERSION,
     HOST_AGENTS,
     OWNER_LABELS,
-    keptObjectOptions,
+    KeptObjects,
     ownedNamespace,
     pinnedChart,
     pinnedRelease,
@@ -43,7 +43,7 @@ export interface OpsStackArgs {
     namespaces: StackConfig["namespaces"];
     acmeEmail?: string;
     /** The provider of kept objects: the logging namespace (lib/keptObjects.ts). */
-    keptObjects: pulumi.ProviderResource;
+    keptObjects: KeptObjects;
 }
 
 /**
@@ -180,7 +180,7 @@ export class OpsStack extends pulumi.ComponentResource {
         );
     }
 
-    private logging(operatorNamespace: string, namespace: string, settings: StackConfig["ops"]["logging"], keptObjects: pulumi.ProviderResource): void {
+    private logging(operatorNamespace: string, namespace: string, settings: StackConfig["ops"]["logging"], keptObjects: KeptObjects): void {
         const operatorNs = this.namespace(operatorNamespace);
         // A Helm release: its CRDs (helm.sh/resource-policy: keep) outlive switching logging off, and come
         // back to the same release name when it is switched on again.
@@ -188,7 +188,7 @@ export class OpsStack extends pulumi.ComponentResource {
         // Filebeat reads every container's log files on the node: root and host paths. Kept when logging is
         // switched off or the stack destroyed: it holds Elasticsearch's volumes.
         // Switched on again, it is adopted with them.
-        const ns = ownedNamespace(namespace, HOST_AGENTS, keptObjectOptions(keptObjects, { parent: this }));
+        const ns = keptObjects.keep((o) => ownedNamespace(namespace, HOST_AGENTS, o), { parent: this });
         const crdsAndNamespace = { parent: this, dependsOn: [operator, ns] };
 
         new k8s.apiextensions.CustomResource(

@@ -64,7 +64,7 @@ import {
     webEnv,
     webServiceName,
     writableDirs,
-    keptObjectOptions,
+    KeptObjects,
     xmppEnv,
     zoneAffinity,
 } from "../lib";
@@ -113,7 +113,7 @@ export interface ShardArgs {
     collaborationReady: pulumi.Resource[];
     /** auth.type internal: prosody keeps its accounts on a volume of this size, kept in step by a sidecar. */
     /** keptObjects: the provider of the accounts' claim, kept when it leaves (lib/keptObjects.ts). */
-    accounts?: { storage: string; storageClass?: string; keptObjects: pulumi.ProviderResource };
+    accounts?: { storage: string; storageClass?: string; keptObjects: KeptObjects };
     /** Large events: visitor nodes of this shard, which its prosody, jicofo and web know, and no other shard's. */
     visitors: VisitorSettings;
     /** Phones and captions: the stack's Jigasi pools, which this prosody admits and jicofo and web offer. */
@@ -363,14 +363,18 @@ export class Shard extends pulumi.ComponentResource {
      */
     private accountStorage(args: ShardArgs, accounts: NonNullable<ShardArgs["accounts"]>, prosodyEnv: k8s.types.input.core.v1.EnvVar[]): PodExtras {
         const claimName = `${this.shardName}-prosody-data`;
-        const claim = new k8s.core.v1.PersistentVolumeClaim(
-            claimName,
-            {
-                metadata: { name: claimName, namespace: args.namespace, labels: labels("prosody", this.shardName), annotations: { ...CLAIM_AWAIT } },
-                spec: readWriteOnceClaim(accounts.storage, accounts.storageClass),
-            },
-            // The accounts outlive a change of auth.type and a removed shard; the claim is adopted when they return.
-            keptObjectOptions(accounts.keptObjects, { parent: this }),
+        // The accounts outlive a change of auth.type and a removed shard; the claim is adopted when they return.
+        const claim = accounts.keptObjects.keep(
+            (o) =>
+                new k8s.core.v1.PersistentVolumeClaim(
+                    claimName,
+                    {
+                        metadata: { name: claimName, namespace: args.namespace, labels: labels("prosody", this.shardName), annotations: { ...CLAIM_AWAIT } },
+                        spec: readWriteOnceClaim(accounts.storage, accounts.storageClass),
+                    },
+                    o,
+                ),
+            { parent: this },
         );
         return {
             volumes: [

@@ -52,7 +52,53 @@ export function keptObjectsProviderArgs(kubernetes: pulumi.Config): k8s.Provider
     return { ...given, enableServerSideApply: true, upsertExistingObjects: true, enablePatchForce: true };
 }
 
-/** A kept object's options: retained when it leaves the stack, adopted when it comes back. */
-export function keptObjectOptions(provider: pulumi.ProviderResource, opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
-    return { ...opts, provider, retainOnDelete: true };
+/** The stack output that says the kept objects' retainOnDelete is in the state (and they may move to their provider). */
+export const KEPT_OBJECTS_OUTPUT = "keptObjectsProvider";
+
+/**
+ * Whether this run may put the kept objects on the kept-objects provider. Moving an object from the
+ * default provider to another is a replacement (pulumi engine step_generator.go providerChanged: "If one
+ * or both of these providers are not default providers, we will need to accept the diff and replace"),
+ * and the replacement's delete of the old object obeys the retainOnDelete *in the state*, not in the
+ * program (step.go DeleteStep.Apply `s.old.RetainOnDelete`; pulumi/pulumi#13428: "The data saved to
+ * state defines what we do with the old version"). A stack deployed by a version without retainOnDelete
+ * on these objects would have the namespace, just adopted by the create, deleted by the delete, and with
+ * it every claim in it. So a stack whose last deployment has outputs but not this marker first records
+ * retainOnDelete on the default provider (no replacement), and moves on the next update. A new stack, or
+ * one destroyed (its kept objects are left in the cluster, its outputs gone), starts on the kept-objects
+ * provider: there the create must adopt.
+ */
+export function keptObjectsOnOwnProvider(lastOutputs: Record<string, unknown> | undefined): boolean {
+    if (!lastOutputs || Object.keys(lastOutputs).length === 0) return true;
+    return lastOutputs[KEPT_OBJECTS_OUTPUT] === true;
+}
+
+/** The preview's word on a run that only records retainOnDelete for the kept objects. */
+export const KEPT_OBJECTS_RECORDING_WARNING =
+    "This update records retainOnDelete for the namespaces and claims that hold stored data, on the default Kubernetes " +
+    "provider; the next update moves them to the kept-objects provider, which the preview shows as a replacement " +
+    "[retain] that deletes nothing. Run it before switching monitoring, logging, Etherpad or internal accounts off.";
+
+/**
+ * The kept objects of one run: their options, and the marker output that says their retainOnDelete is
+ * in the state. The marker resolves only once every kept object's step is done (its id), so an update
+ * that fails before recording them does not claim it.
+ */
+export class KeptObjects {
+    private readonly declared: pulumi.CustomResource[] = [];
+
+    /** Without a provider (the one recording run above): the default provider, retained all the same. */
+    constructor(readonly provider: pulumi.ProviderResource | undefined) {}
+
+    /** A kept object: retained when it leaves the stack, adopted when it comes back. */
+    keep<T extends pulumi.CustomResource>(create: (opts: pulumi.CustomResourceOptions) => T, opts: pulumi.CustomResourceOptions): T {
+        const resource = create({ ...opts, ...(this.provider ? { provider: this.provider } : {}), retainOnDelete: true });
+        this.declared.push(resource);
+        return resource;
+    }
+
+    /** The `keptObjectsProvider` output: true once every kept object of this run is recorded. */
+    retained(): pulumi.Output<boolean> {
+        return pulumi.all(this.declared.map((r) => r.id)).apply(() => true);
+    }
 }

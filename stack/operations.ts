@@ -5,11 +5,11 @@ import { MonitoringStack } from "../components/monitoringStack";
 import { ConfigError } from "../config/load";
 import { OpsStack } from "../components/opsStack";
 import { StackConfig } from "../config/schema";
-import { KEPT_OBJECTS_PROVIDER, keptObjectsProviderArgs } from "../lib";
+import { KeptObjects, KEPT_OBJECTS_PROVIDER, KEPT_OBJECTS_RECORDING_WARNING, keptObjectsOnOwnProvider, keptObjectsProviderArgs } from "../lib";
 import { Site } from "./site";
 
 /** cert-manager and its issuers, ingress-nginx, metrics-server, the dashboard and logging. */
-export function opsStack(config: StackConfig, keptObjects: pulumi.ProviderResource): OpsStack {
+export function opsStack(config: StackConfig, keptObjects: KeptObjects): OpsStack {
     const takeover = existingObjectTakeover(config, upsertsExistingObjects());
     if (takeover.length > 0) throw new ConfigError(takeover);
     return new OpsStack("ops", { ops: config.ops, namespaces: config.namespaces, acmeEmail: config.tls.acmeEmail, keptObjects });
@@ -17,10 +17,15 @@ export function opsStack(config: StackConfig, keptObjects: pulumi.ProviderResour
 
 /**
  * The provider of the namespaces and claims the stack keeps when a part goes off, which adopts them when
- * it comes back (lib/keptObjects.ts). Nothing else goes through it: it upserts.
+ * it comes back (lib/keptObjects.ts). Nothing else goes through it: it upserts. None for the one update
+ * that first records their retainOnDelete on the default provider (keptObjectsOnOwnProvider).
  */
-export function keptObjectsProvider(): k8s.Provider {
-    return new k8s.Provider(KEPT_OBJECTS_PROVIDER, keptObjectsProviderArgs(new pulumi.Config("kubernetes")));
+export function keptObjects(lastOutputs: Record<string, unknown>): KeptObjects {
+    if (!keptObjectsOnOwnProvider(lastOutputs)) {
+        pulumi.log.warn(KEPT_OBJECTS_RECORDING_WARNING);
+        return new KeptObjects(undefined);
+    }
+    return new KeptObjects(new k8s.Provider(KEPT_OBJECTS_PROVIDER, keptObjectsProviderArgs(new pulumi.Config("kubernetes"))));
 }
 
 /** Prometheus, Alertmanager, Grafana, prometheus-adapter, and the monitors of the parts this stack runs. */

@@ -6,7 +6,7 @@
  * go through a provider of their own that upserts, on the same cluster as every other object.
  */
 import * as assert from "assert";
-import { KEPT_OBJECTS_PROVIDER } from "../lib/keptObjects";
+import { KEPT_OBJECTS_OUTPUT, KEPT_OBJECTS_PROVIDER } from "../lib/keptObjects";
 import { readStackFile, Recorded, Run, runProgram, runProgramOk, withConfig } from "./harness";
 import { ACCESS_VARIANTS, allGatewaysVariant } from "./variants";
 
@@ -74,6 +74,27 @@ describe("kept namespaces and claims are adopted when their part comes back", fu
         assert.ok(flag(provider.inputs.deleteUnreachable));
         // Server-side apply stays on for these objects whatever the default provider does: upsert needs it.
         assert.ok(flag(provider.inputs.enableServerSideApply));
+    });
+
+    it("a stack deployed by an earlier version first records retainOnDelete on the default provider, then moves", async () => {
+        // Moving to another provider is a replacement, and its delete obeys the retainOnDelete in the state
+        // (pulumi step.go DeleteStep, pulumi/pulumi#13428): from a state without it, the delete would remove the
+        // namespace the create had just adopted, with every claim in it.
+        const earlier = { url: "https://meet.example.org", shards: {} };
+        const recording = await runProgramOk(readStackFile("production"), "test", { previousOutputs: earlier });
+        assert.strictEqual(recording.resources.filter((r) => r.type === "pulumi:providers:kubernetes").length, 0);
+        const retained = recording.resources.filter((r) => r.retainOnDelete);
+        assert.deepStrictEqual(retained.map((r) => r.inputs.metadata.name).sort(), ["logging", "monitoring"]);
+        for (const r of retained) assert.strictEqual(r.provider, undefined, `${r.name} moves provider before its state says retainOnDelete`);
+        assert.ok(recording.warnings.some((w) => /records retainOnDelete .* the next update moves them to the kept-objects provider/.test(w)), recording.warnings.join("\n"));
+        assert.strictEqual(recording.outputs[KEPT_OBJECTS_OUTPUT], true);
+        // The next update: the state says retainOnDelete, so the move's delete is skipped.
+        const moved = await runProgramOk(readStackFile("production"), "test", { previousOutputs: recording.outputs });
+        assertKeptThroughUpsert(moved, ["kubernetes:core/v1:Namespace::logging", "kubernetes:core/v1:Namespace::monitoring"]);
+        assert.ok(!moved.warnings.some((w) => /records retainOnDelete/.test(w)));
+        // A new stack, or one destroyed (its outputs gone, its kept namespaces still in the cluster), adopts at once.
+        const fresh = await runProgramOk(readStackFile("production"), "test", { previousOutputs: {} });
+        assertKeptThroughUpsert(fresh, ["kubernetes:core/v1:Namespace::logging", "kubernetes:core/v1:Namespace::monitoring"]);
     });
 
     it("does not open upsert to the default provider: metrics-server with upsertExistingObjects is still refused", async () => {
