@@ -219,7 +219,11 @@ describe("TURN on a real coturn", function () {
         async function terminate(proc: ChildProcess): Promise<void> {
             const pid1 = fs.readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, "utf8").trim();
             assert.strictEqual(fs.readFileSync(`/proc/${pid1}/comm`, "utf8").trim(), "sh", "coturn is PID 1: SIGTERM would not reach a handler");
-            execFileSync("nsenter", ["-t", pid1, "-p", "kill", "-TERM", "1"]);
+            try {
+                execFileSync("nsenter", ["-t", pid1, "-p", "kill", "-TERM", "1"], { stdio: "pipe" });
+            } catch (e) {
+                throw new Error(`SIGTERM to PID 1 failed (container exit ${proc.exitCode}): ${(e as { stderr?: Buffer }).stderr}\n${log}`);
+            }
             await until("the container's end on SIGTERM", () => proc.exitCode !== null || proc.signalCode !== null, 5_000);
         }
 
