@@ -10,24 +10,27 @@
  * stack file stops `pulumi preview` with a message instead of reaching the cluster. `deploy` reads as
  * the table of contents; each part is declared in stack/.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config/load";
 import { StackConfig } from "./config/schema";
 import { captions, collaborationServices, loadTest, phones, recording } from "./stack/extras";
 import { roomRouter, shards, turnServer } from "./stack/media";
-import { monitoringStack, opsStack } from "./stack/operations";
+import { keptObjects, monitoringStack, opsStack } from "./stack/operations";
 import { shardStates, stackOutputs } from "./stack/outputs";
-import { lastDeployment, warnOnSignallingRestarts, warnOnStoredData, warnOnUnverifiedTags } from "./stack/previous";
+import { lastDeployment, lastOutputs, warnOnSignallingRestarts, warnOnStoredData, warnOnUnverifiedTags } from "./stack/previous";
 import { storedData } from "./stack/storedData";
 import { jitsiSecrets, jitsiSite } from "./stack/site";
 
 export = async () => {
     const config = loadConfig();
-    return deploy(config);
+    const last = lastDeployment();
+    return deploy(config, last, await lastOutputs(last));
 };
 
-function deploy(config: StackConfig) {
-    const ops = opsStack(config);
-    const site = jitsiSite(config);
+function deploy(config: StackConfig, last: pulumi.StackReference, previous: Record<string, unknown>) {
+    const kept = keptObjects(previous);
+    const ops = opsStack(config, kept);
+    const site = jitsiSite(config, kept);
     const secrets = jitsiSecrets(site);
     const collaboration = collaborationServices(site);
     const turn = turnServer(site, ops, secrets);
@@ -40,9 +43,8 @@ function deploy(config: StackConfig) {
     const monitoring = monitoringStack(site, ops, { turn: turn !== undefined });
     const test = loadTest(config, site.publicUrl);
     const states = shardStates(site, jitsiShards);
-    const last = lastDeployment();
     warnOnSignallingRestarts(config, states, last);
     const stored = storedData(config);
-    const kept = warnOnStoredData(stored, last);
-    return stackOutputs(site, { shards: jitsiShards, shardStates: states, storedData: stored, keptData: kept, turn, monitoring, loadTest: test });
+    const keptData = warnOnStoredData(stored, last);
+    return stackOutputs(site, { shards: jitsiShards, shardStates: states, storedData: stored, keptData, keptObjectsRetained: kept.retained(), turn, monitoring, loadTest: test });
 }

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ResourceSettings } from "../config/schema";
-import { CLAIM_AWAIT, ETHERPAD_PORT, ETHERPAD_SERVICE, ETHERPAD_UID, ETHERPAD_VAR_DIR, labels, readWriteOnceClaim } from "../lib";
+import { CLAIM_AWAIT, ETHERPAD_PORT, ETHERPAD_SERVICE, ETHERPAD_UID, ETHERPAD_VAR_DIR, KeptObjects, labels, readWriteOnceClaim } from "../lib";
 import { proxiedBackend } from "./proxiedBackend";
 
 export interface EtherpadArgs {
@@ -11,6 +11,8 @@ export interface EtherpadArgs {
     /** Size of the volume that holds the pads. */
     storage: string;
     storageClass?: string;
+    /** The provider of kept objects: the pads' claim (lib/keptObjects.ts). */
+    keptObjects: KeptObjects;
 }
 
 /**
@@ -26,14 +28,18 @@ export class Etherpad extends pulumi.ComponentResource {
         super("jitsi:collaboration:Etherpad", name, {}, opts);
         const { namespace } = args;
 
-        const claim = new k8s.core.v1.PersistentVolumeClaim(
-            `${name}-pads`,
-            {
-                metadata: { name: `${ETHERPAD_SERVICE}-pads`, namespace, labels: labels("etherpad"), annotations: { ...CLAIM_AWAIT } },
-                spec: readWriteOnceClaim(args.storage, args.storageClass),
-            },
-            // The pads outlive etherpad.enabled: false and a destroy; switched on again, the claim is adopted.
-            { parent: this, retainOnDelete: true },
+        // The pads outlive etherpad.enabled: false; switched on again, the claim is adopted.
+        const claim = args.keptObjects.keep(
+            (o) =>
+                new k8s.core.v1.PersistentVolumeClaim(
+                    `${name}-pads`,
+                    {
+                        metadata: { name: `${ETHERPAD_SERVICE}-pads`, namespace, labels: labels("etherpad"), annotations: { ...CLAIM_AWAIT } },
+                        spec: readWriteOnceClaim(args.storage, args.storageClass),
+                    },
+                    o,
+                ),
+            { parent: this },
         );
 
         this.service = proxiedBackend(this, name, {

@@ -11,6 +11,7 @@ import {
     JIBRI_BUSY_METRIC,
     JVB_STRESS_METRIC,
     OWNER_LABELS,
+    KeptObjects,
     ownedNamespace,
     pinnedChart,
     pinnedRelease,
@@ -48,6 +49,8 @@ export interface MonitoringStackArgs {
     optional: OptionalMonitors;
     /** The Jitsi namespace must exist before monitors are created in it. */
     jitsiNamespace: pulumi.Resource;
+    /** The provider of kept objects: the monitoring namespace (lib/keptObjects.ts). */
+    keptObjects: KeptObjects;
     dependsOn?: pulumi.Resource[];
 }
 
@@ -67,7 +70,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
         // node-exporter reads the host: host network, host PID and host paths. Kept when monitoring is
         // switched off or the stack destroyed: it holds Prometheus' and Grafana's volumes (docs/decisions.md,
         // "Stored data is kept, with a warning first").
-        const ns = ownedNamespace(namespace, HOST_AGENTS, { parent: this, retainOnDelete: true });
+        // Switched on again, it is adopted with them.
+        const ns = args.keptObjects.keep((o) => ownedNamespace(namespace, HOST_AGENTS, o), { parent: this });
 
         const password = new random.RandomPassword("grafana-admin", { length: 32, special: false }, { parent: this });
         this.grafanaAdminPassword = pulumi.secret(password.result);
@@ -248,8 +252,9 @@ export function kubePrometheusStackValues(args: Pick<MonitoringStackArgs, "monit
                 type: "pvc",
                 size: grafana.storage,
                 accessModes: ["ReadWriteOnce"],
-                // Helm keeps the claim on uninstall and adopts it again under the same release name (so would
-                // helm.v4.Chart: pulumi-kubernetes provider/pkg/provider/helm/v4/chart_test.go makes it retainOnDelete).
+                // The release's uninstall keeps the claim and its next install adopts it again under the same release
+                // name. (A helm.v4.Chart would make it retainOnDelete, pulumi-kubernetes helm/v4/chart_test.go, and
+                // then refuse to create it again on the default provider: "already exists".)
                 annotations: { [HELM_KEEP.key]: HELM_KEEP.value },
             },
             // A ReadWriteOnce volume cannot attach to a new pod on another node while the old one holds it.

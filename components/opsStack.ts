@@ -11,6 +11,7 @@ import {
     ELASTIC_STACK_VERSION,
     HOST_AGENTS,
     OWNER_LABELS,
+    KeptObjects,
     ownedNamespace,
     pinnedChart,
     pinnedRelease,
@@ -41,6 +42,8 @@ export interface OpsStackArgs {
     ops: StackConfig["ops"];
     namespaces: StackConfig["namespaces"];
     acmeEmail?: string;
+    /** The provider of kept objects: the logging namespace (lib/keptObjects.ts). */
+    keptObjects: KeptObjects;
 }
 
 /**
@@ -67,7 +70,7 @@ export class OpsStack extends pulumi.ComponentResource {
             this.chart("metrics-server", CHARTS.metricsServer, namespaces.metricsServer, { apiService: { create: true } }, ns);
         }
         if (ops.dashboard.enabled) this.dashboard(namespaces.dashboard);
-        if (ops.logging.enabled) this.logging(namespaces.eckOperator, namespaces.logging, ops.logging);
+        if (ops.logging.enabled) this.logging(namespaces.eckOperator, namespaces.logging, ops.logging, args.keptObjects);
 
         this.registerOutputs({});
     }
@@ -177,14 +180,15 @@ export class OpsStack extends pulumi.ComponentResource {
         );
     }
 
-    private logging(operatorNamespace: string, namespace: string, settings: StackConfig["ops"]["logging"]): void {
+    private logging(operatorNamespace: string, namespace: string, settings: StackConfig["ops"]["logging"], keptObjects: KeptObjects): void {
         const operatorNs = this.namespace(operatorNamespace);
         // A Helm release: its CRDs (helm.sh/resource-policy: keep) outlive switching logging off, and come
         // back to the same release name when it is switched on again.
         const operator = this.release("eck-operator", CHARTS.eckOperator, operatorNamespace, { installCRDs: true }, operatorNs);
         // Filebeat reads every container's log files on the node: root and host paths. Kept when logging is
         // switched off or the stack destroyed: it holds Elasticsearch's volumes.
-        const ns = ownedNamespace(namespace, HOST_AGENTS, { parent: this, retainOnDelete: true });
+        // Switched on again, it is adopted with them.
+        const ns = keptObjects.keep((o) => ownedNamespace(namespace, HOST_AGENTS, o), { parent: this });
         const crdsAndNamespace = { parent: this, dependsOn: [operator, ns] };
 
         new k8s.apiextensions.CustomResource(

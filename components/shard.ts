@@ -66,6 +66,7 @@ import {
     webEnv,
     webServiceName,
     writableDirs,
+    KeptObjects,
     xmppEnv,
     zoneAffinity,
 } from "../lib";
@@ -113,7 +114,8 @@ export interface ShardArgs {
     /** Their Services: web's nginx resolves them when it starts, so they must exist first. */
     collaborationReady: pulumi.Resource[];
     /** auth.type internal: prosody keeps its accounts on a volume of this size, kept in step by a sidecar. */
-    accounts?: { storage: string; storageClass?: string };
+    /** keptObjects: the provider of the accounts' claim, kept when it leaves (lib/keptObjects.ts). */
+    accounts?: { storage: string; storageClass?: string; keptObjects: KeptObjects };
     /** Large events: visitor nodes of this shard, which its prosody, jicofo and web know, and no other shard's. */
     visitors: VisitorSettings;
     /** The namespace and cluster domain, for the names prosody resolves itself (fully qualified: lib/visitors.ts). */
@@ -368,16 +370,20 @@ export class Shard extends pulumi.ComponentResource {
      * sidecar that keeps them in step with the stack's list (lib/prosodyUsers.ts). ReadWriteOnce is
      * enough: prosody is replaced, never rolled, so one pod holds the claim at a time.
      */
-    private accountStorage(args: ShardArgs, accounts: { storage: string; storageClass?: string }, prosodyEnv: k8s.types.input.core.v1.EnvVar[]): PodExtras {
+    private accountStorage(args: ShardArgs, accounts: NonNullable<ShardArgs["accounts"]>, prosodyEnv: k8s.types.input.core.v1.EnvVar[]): PodExtras {
         const claimName = `${this.shardName}-prosody-data`;
-        const claim = new k8s.core.v1.PersistentVolumeClaim(
-            claimName,
-            {
-                metadata: { name: claimName, namespace: args.namespace, labels: labels("prosody", this.shardName), annotations: { ...CLAIM_AWAIT } },
-                spec: readWriteOnceClaim(accounts.storage, accounts.storageClass),
-            },
-            // The accounts outlive a change of auth.type and a removed shard; the claim is adopted when they return.
-            { parent: this, retainOnDelete: true },
+        // The accounts outlive a change of auth.type and a removed shard; the claim is adopted when they return.
+        const claim = accounts.keptObjects.keep(
+            (o) =>
+                new k8s.core.v1.PersistentVolumeClaim(
+                    claimName,
+                    {
+                        metadata: { name: claimName, namespace: args.namespace, labels: labels("prosody", this.shardName), annotations: { ...CLAIM_AWAIT } },
+                        spec: readWriteOnceClaim(accounts.storage, accounts.storageClass),
+                    },
+                    o,
+                ),
+            { parent: this },
         );
         return {
             volumes: [

@@ -29,3 +29,4 @@ export * from "./shardHealth";
 export * from "./restarts";
 export * from "./visitors";
 export * from "./storedData";
+export * from "./keptObjects";

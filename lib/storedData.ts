@@ -119,22 +119,23 @@ export function keptData(previous: Partial<StoredData> | undefined, previousKept
 }
 
 /**
- * A part switched on again over what it left behind. pulumi-kubernetes creates with server-side apply
- * but refuses an object that already exists unless upsertExistingObjects is set (provider/pkg/await/
- * await.go, the "already exists" message; off by default in 4.34): the kept namespace or claim must be
- * adopted once. StatefulSet claims need nothing: the StatefulSet controller reuses them by name; nor do
- * a release's kept claims: Helm adopts an object whose meta.helm.sh/release-name is its own, and the
- * release names are fixed.
+ * A part switched on again over what it left behind. pulumi-kubernetes refuses to create an object that
+ * already exists unless its provider upserts (provider/pkg/await/await.go, the "already exists"
+ * message); the kept namespaces and claims go through the stack's own upserting provider
+ * (lib/keptObjects.ts), so they are adopted, with their data. StatefulSet claims need nothing: the
+ * StatefulSet controller reuses them by name; nor do a release's kept claims: Helm adopts an object
+ * whose meta.helm.sh/release-name is its own, and the release names are fixed. Said all the same: the
+ * old data comes back, which is not always wanted.
  */
 function readoptionWarning(was: VolumeSet): string | undefined {
     if (was.owner === "statefulset") return undefined;
     const objects = [was.partNamespace ? `the namespace ${was.namespace}` : "", was.owner === "claim" ? `the claim ${claimNames(was)}` : ""]
         .filter((o) => o !== "")
         .join(" and ");
-    const exist = objects.includes(" and ") ? "exist" : "exists";
-    return `${was.switchKey} comes back on while ${described(was)} is still kept from when it went off: ${objects} already ${exist}, and ` +
-        "the Kubernetes provider refuses to create over an existing object, so this update stops there. Adopt them once, with " +
-        `their data (\`PULUMI_K8S_UPSERT_EXISTING_OBJECTS=true pulumi up\` where the stack runs no metrics API, else \`pulumi import\`: ${RUNBOOK_OFF}).`;
+    const are = objects.includes(" and ") ? "are" : "is";
+    return `${was.switchKey} comes back on while ${described(was)} is still kept from when it went off: ${objects} ${are} ` +
+        "adopted again (the stack's kept-objects provider applies over an existing object), and the part finds its " +
+        `old data. To start empty instead, delete them before this update (${RUNBOOK_OFF}).`;
 }
 
 /**

@@ -65,34 +65,40 @@ export function turnServerConfig(s: TurnServerSettings): string {
 export const TURN_CERT_WAIT_SECONDS = 10;
 
 /**
- * Writes the configuration with the shared secret into memory-backed /tmp and runs coturn.
- * With a certificate, the shell becomes coturn, which is asked now and then to reread it
- * (cert-manager replaces it in place). Without one (the first start on an empty cluster: the TLS
- * Secret is an optional volume, because the HTTP-01 challenge that issues it is answered through this
- * very pod), coturn serves TURN without TLS and the shell, staying PID 1, waits for the certificate
- * and then ends coturn and itself, so that the kubelet starts the container again, with TLS. The files
- * appear without a restart of the pod: the kubelet sets a Secret volume up again on every pod sync, an
- * optional one that is missing as empty, and writes key and certificate together by one atomic swap
- * (kubernetes pkg/volume/secret/secret.go: RequiresRemount true, SetUpAt, AtomicWriter). Three
- * facts of Debian's coturn 4.6, run in test/turnLive.test.ts: without its cert file it opens no TLS
- * listener ("cannot start TLS and DTLS listeners"); SIGUSR2 reloads only the certificates of
- * listeners it has; and as PID 1 it ignores SIGTERM, SIGINT and SIGHUP (it handles none of them), so
- * the shell must stay in front of it to end it.
+ * Writes the configuration with the shared secret into memory-backed /tmp and runs coturn as the
+ * shell's child. The shell stays PID 1 and forwards the kubelet's SIGTERM (and SIGINT) to coturn:
+ * coturn handles them itself only since 4.6.2 (coturn mainrelay.c, `evsignal_new(..., SIGTERM,
+ * shutdown_handler` in 4.17.0, the pinned image; added by coturn#1106), and as PID 1 a process without
+ * a handler ignores them, so an older `turn.image` (Debian's 4.6.1, which the live test runs) would hold
+ * every pod deletion and Recreate rollout for the whole grace period. With a certificate, coturn is
+ * asked now and then to reread it (cert-manager replaces it in place). Without one (the first start on
+ * an empty cluster: the TLS Secret is an optional volume, because the HTTP-01 challenge that issues it
+ * is answered through this very pod), coturn serves TURN without TLS and the shell waits for the
+ * certificate, then ends coturn and itself, so that the kubelet starts the container again, with TLS.
+ * The files appear without a restart of the pod: the kubelet sets a Secret volume up again on every pod
+ * sync, an optional one that is missing as empty, and writes key and certificate together by one atomic
+ * swap (kubernetes pkg/volume/secret/secret.go: RequiresRemount true, SetUpAt, AtomicWriter). Facts of
+ * coturn run in test/turnLive.test.ts: without its cert file it opens no TLS listener ("cannot start TLS
+ * and DTLS listeners"), and SIGUSR2 reloads only the certificates of listeners it has. coturn ending by
+ * itself ends the container (non-zero), so the kubelet restarts it.
  */
 export const TURN_START = [
     "set -eu",
     `cp ${TURN_CONFIG_DIR}/turnserver.conf /tmp/turnserver.conf`,
     'printf "static-auth-secret=%s\\n" "$TURN_SHARED_SECRET" >> /tmp/turnserver.conf',
     `certified() { [ -s ${TURN_TLS_DIR}/tls.crt ] && [ -s ${TURN_TLS_DIR}/tls.key ]; }`,
-    "if certified; then",
-    `    (while sleep ${TURN_CERT_RELOAD_SECONDS}; do kill -USR2 1; done) &`,
-    "    exec turnserver -c /tmp/turnserver.conf",
-    "fi",
-    `echo "no certificate in ${TURN_TLS_DIR} yet: TURN without TLS until cert-manager has issued it"`,
+    // Looked at once, before coturn starts: what coturn found decides whether it has a TLS listener to reload.
+    "tls=yes",
+    `certified || { tls=no; echo "no certificate in ${TURN_TLS_DIR} yet: TURN without TLS until cert-manager has issued it"; }`,
     "turnserver -c /tmp/turnserver.conf &",
     "coturn=$!",
-    `trap 'kill -TERM "$coturn"; exit 0' TERM INT`,
-    `until certified; do`,
+    `trap 'kill -TERM "$coturn" 2>/dev/null || true; wait "$coturn" || true; exit 0' TERM INT`,
+    'if [ "$tls" = yes ]; then',
+    `    (while sleep ${TURN_CERT_RELOAD_SECONDS}; do kill -USR2 "$coturn"; done) &`,
+    '    wait "$coturn"',
+    "    exit 1",
+    "fi",
+    "until certified; do",
     '    kill -0 "$coturn" 2>/dev/null || exit 1',
     `    sleep ${TURN_CERT_WAIT_SECONDS} & wait $!`,
     "done",

@@ -27,6 +27,8 @@ export interface Recorded {
     /** Resource options that decide whether a delete reaches the cluster. */
     retainOnDelete: boolean;
     protect: boolean;
+    /** `type::name` of its explicit provider; absent: the default provider. */
+    provider?: string;
 }
 
 /** How the engine marks a secret value on the wire (sdk/nodejs/runtime/rpc.ts: specialSecretSig). */
@@ -118,6 +120,7 @@ export async function runProgram(
                     parent: registration?.parent,
                     retainOnDelete: registration?.retainOnDelete ?? false,
                     protect: registration?.protect ?? false,
+                    provider: registration?.provider,
                 });
                 const state = { ...inputs };
                 if (args.type === "random:index/randomPassword:RandomPassword") state.result = generatedSecret(args.name);
@@ -191,6 +194,7 @@ interface Registration {
     parent?: string;
     retainOnDelete: boolean;
     protect: boolean;
+    provider?: string;
 }
 
 function recordRegistrations(into: Map<string, Registration>): void {
@@ -204,6 +208,8 @@ function recordRegistrations(into: Map<string, Registration>): void {
             parent: parent ? urnKey(parent) : undefined,
             retainOnDelete: req.getRetainondelete() === true,
             protect: req.getProtect() === true,
+            // A provider reference is `<urn>::<id>`; the id is unknown in a preview.
+            provider: req.getProvider() ? urnKey(req.getProvider()) : undefined,
         });
         return register(req, callback);
     };

@@ -16,7 +16,7 @@ import { Site } from "./site";
 export function collaborationServices(site: Site): k8s.core.v1.Service[] {
     const { config, ns } = site;
     const etherpad = config.etherpad.enabled
-        ? new Etherpad("etherpad", { namespace: ns, image: config.etherpad.image, resources: config.resources.etherpad, storage: config.etherpad.storage, storageClass: config.etherpad.storageClass })
+        ? new Etherpad("etherpad", { namespace: ns, image: config.etherpad.image, resources: config.resources.etherpad, storage: config.etherpad.storage, storageClass: config.etherpad.storageClass, keptObjects: site.keptObjects })
         : undefined;
     const whiteboard = config.whiteboard.enabled
         ? new Whiteboard("whiteboard", { namespace: ns, image: config.whiteboard.image, resources: config.resources.whiteboard, monitoringNamespace: site.monitoringNamespace })

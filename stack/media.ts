@@ -70,7 +70,7 @@ export function shards(site: Site, secrets: JitsiSecrets, collaborationReady: k8
                         clusterDomain: config.clusterDomain,
                     },
                     collaborationReady,
-                    accounts: config.auth.type === "internal" ? { storage: config.auth.storage, storageClass: config.auth.storageClass } : undefined,
+                    accounts: config.auth.type === "internal" ? { storage: config.auth.storage, storageClass: config.auth.storageClass, keptObjects: site.keptObjects } : undefined,
                     visitors: config.visitors,
                     clusterDns: { namespace: namespaceName, clusterDomain: config.clusterDomain },
                     gateways,

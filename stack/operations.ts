@@ -1,16 +1,31 @@
 /** The operations and monitoring stack around Jitsi: each is on or off per stack. */
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MonitoringStack } from "../components/monitoringStack";
 import { ConfigError } from "../config/load";
 import { OpsStack } from "../components/opsStack";
 import { StackConfig } from "../config/schema";
+import { KeptObjects, KEPT_OBJECTS_PROVIDER, KEPT_OBJECTS_RECORDING_WARNING, keptObjectsOnOwnProvider, keptObjectsProviderArgs } from "../lib";
 import { Site } from "./site";
 
 /** cert-manager and its issuers, ingress-nginx, metrics-server, the dashboard and logging. */
-export function opsStack(config: StackConfig): OpsStack {
+export function opsStack(config: StackConfig, keptObjects: KeptObjects): OpsStack {
     const takeover = existingObjectTakeover(config, upsertsExistingObjects());
     if (takeover.length > 0) throw new ConfigError(takeover);
-    return new OpsStack("ops", { ops: config.ops, namespaces: config.namespaces, acmeEmail: config.tls.acmeEmail });
+    return new OpsStack("ops", { ops: config.ops, namespaces: config.namespaces, acmeEmail: config.tls.acmeEmail, keptObjects });
+}
+
+/**
+ * The provider of the namespaces and claims the stack keeps when a part goes off, which adopts them when
+ * it comes back (lib/keptObjects.ts). Nothing else goes through it: it upserts. None for the one update
+ * that first records their retainOnDelete on the default provider (keptObjectsOnOwnProvider).
+ */
+export function keptObjects(lastOutputs: Record<string, unknown>): KeptObjects {
+    if (!keptObjectsOnOwnProvider(lastOutputs)) {
+        pulumi.log.warn(KEPT_OBJECTS_RECORDING_WARNING);
+        return new KeptObjects(undefined);
+    }
+    return new KeptObjects(new k8s.Provider(KEPT_OBJECTS_PROVIDER, keptObjectsProviderArgs(new pulumi.Config("kubernetes"))));
 }
 
 /** Prometheus, Alertmanager, Grafana, prometheus-adapter, and the monitors of the parts this stack runs. */
@@ -23,6 +38,7 @@ export function monitoringStack(site: Site, ops: OpsStack, runs: { turn: boolean
         host: config.hosts[0],
         ingressNginxNamespace: config.ops.ingressNginx.enabled ? config.namespaces.ingressNginx : undefined,
         jitsiNamespace: site.namespace,
+        keptObjects: site.keptObjects,
         optional: { turn: runs.turn, jibri: config.jibri.enabled, whiteboard: config.whiteboard.enabled, visitors: config.visitors.enabled, jigasi: config.jigasi.enabled, transcription: config.transcription.enabled },
         dependsOn: ops.ingressReady,
     });

@@ -4,7 +4,7 @@ import { LoadTest } from "../components/loadTest";
 import { Shard } from "../components/shard";
 import { Turn } from "../components/turn";
 import * as pulumi from "@pulumi/pulumi";
-import { captionedMeetings, largestEvent, maxParticipantsPerBridge, phoneCalls, ShardState, stackCapacity, StoredData } from "../lib";
+import { KEPT_OBJECTS_OUTPUT, captionedMeetings, largestEvent, maxParticipantsPerBridge, phoneCalls, ShardState, stackCapacity, StoredData } from "../lib";
 import { Site } from "./site";
 
 /** Per shard: its number, whether it takes new rooms, its tag, and the hash the next preview compares with. */
@@ -45,7 +45,7 @@ function capacity(config: Site["config"]) {
 
 export function stackOutputs(
     site: Site,
-    parts: { shards: Shard[]; shardStates: pulumi.Output<Record<string, ShardState>>; storedData: StoredData; keptData: pulumi.Output<StoredData>; turn?: Turn; monitoring?: MonitoringStack; loadTest?: LoadTest },
+    parts: { shards: Shard[]; shardStates: pulumi.Output<Record<string, ShardState>>; storedData: StoredData; keptData: pulumi.Output<StoredData>; keptObjectsRetained: pulumi.Output<boolean>; turn?: Turn; monitoring?: MonitoringStack; loadTest?: LoadTest },
 ) {
     const { config, publicUrl } = site;
     const { shards, turn, monitoring, loadTest } = parts;
@@ -60,6 +60,8 @@ export function stackOutputs(
         storedData: parts.storedData,
         /** Volumes a part switched off left in the cluster (with their namespace), until it is switched on again. */
         keptData: parts.keptData,
+        /** The kept namespaces and claims are retained in the state: the next update may move them to their provider (lib/keptObjects.ts). */
+        [KEPT_OBJECTS_OUTPUT]: parts.keptObjectsRetained,
         /** Where to read the load test's results, while it is switched on. */
         loadTestLogs: loadTest?.logsCommand,
         grafanaUrl: monitoring ? `${publicUrl}${GRAFANA_PATH}` : undefined,

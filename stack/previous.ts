@@ -16,6 +16,11 @@ export function lastDeployment(): pulumi.StackReference {
     });
 }
 
+/** The last deployment's outputs, read before anything else is declared (a first deployment has none). */
+export function lastOutputs(self: pulumi.StackReference): Promise<Record<string, unknown>> {
+    return new Promise((resolve) => self.outputs.apply((outputs) => resolve(outputs ?? {})));
+}
+
 export function warnOnSignallingRestarts(config: StackConfig, current: pulumi.Output<Record<string, ShardState>>, self: pulumi.StackReference): void {
     if (!config.warnOnSignallingRestart) return;
     pulumi.all([self.getOutput("shards"), current]).apply(([previous, now]) => {

@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { JitsiSecrets } from "../components/jitsiSecrets";
 import { StackConfig } from "../config/schema";
-import { admitAcmeSolvers, denyIngressByDefault, JitsiSecretKey, ownedNamespace, RESTRICTED } from "../lib";
+import { KeptObjects, admitAcmeSolvers, denyIngressByDefault, JitsiSecretKey, ownedNamespace, RESTRICTED } from "../lib";
 
 export interface Site {
     config: StackConfig;
@@ -19,10 +19,12 @@ export interface Site {
     monitoringNamespace?: string;
     /** Where the ingress controller runs: this stack's ingress-nginx, or the user's controller under that namespace name. */
     ingressNamespace: string;
+    /** The namespaces and claims kept when their part goes off, and their provider (lib/keptObjects.ts). */
+    keptObjects: KeptObjects;
 }
 
 /** The restricted, default-deny Jitsi namespace, admitting cert-manager's HTTP-01 solvers from the ingress controller. */
-export function jitsiSite(config: StackConfig): Site {
+export function jitsiSite(config: StackConfig, keptObjects: KeptObjects): Site {
     const namespaceName = config.namespaces.jitsi;
     const namespace = ownedNamespace(namespaceName, RESTRICTED);
     denyIngressByDefault("jitsi", namespace);
@@ -36,6 +38,7 @@ export function jitsiSite(config: StackConfig): Site {
         publicUrl: `https://${config.hosts[0]}`,
         monitoringNamespace: config.monitoring.enabled ? config.namespaces.monitoring : undefined,
         ingressNamespace,
+        keptObjects,
     };
 }
 

@@ -167,10 +167,10 @@ describe("the preview warns before an update deletes or recreates stored data", 
         const back = await runProgramOk(production(), "test", { previousOutputs: stillOff });
         const warnings = dataWarnings(back).sort().reverse();
         assert.strictEqual(warnings.length, 2, warnings.join("\n"));
-        assert.match(warnings[0], /^monitoring\.enabled comes back on while Prometheus' metrics .* is still kept .*: the namespace monitoring already exists,/);
-        // Grafana's claim is the release's: Helm adopts it again under the same release name; the namespace is not.
-        assert.match(warnings[1], /Grafana's database .*: the namespace monitoring already exists,/);
-        for (const w of warnings) assert.match(w, /`PULUMI_K8S_UPSERT_EXISTING_OBJECTS=true pulumi up` where the stack runs no metrics API, else `pulumi import`/);
+        assert.match(warnings[0], /^monitoring\.enabled comes back on while Prometheus' metrics .* is still kept .*: the namespace monitoring is adopted again/);
+        // Grafana's claim is the release's: Helm adopts it again under the same release name; the namespace is the stack's.
+        assert.match(warnings[1], /Grafana's database .*: the namespace monitoring is adopted again/);
+        for (const w of warnings) assert.match(w, /kept-objects provider applies over an existing object\), and the part finds its old data/);
         assert.deepStrictEqual(back.outputs.keptData, {});
     });
 

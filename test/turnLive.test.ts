@@ -211,6 +211,22 @@ describe("TURN on a real coturn", function () {
             fs.writeFileSync(path.join(dir, "config", "turnserver.conf"), conf);
         });
 
+        /**
+         * What the kubelet does on pod deletion: SIGTERM to the container's PID 1 (unshare's one child), which
+         * must be the shell, not coturn (Debian's 4.6.1 has no SIGTERM handler and ignores it as PID 1), and the
+         * container must end well within terminationGracePeriodSeconds.
+         */
+        async function terminate(proc: ChildProcess): Promise<void> {
+            const pid1 = fs.readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, "utf8").trim();
+            assert.strictEqual(fs.readFileSync(`/proc/${pid1}/comm`, "utf8").trim(), "sh", "coturn is PID 1: SIGTERM would not reach a handler");
+            try {
+                execFileSync("nsenter", ["-t", pid1, "-p", "kill", "-TERM", "1"], { stdio: "pipe" });
+            } catch (e) {
+                throw new Error(`SIGTERM to PID 1 failed (container exit ${proc.exitCode}): ${(e as { stderr?: Buffer }).stderr}\n${log}`);
+            }
+            await until("the container's end on SIGTERM", () => proc.exitCode !== null || proc.signalCode !== null, 5_000);
+        }
+
         afterEach(() => {
             if (pod?.exitCode === null) process.kill(pod.pid!, "SIGKILL");
         });
@@ -242,12 +258,19 @@ describe("TURN on a real coturn", function () {
             assert.strictEqual(await tlsHandshake(tlsPort), "turn.example.org");
             assert.doesNotMatch(log, /no certificate/);
 
-            // As PID 1, coturn ignores SIGTERM (it has no handler): why the shell stays in front of it while it waits.
-            // unshare's one child is the namespace's PID 1.
-            const pid1 = fs.readFileSync(`/proc/${pod.pid}/task/${pod.pid}/children`, "utf8").trim();
-            execFileSync("nsenter", ["-t", pid1, "-p", "kill", "-TERM", "1"]);
-            await new Promise((res) => setTimeout(res, 1000));
-            assert.strictEqual(pod.exitCode, null, "coturn as PID 1 ended on SIGTERM");
+            // Deleting the pod (a Recreate rollout, a drain) stops it at once, with TLS as without.
+            await terminate(pod);
+        });
+
+        it("stops on the kubelet's SIGTERM while it waits for its certificate", async () => {
+            fs.rmSync(path.join(dir, "tls"), { recursive: true, force: true });
+            fs.mkdirSync(path.join(dir, "tls"));
+            log = "";
+            pod = startPod();
+            await until("coturn's start", () => /IO method/.test(log));
+            assert.match(log, /no certificate in \S+ yet/);
+            await terminate(pod);
+            assert.strictEqual(pod.exitCode, 0, log);
         });
     });
 
