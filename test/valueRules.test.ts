@@ -1,0 +1,217 @@
+/**
+ * The issue's examples, one by one, on whole-program runs: what an accepted value would have done in
+ * the image, and the schema's refusal before any resource, naming the key, what is wrong and what is
+ * allowed (secrets by name and length only). The parsers' read-back of everything accepted is
+ * test/templateValues.test.ts; which variable lands where is test/templateContexts.ts.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { stringify } from "yaml";
+import { readStackFile, runProgram, runProgramOk, StackConfig, withConfig } from "./harness";
+import { containersIn, envValue, Obj } from "./objects";
+import { ENV_CONTEXTS } from "./templateContexts";
+import { luaReadBack, missingPackages } from "./templateParsers";
+import { ACCESS_VARIANTS, allGatewaysVariant, GATEWAY_VARIANTS, visitorsVariant } from "./variants";
+
+const development = () => readStackFile("development");
+const production = () => readStackFile("production");
+const jwt = (jwtSettings: Record<string, unknown>) => ({ "jitsi:auth": { type: "jwt", jwt: { appId: "school-portal", ...jwtSettings } } });
+
+describe("values the images cannot carry are refused before any resource (the issue's examples)", function () {
+    this.timeout(60_000);
+    const table: { what: string; base?: () => StackConfig; change: Record<string, unknown>; secretKeys?: string[]; expect: RegExp[]; hidden?: string }[] = [
+        {
+            what: "a JWT app id that would close prosody's string and open the stack to everyone",
+            change: jwt({ appId: 'app"\nauthentication = "anonymous" --' }),
+            expect: [/jitsi:auth\.jwt\.appId = "app\\"\\nauthentication = \\"anonymous\\" --": must not contain a line break/],
+        },
+        {
+            what: "a JWT app id with a quote",
+            change: jwt({ appId: 'school"portal' }),
+            expect: [/jitsi:auth\.jwt\.appId = "school\\"portal": must not contain "\\"": the image pastes it unescaped into prosody's Lua configuration, inside "\.\.\."; allowed there: any text without " or \\/],
+        },
+        {
+            what: "an accepted issuer with a quote (it would add an issuer) and one with a comma (it would be split in two)",
+            change: jwt({ acceptedIssuers: ['portal", "evil', "portal,lms"] }),
+            expect: [
+                /jitsi:auth\.jwt\.acceptedIssuers\[0\] = "portal\\", \\"evil": must not contain "\\"": .*as a list split on commas/,
+                /jitsi:auth\.jwt\.acceptedIssuers\[1\] = "portal,lms": must not contain a comma: the image pastes it unescaped into prosody's Lua configuration, as a list split on commas/,
+            ],
+        },
+        {
+            what: "an accepted audience with a comma",
+            change: jwt({ acceptedAudiences: ["jitsi,other"] }),
+            expect: [/jitsi:auth\.jwt\.acceptedAudiences\[0\] = "jitsi,other": must not contain a comma/],
+        },
+        {
+            what: "an app secret with a backslash sequence (Lua reads \\100 as d), shown by name and length only",
+            change: { ...jwt({}), "jitsi:jwtAppSecret": "secret\\100secret-0123456789" },
+            secretKeys: ["jitsi:jwtAppSecret"],
+            expect: [/jitsi:jwtAppSecret = \(secret, 27 characters\): must not contain a backslash: the image pastes it unescaped into prosody's Lua configuration/],
+            hidden: "secret\\100secret",
+        },
+        {
+            what: "a dial-in URL with a quote (script in every visitor's config.js) and one ending in a backslash (config.js never closes the string)",
+            change: { "jitsi:jigasi": { dialIn: { numbersUrl: "https://dialin.school.net/n?x='+alert(1)+'", confCodeUrl: "https://dialin.school.net/pin\\" } } },
+            expect: [
+                /jitsi:jigasi\.dialIn\.numbersUrl = .*: must not contain "'": the image pastes it unescaped into web's config\.js, inside '\.\.\.'/,
+                /jitsi:jigasi\.dialIn\.confCodeUrl = "https:\/\/dialin\.school\.net\/pin\\\\": must not contain a backslash/,
+            ],
+        },
+        {
+            what: "a dial-in URL with credentials, saying why it cannot keep a secret",
+            change: { "jitsi:jigasi": { dialIn: { numbersUrl: "https://user:pw@dialin.school.net/numbers", confCodeUrl: "https://dialin.school.net/pin" } } },
+            expect: [/jitsi:jigasi\.dialIn\.numbersUrl = "https:\/\/user:pw@dialin\.school\.net\/numbers": must not hold a user name or password: config\.js serves it to every visitor's browser/],
+        },
+        {
+            what: "a transcription URL with credentials, saying where they would be in clear",
+            change: { "jitsi:transcription": { enabled: true, backend: "whisper", url: "wss://user:pw@whisper.school.net/ws" } },
+            expect: [/jitsi:transcription\.url = "wss:\/\/user:pw@whisper\.school\.net\/ws": must not hold a user name or password: it is written in clear into the transcribers' pod spec/],
+        },
+        {
+            what: "an operator-chosen jicofo password with a space (register-setup splits it) and a jibri password with a quote (HOCON ends the string)",
+            change: { "jitsi:jicofoAuthPassword": "correct horse battery", "jitsi:jibriXmppPassword": 'pa"ssword-1234' },
+            secretKeys: ["jitsi:jicofoAuthPassword", "jitsi:jibriXmppPassword"],
+            expect: [
+                /jitsi:jicofoAuthPassword = \(secret, 21 characters\): must not contain a space: the image pastes it unescaped into prosody's register-setup, as an unquoted shell word; .*or remove it and the stack generates one/,
+                /jitsi:jibriXmppPassword = \(secret, 14 characters\): must not contain "\\"": the image pastes it unescaped into a HOCON configuration \(jicofo, jvb, jibri\)/,
+            ],
+            hidden: "correct horse",
+        },
+        {
+            what: "a TURN public address written as IPv4-mapped IPv6 of a private one",
+            change: { "jitsi:turn": { host: "turn.school.net", publicIp: "::ffff:10.0.0.1" } },
+            expect: [/jitsi:turn\.publicIp = "::ffff:10\.0\.0\.1": must be a public address: .*judged by meaning/],
+        },
+        {
+            what: "the unspecified address :: among the bridges' public addresses",
+            change: { "jitsi:jvb": { publicIps: ["::"] } },
+            expect: [/jitsi:jvb\.publicIps\[0\] = "::": is a private address that clients on the internet cannot reach/],
+        },
+        {
+            what: "a TURN denial of every address",
+            change: { "jitsi:turn": { host: "turn.school.net", publicIp: "145.253.7.1", deniedPeerCidrs: ["0.0.0.0/0", "::ffff:0:0/96"] } },
+            expect: [
+                /jitsi:turn\.deniedPeerCidrs\[0\] = "0\.0\.0\.0\/0": denies every IPv4 address, so TURN would relay to nobody; give the cluster's pod and service ranges/,
+                /jitsi:turn\.deniedPeerCidrs\[1\] = "::ffff:0:0\/96": denies every IPv4 address \(as IPv4-mapped IPv6\)/,
+            ],
+        },
+        {
+            what: "an IP address as a host name (the cluster would refuse the Ingress at apply)",
+            change: { "jitsi:hosts": ["1.2.3.4"], "jitsi:turn": { host: "5.6.7.8", publicIp: "145.253.7.1" } },
+            expect: [/jitsi:hosts\[0\] = "1\.2\.3\.4": is an IP address; give a DNS name/, /jitsi:turn\.host = "5\.6\.7\.8": is an IP address/],
+        },
+        {
+            what: "a zone with a line break and one of 300 characters (no pod of the shard would schedule)",
+            change: { "jitsi:shards": [{ name: "shard-0", zone: "europe-west1-b\n" }, { name: "shard-1", zone: "z".repeat(300) }] },
+            expect: [/jitsi:shards\[0\]\.zone = "europe-west1-b\\n": must be a Kubernetes label value/, /jitsi:shards\[1\]\.zone = "z{300}": must be a Kubernetes label value/],
+        },
+    ];
+
+    for (const bad of table) {
+        it(`refuses ${bad.what}`, async () => {
+            const run = await runProgram(withConfig((bad.base ?? production)(), bad.change, bad.secretKeys));
+            assert.strictEqual(run.error?.name, "ConfigError", String(run.error));
+            for (const line of bad.expect) assert.match(run.error!.message, line);
+            if (bad.hidden) assert.ok(!run.error!.message.includes(bad.hidden), "the message shows the secret");
+            assert.deepStrictEqual(run.resources.map((r) => r.type), [], "resources were declared");
+        });
+    }
+
+    it("shows on Lua 5.4 what the refused app id would have done: the later assignment wins", function () {
+        if (missingPackages("lua").length > 0) this.skip();
+        // jitsi-meet.cfg.lua:126-130: `authentication = "token"` then `app_id = "{{ .Env.JWT_APP_ID }}"`.
+        const appId = 'app"\nauthentication = "anonymous" --';
+        const [authentication] = luaReadBack([`(function() local authentication = "token"; local app_id = "${appId}"\nreturn authentication end)()`]);
+        assert.strictEqual(authentication, "anonymous");
+    });
+
+    it("says what is wrong with a URL in one message each: http://, an IP host (issue 27 point 8)", async () => {
+        const run = await runProgram(
+            withConfig(production(), { "jitsi:jigasi": { dialIn: { numbersUrl: "http://dialin.school.net/n", confCodeUrl: "https://192.0.2.7/pin" } } }),
+        );
+        assert.ok(!/Invalid URL/.test(run.error!.message), run.error!.message);
+        // (Dial-in without the gateway is a rule of its own, config/checks.ts.)
+        const lines = run.error!.message.split("\n").filter((l) => /dialIn/.test(l) && !/needs jigasi\.enabled/.test(l));
+        assert.deepStrictEqual(lines, [
+            '  - jitsi:jigasi.dialIn.numbersUrl = "http://dialin.school.net/n": must be a URL starting with https://, such as https://dialin.example.org/numbers (browsers load the meeting over https:// and refuse http:// requests from it)',
+            '  - jitsi:jigasi.dialIn.confCodeUrl = "https://192.0.2.7/pin": must name its server by DNS name, not by the address 192.0.2.7, such as https://dialin.example.org/numbers',
+        ]);
+    });
+
+    it("accepts a private registry with a port (issue 27 point 8: the runbook's own Vosk image)", async () => {
+        const image = "registry:5000/vosk:1";
+        const run = await runProgramOk(withConfig(production(), { "jitsi:transcription": { enabled: true, language: "nl-NL", vosk: { image } } }));
+        const vosk = containersIn(run.resources.map((r) => r.inputs)).find(({ container }) => container.image === image);
+        assert.ok(vosk, "no container runs the registry's image");
+    });
+
+    it("takes a secret map as secret only if every entry is: a plain entry beside an encrypted one is refused", async () => {
+        // What the CLI does with such a file: the whole key counts as secret, the program sees the map decrypted.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secret-map-"));
+        const stackConfig = {
+            ...Object.fromEntries(Object.entries(development().values).map(([k, v]) => [k, /^[[{]/.test(v) ? JSON.parse(v) : v])),
+            "jitsi:auth": { type: "internal", users: ["alice", "bob"] },
+            "jitsi:internalUserPasswords": { alice: { secure: "v1:AAAA" }, bob: "plain-password-of-bob" },
+        };
+        fs.writeFileSync(path.join(dir, "Pulumi.mixed.yaml"), stringify({ config: stackConfig }));
+        const cwd = process.cwd();
+        try {
+            process.chdir(dir);
+            const config = withConfig(
+                development(),
+                { "jitsi:auth": stackConfig["jitsi:auth"], "jitsi:internalUserPasswords": { alice: "alice-password", bob: "plain-password-of-bob" } },
+                ["jitsi:internalUserPasswords"],
+            );
+            const run = await runProgram(config, "mixed");
+            assert.strictEqual(run.error?.name, "ConfigError", String(run.error));
+            assert.match(run.error!.message, /jitsi:internalUserPasswords\.bob is stored in plain text beside encrypted entries, and a map is secret only if every entry is; store it encrypted with 'pulumi config set --secret --path "jitsi:internalUserPasswords\.bob" <value>'/);
+            assert.ok(!/alice/.test(run.error!.message), "an encrypted entry was reported");
+            assert.ok(!run.error!.message.includes("plain-password-of-bob"), "the message shows the password");
+            assert.deepStrictEqual(run.resources.map((r) => r.type), []);
+        } finally {
+            process.chdir(cwd);
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("the template context table covers every variable the program sets", function () {
+    this.timeout(120_000);
+    const variants: Record<string, () => StackConfig> = {
+        development,
+        production,
+        ...ACCESS_VARIANTS,
+        visitors: visitorsVariant,
+        ...GATEWAY_VARIANTS,
+        "every gateway": allGatewaysVariant,
+        "every web setting, nodeIP advertising, relay off": () =>
+            withConfig(production(), {
+                "jitsi:web": { defaultLanguage: "de", p2p: { stunServers: ["stun.example.org:3478"] } },
+                "jitsi:jvb": { advertise: "nodeIP", allowPrivateAddresses: true, stunServers: [], relay: { enabled: false } },
+            }),
+    };
+    for (const [name, variant] of Object.entries(variants)) {
+        it(`has a context for each variable set on a Jitsi container (${name})`, async () => {
+            const run = await runProgramOk(variant());
+            const missing = new Set<string>();
+            for (const { container } of containersIn(run.resources.map((r) => r.inputs))) {
+                const image = /^ghcr\.io\/jitsi\/(\w+):/.exec(container.image)?.[1] as keyof typeof ENV_CONTEXTS | undefined;
+                if (!image) continue;
+                for (const e of container.env ?? []) if (!ENV_CONTEXTS[image]?.[e.name]) missing.add(`${image}/${e.name}`);
+            }
+            assert.deepStrictEqual([...missing], []);
+        });
+    }
+
+    it("catches a variable the table does not know", async () => {
+        const run = await runProgramOk(production());
+        const objects: Obj[] = run.resources.map((r) => r.inputs);
+        const web = containersIn(objects).find(({ container }) => /ghcr\.io\/jitsi\/web:/.test(container.image))!.container;
+        web.env.push({ name: "ETHERPAD_PUBLIC_URL", value: "https://pad.example.org" });
+        assert.strictEqual(envValue(web, "ETHERPAD_PUBLIC_URL"), "https://pad.example.org");
+        assert.ok(!ENV_CONTEXTS.web.ETHERPAD_PUBLIC_URL);
+    });
+});
