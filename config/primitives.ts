@@ -94,7 +94,7 @@ export const port = z.number().int().min(1).max(65535);
 // Refinements rather than unions, so that the message says what is allowed instead of naming one branch.
 export const ipAddress = z.string().refine((v) => z.ipv4().safeParse(v).success || z.ipv6().safeParse(v).success, "must be an IPv4 or IPv6 address");
 export const cidr = z.string().refine((v) => z.cidrv4().safeParse(v).success || z.cidrv6().safeParse(v).success, "must be a CIDR range such as 10.244.0.0/16");
-export const hostPort = z.string().regex(/^[a-z0-9.-]+:\d{1,5}$/, "must be host:port");
+export const hostPort = z.string().regex(/^[a-z0-9.-]+:\d{1,5}$/, "must be host:port").refine((v) => { const p = Number(v.slice(v.lastIndexOf(":") + 1)); return p >= 1 && p <= 65535; }, "must have a port from 1 to 65535");
 /** An XMPP account name (the part before @): prosody's nodeprep keeps these unchanged. */
 export const userName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must be a user name of lower-case letters, digits, '.', '_' and '-'");
 export const storageClass = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "must be the name of a StorageClass");
@@ -186,7 +186,8 @@ export function templateTextProblem(value: string, contexts: readonly TemplateCo
         const rule = TEMPLATE_CONTEXTS[context];
         const bad = rule.refuses.exec(value);
         if (bad) {
-            const at = bad[0] === "" || (bad.index === 0 && /^[ \f]/.test(value) && context === "propertiesValue") ? "a leading space" : describeCharacter(bad[0]);
+            const leading = context === "propertiesValue" && bad.index === 0 && /^[ \f]/.test(value);
+            const at = leading ? "a leading space" : describeCharacter(bad[0]);
             return `must not contain ${at}: the image pastes it unescaped into ${rule.where}; allowed there: ${rule.allowed}`;
         }
     }

@@ -8,10 +8,13 @@
  */
 import * as assert from "assert";
 import fc from "fast-check";
+import * as fs from "fs";
+import * as path from "path";
 import { SECRET_CONTEXTS, schemaAt, secretValueProblems } from "../config/load";
 import { SecretKey } from "../config/schema";
 import { contextsOf, Context, SECRET_REACHES, SETTING_REACHES } from "./templateContexts";
-import { javaReadBack, jsReadBack, luaReadBack, missingPackages, nginxReadBack, ReadBack, shellWords } from "./templateParsers";
+import { ROOT } from "./harness";
+import { javaReadBack, jsReadBack, luaReadBack, missingPackages, nginxReadBack, PARSER_PACKAGES, ReadBack, shellWords } from "./templateParsers";
 
 const SEED = Number(process.env.FC_SEED ?? 20261128);
 /** Generated values per setting: enough to meet each hostile piece many times, few enough for a fast suite. */
@@ -281,5 +284,14 @@ describe("values reach the images intact: the real parsers read back what the sc
             if (key === "turnSharedSecret") fromTable.add("coturnLine");
             assert.deepStrictEqual([...(SECRET_CONTEXTS[key as SecretKey] ?? [])].sort(), [...fromTable].sort(), key);
         }
+    });
+});
+
+describe("the parsers of the read-backs", () => {
+    it("has CI install every parser (.ci/debian-packages), so that no read-back is skipped there", () => {
+        const listed = fs.readFileSync(path.join(ROOT, ".ci/debian-packages"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
+        // bash is essential on every Debian system.
+        const needed = Object.values(PARSER_PACKAGES).map((p) => p.package).filter((p) => p !== "bash");
+        assert.deepStrictEqual(needed.filter((p) => !listed.includes(p)), []);
     });
 });
