@@ -36,6 +36,8 @@ export function loadConfig(): StackConfig {
     // `pulumi config set <key>` writes to the project's namespace: if that is not ours (a renamed fork, or
     // a stack file from when the project had another name), the setting would change nothing.
     const strayNamespaces = new Set([...FORMER_NAMESPACES, pulumi.getProject()].filter((n) => n !== NAMESPACE));
+    /** Pulumi.<stack>.yaml as written, read once when a secret needs it. */
+    let stackFile: Record<string, unknown> | undefined;
     for (const [fullKey, value] of Object.entries(all)) {
         const [ns, key] = splitKey(fullKey);
         if (strayNamespaces.has(ns)) {
@@ -54,7 +56,7 @@ export function loadConfig(): StackConfig {
                         `'pulumi config set --secret ${NAMESPACE}:${key} <value>'`,
                 );
             } else {
-                problems.push(...plainMapEntryProblems(key, stackFileConfig()), ...secretValueProblems(key as SecretKey, value));
+                problems.push(...plainMapEntryProblems(key, (stackFile ??= stackFileConfig() ?? {})), ...secretValueProblems(key as SecretKey, value));
             }
             continue;
         }
