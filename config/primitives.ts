@@ -143,7 +143,8 @@ export const TEMPLATE_CONTEXTS = {
     hoconString: { where: 'a HOCON configuration (jicofo, jvb, jibri), inside "..."', refuses: /["\\]/, allowed: 'any text without " or \\' },
     /**
      * Jigasi's sip-communicator.properties: `key={{ .Env.X }}`, read by java.util.Properties from a byte
-     * stream (ISO-8859-1): a backslash escapes, leading blanks are dropped, other than ASCII is misread.
+     * stream, so as ISO-8859-1 (org.jitsi.impl.configuration.PropertyConfigurationStore.reloadConfiguration:
+     * Properties.load(InputStream)): a backslash escapes, leading blanks are dropped, other than ASCII is misread.
      */
     propertiesValue: { where: "Jigasi's sip-communicator.properties, as a value", refuses: /[^\x20-\x7e]|\\|^[ \f]/, allowed: "printable ASCII without \\, not starting with a space" },
     /**

@@ -11,7 +11,7 @@ import * as path from "path";
 import { stringify } from "yaml";
 import { readStackFile, runProgram, runProgramOk, StackConfig, withConfig } from "./harness";
 import { containersIn, envValue, Obj } from "./objects";
-import { ENV_CONTEXTS } from "./templateContexts";
+import { ENV_CONTEXTS, SECRET_REACHES, SETTING_REACHES } from "./templateContexts";
 import { luaReadBack, missingPackages } from "./templateParsers";
 import { ACCESS_VARIANTS, allGatewaysVariant, GATEWAY_VARIANTS, visitorsVariant } from "./variants";
 
@@ -214,4 +214,117 @@ describe("the template context table covers every variable the program sets", fu
         assert.strictEqual(envValue(web, "ETHERPAD_PUBLIC_URL"), "https://pad.example.org");
         assert.ok(!ENV_CONTEXTS.web.ETHERPAD_PUBLIC_URL);
     });
+});
+
+/**
+ * SETTING_REACHES and SECRET_REACHES are checked against the program: each setting and secret gets a
+ * value found nowhere else, and the variables of Jitsi containers whose value (or Secret behind it)
+ * holds it are exactly the table's, where the run sets them at all.
+ */
+describe("the variables each setting reaches, as the program sets them", function () {
+    this.timeout(120_000);
+    const dev = readStackFile("development");
+    const devFile = (key: string) => JSON.parse(dev.values[`jitsi:${key}`] ?? "{}");
+    const probes: Record<string, string> = {
+        hosts: "zqhost.school.net",
+        "shards[].name": "zqshard",
+        clusterDomain: "zqcluster.local",
+        "namespaces.jitsi": "zqns",
+        "auth.jwt.appId": "zqappid",
+        "auth.jwt.acceptedIssuers": "zqissuer",
+        "auth.jwt.acceptedAudiences": "zqaudience",
+        "turn.host": "zqturn.school.net",
+        "turn.external.host": "zqexternal.school.net",
+        "jvb.publicIps": "145.253.7.9",
+        "jvb.stunServers": "zqstun.school.net:3478",
+        "web.p2p.stunServers": "zqp2p.school.net:3478",
+        "web.defaultLanguage": "zqz-Qqqq",
+        "transcription.language": "zq-ZQ",
+        "transcription.url": "wss://zqwhisper.school.net/ws",
+        "jigasi.dialIn.numbersUrl": "https://zqnumbers.school.net/n",
+        "jigasi.dialIn.confCodeUrl": "https://zqconf.school.net/p",
+        "jigasi.sip.uri": "zqsipuser@provider.school.net",
+        "jigasi.sip.server": "zqsipserver.school.net",
+        "jigasi.sip.defaultRoom": "zqroom",
+    };
+    const secretProbes = Object.fromEntries(Object.keys(SECRET_REACHES).map((k) => [k, `zq-${k}-0123456789`]));
+    const secretChanges = (keys: string[]) => Object.fromEntries(keys.map((k) => [`jitsi:${k}`, secretProbes[k]]));
+    const common = {
+        "jitsi:hosts": [probes.hosts],
+        "jitsi:clusterDomain": probes.clusterDomain,
+        "jitsi:namespaces": { jitsi: probes["namespaces.jitsi"] },
+        "jitsi:shards": [{ name: probes["shards[].name"] }],
+        "jitsi:web": { ...devFile("web"), defaultLanguage: probes["web.defaultLanguage"], p2p: { stunServers: [probes["web.p2p.stunServers"]] } },
+        "jitsi:jvb": { ...devFile("jvb"), publicIps: [probes["jvb.publicIps"]], stunServers: [probes["jvb.stunServers"]] },
+    };
+    /** Internal accounts with every part on and the stack's own TURN and Vosk. */
+    const everyPart = () => {
+        const keys = ["jicofoAuthPassword", "jvbAuthPassword", "jibriXmppPassword", "jibriRecorderPassword", "jigasiXmppPassword", "jigasiTranscriberPassword", "jigasiSipPassword"];
+        return withConfig(
+            allGatewaysVariant(),
+            {
+                ...common,
+                "jitsi:turn": { ...devFile("turn"), host: probes["turn.host"] },
+                "jitsi:jigasi": {
+                    enabled: true,
+                    sip: { uri: probes["jigasi.sip.uri"], server: probes["jigasi.sip.server"], defaultRoom: probes["jigasi.sip.defaultRoom"] },
+                    dialIn: { numbersUrl: probes["jigasi.dialIn.numbersUrl"], confCodeUrl: probes["jigasi.dialIn.confCodeUrl"] },
+                },
+                "jitsi:transcription": { enabled: true, language: probes["transcription.language"], vosk: { image: `registry.school.net/vosk@sha256:${"a".repeat(64)}` } },
+                "jitsi:etherpad": { enabled: true },
+                "jitsi:whiteboard": { enabled: true },
+                ...secretChanges(keys),
+            },
+            keys.map((k) => `jitsi:${k}`),
+        );
+    };
+    /** JWT, an external TURN server and captions from an external Whisper. */
+    const jwtExternal = () => {
+        const keys = ["jwtAppSecret", "turnSharedSecret"];
+        return withConfig(
+            development(),
+            {
+                ...common,
+                "jitsi:auth": { type: "jwt", jwt: { appId: probes["auth.jwt.appId"], acceptedIssuers: [probes["auth.jwt.acceptedIssuers"]], acceptedAudiences: [probes["auth.jwt.acceptedAudiences"]] } },
+                "jitsi:turn": { enabled: true, external: { host: probes["turn.external.host"], tlsPort: 5349 } },
+                "jitsi:transcription": { enabled: true, backend: "whisper", url: probes["transcription.url"] },
+                ...secretChanges(keys),
+            },
+            keys.map((k) => `jitsi:${k}`),
+        );
+    };
+
+    /** Each Jitsi container variable with its value, a secretKeyRef resolved through the stack's Secrets. */
+    function variables(objects: Obj[]): { variable: string; value: string }[] {
+        const secrets = objects.filter((o) => o?.kind === "Secret");
+        const fromSecret = (ref: Obj) => {
+            const secret = secrets.find((s) => s.metadata?.name === ref.name);
+            return secret?.stringData?.[ref.key] ?? (secret?.data?.[ref.key] ? Buffer.from(secret.data[ref.key], "base64").toString() : "");
+        };
+        return containersIn(objects).flatMap(({ container }) => {
+            const image = /^ghcr\.io\/jitsi\/(\w+):/.exec(container.image)?.[1];
+            if (!image) return [];
+            return (container.env ?? []).map((e: Obj) => ({ variable: `${image}/${e.name}`, value: e.value ?? (e.valueFrom?.secretKeyRef ? fromSecret(e.valueFrom.secretKeyRef) : "") }));
+        });
+    }
+
+    let runs: { variable: string; value: string }[][];
+    before(async () => {
+        runs = [];
+        for (const variant of [everyPart, jwtExternal]) runs.push(variables((await runProgramOk(variant())).resources.map((r) => r.inputs)));
+    });
+
+    const check = (table: Record<string, string[]>, probeOf: (name: string) => string) => {
+        for (const [name, expected] of Object.entries(table)) {
+            const probe = probeOf(name);
+            const reached = new Set(runs.flatMap((vars) => vars.filter((v) => v.value.includes(probe)).map((v) => v.variable)));
+            // Variables set at all in the runs where the value shows: a switched-off part sets none.
+            const set = new Set(runs.filter((vars) => vars.some((v) => v.value.includes(probe))).flatMap((vars) => vars.map((v) => v.variable)));
+            assert.deepStrictEqual([...reached].sort(), expected.filter((v) => set.has(v)).sort(), `${name} (${probe})`);
+            assert.ok(expected.some((v) => reached.has(v)), `${name} reaches none of its variables in the probe runs`);
+        }
+    };
+
+    it("every setting reaches exactly the variables SETTING_REACHES names", () => check(SETTING_REACHES, (name) => probes[name]));
+    it("every secret reaches exactly the variables SECRET_REACHES names", () => check(SECRET_REACHES, (key) => secretProbes[key]));
 });
