@@ -180,7 +180,8 @@ export function checkPhoneSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): v
 
 /** Whisper (skynet): a URL jigasi can append the meeting id to, and a key to sign the JWT with. */
 export function checkWhisper(t: TranscriptionSettings, ctx: z.RefinementCtx): void {
-    if (t.url !== undefined) {
+    // A URL refused on its own (scheme, host, credentials) is reported once, there.
+    if (t.url !== undefined && websocketUrl.safeParse(t.url).success) {
         // A bare '?' or any '#' survives URL parsing with an empty search: jigasi would append the id to the query or fragment.
         const url = new URL(t.url);
         if (/[?#]/.test(t.url) || !url.pathname.replace(/\/$/, "").endsWith(WHISPER_PATH)) {

@@ -117,13 +117,17 @@ export const SECRET_CONTEXTS: Partial<Record<SecretKey, readonly TemplateContext
     turnSharedSecret: ["luaString", "coturnLine"],
     jwtAppSecret: ["luaString"],
     jigasiSipPassword: [],
+    jigasiWhisperPrivateKey: ["propertiesValue"],
 };
+
+/** Secrets longer than free text: an RSA key as one line of base64 (2048 bits: about 1,600 characters). */
+const SECRET_MAX_LENGTH: Partial<Record<SecretKey, number>> = { jigasiWhisperPrivateKey: 8192 };
 
 /** Problems of an operator-chosen secret; only its name and length are ever shown, never the value. */
 export function secretValueProblems(key: SecretKey, value: string): string[] {
     const contexts = SECRET_CONTEXTS[key];
     if (contexts === undefined) return [];
-    const problem = templateTextProblem(value, contexts);
+    const problem = templateTextProblem(value, contexts, SECRET_MAX_LENGTH[key]);
     if (problem === undefined) return [];
     const generated = PROVIDED_SECRET_KEYS.includes(key) ? "" : ", or remove it and the stack generates one";
     return [`${NAMESPACE}:${key} = (secret, ${value.length} characters): ${problem}; set another with 'pulumi config set --secret ${NAMESPACE}:${key} <value>'${generated}`];

@@ -178,9 +178,9 @@ function describeCharacter(c: string): string {
  * Why `value` cannot be carried intact into every one of `contexts`, or undefined. The message names the
  * character, where it would land and what is allowed.
  */
-export function templateTextProblem(value: string, contexts: readonly TemplateContext[]): string | undefined {
+export function templateTextProblem(value: string, contexts: readonly TemplateContext[], maxLength = MAX_TEMPLATE_TEXT): string | undefined {
     if (value.length === 0) return "must not be empty";
-    if (value.length > MAX_TEMPLATE_TEXT) return `must be at most ${MAX_TEMPLATE_TEXT} characters (it has ${value.length})`;
+    if (value.length > maxLength) return `must be at most ${maxLength} characters (it has ${value.length})`;
     const control = CONTROL.exec(value);
     if (control) return `must not contain ${describeCharacter(control[0])}: it would end or break the line it is pasted into`;
     for (const context of contexts) {

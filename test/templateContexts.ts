@@ -229,6 +229,11 @@ export const ENV_CONTEXTS: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri"
         JIGASI_TRANSCRIBER_WHISPER_URL: p("propertiesValue", `${TRANSCRIBER}:61`),
         JIGASI_TRANSCRIBER_ENABLE_SAVING: p("switch", `${TRANSCRIBER}:4`),
         JIGASI_MAX_MEMORY: p("process", "/usr/share/jigasi/jigasi.sh (-Xmx)"),
+        JIGASI_PORT_MIN: p("process", "etc/s6-overlay/scripts/jigasi:6"),
+        JIGASI_PORT_MAX: p("process", "etc/s6-overlay/scripts/jigasi:6"),
+        JIGASI_HEALTH_CHECK_SIP_URI: p("propertiesValue", `${SIP}:28`),
+        JIGASI_TRANSCRIBER_WHISPER_PRIVATE_KEY_NAME: p("propertiesValue", `${TRANSCRIBER}:64`),
+        JIGASI_TRANSCRIBER_WHISPER_PRIVATE_KEY: p("propertiesValue", `${TRANSCRIBER}:67`),
     },
 };
 
@@ -262,6 +267,8 @@ export const SETTING_REACHES: Record<string, ImageVariable[]> = {
     "jigasi.sip.uri": ["jigasi/JIGASI_SIP_URI"],
     "jigasi.sip.server": ["jigasi/JIGASI_SIP_SERVER"],
     "jigasi.sip.defaultRoom": ["jigasi/JIGASI_SIP_DEFAULT_ROOM"],
+    "jigasi.healthCheckSipUri": ["jigasi/JIGASI_HEALTH_CHECK_SIP_URI"],
+    "transcription.whisper.keyName": ["jigasi/JIGASI_TRANSCRIBER_WHISPER_PRIVATE_KEY_NAME"],
 };
 
 /** Secret settings: the variables each reaches (config/load.ts SECRET_CONTEXTS must follow from these). */
@@ -275,6 +282,7 @@ export const SECRET_REACHES: Record<string, ImageVariable[]> = {
     turnSharedSecret: ["prosody/TURN_CREDENTIALS"],
     jwtAppSecret: ["prosody/JWT_APP_SECRET"],
     jigasiSipPassword: ["jigasi/JIGASI_SIP_PASSWORD"],
+    jigasiWhisperPrivateKey: ["jigasi/JIGASI_TRANSCRIBER_WHISPER_PRIVATE_KEY"],
 };
 
 /** The contexts a variable's value lands in. */

@@ -167,6 +167,18 @@ const CASES: Case[] = [
     },
     { name: "jigasi.sip.server", accepts: schemaAccepts("jigasi", "sip", "server"), generate: values(domain), contexts: settingContexts("jigasi.sip.server") },
     { name: "jigasi.sip.defaultRoom", accepts: schemaAccepts("jigasi", "sip", "defaultRoom"), generate: values(fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,20}$/)), contexts: settingContexts("jigasi.sip.defaultRoom") },
+    {
+        name: "jigasi.healthCheckSipUri",
+        accepts: schemaAccepts("jigasi", "healthCheckSipUri"),
+        generate: values(fc.tuple(fc.stringMatching(/^[A-Za-z0-9._+~-]{1,20}$/), domain).map(([u, d]) => `${u}@${d}`)),
+        contexts: settingContexts("jigasi.healthCheckSipUri"),
+    },
+    {
+        name: "transcription.whisper.keyName",
+        accepts: schemaAccepts("transcription", "whisper", "keyName"),
+        generate: values(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,40}$/)),
+        contexts: settingContexts("transcription.whisper.keyName"),
+    },
     ...Object.keys(SECRET_REACHES).map((key) => ({
         name: `${key} (secret)`,
         accepts: (v: Value) => secretValueProblems(key as SecretKey, v as string).length === 0,

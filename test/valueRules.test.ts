@@ -13,7 +13,7 @@ import { readStackFile, runProgram, runProgramOk, StackConfig, withConfig } from
 import { containersIn, envValue, Obj } from "./objects";
 import { ENV_CONTEXTS, SECRET_REACHES, SETTING_REACHES } from "./templateContexts";
 import { luaReadBack, missingPackages } from "./templateParsers";
-import { ACCESS_VARIANTS, allGatewaysVariant, GATEWAY_VARIANTS, visitorsVariant } from "./variants";
+import { ACCESS_VARIANTS, allGatewaysVariant, GATEWAY_VARIANTS, visitorsVariant, WHISPER_KEY } from "./variants";
 
 const development = () => readStackFile("development");
 const production = () => readStackFile("production");
@@ -141,6 +141,18 @@ describe("values the images cannot carry are refused before any resource (the is
         ]);
     });
 
+    it("says once what is wrong with a transcription URL that is no URL or plain http://, instead of failing or repeating it", async () => {
+        for (const [url, message] of [
+            ["not a url", "must be a URL starting with wss:// or ws://"],
+            ["http://skynet.school.net/streaming-whisper/ws", "must be a URL starting with wss:// or ws://"],
+        ]) {
+            const run = await runProgram(withConfig(production(), { "jitsi:transcription": { enabled: true, backend: "whisper", url, whisper: { keyName: "k" } } }));
+            const lines = run.error!.message.split("\n").filter((l) => l.includes("transcription.url"));
+            assert.strictEqual(lines.length, 1, run.error!.message);
+            assert.ok(lines[0].includes(message), lines[0]);
+        }
+    });
+
     it("accepts a private registry with a port (issue 27 point 8: the runbook's own Vosk image)", async () => {
         const image = "registry:5000/vosk:1";
         const run = await runProgramOk(withConfig(production(), { "jitsi:transcription": { enabled: true, language: "nl-NL", vosk: { image } } }));
@@ -240,14 +252,20 @@ describe("the variables each setting reaches, as the program sets them", functio
         "web.p2p.stunServers": "zqp2p.school.net:3478",
         "web.defaultLanguage": "zqz-Qqqq",
         "transcription.language": "zq-ZQ",
-        "transcription.url": "wss://zqwhisper.school.net/ws",
+        "transcription.url": "wss://zqwhisper.school.net/streaming-whisper/ws",
+        "transcription.whisper.keyName": "zq/keyname",
+        "jigasi.healthCheckSipUri": "zqecho@provider.school.net",
         "jigasi.dialIn.numbersUrl": "https://zqnumbers.school.net/n",
         "jigasi.dialIn.confCodeUrl": "https://zqconf.school.net/p",
         "jigasi.sip.uri": "zqsipuser@provider.school.net",
         "jigasi.sip.server": "zqsipserver.school.net",
         "jigasi.sip.defaultRoom": "zqroom",
     };
-    const secretProbes = Object.fromEntries(Object.keys(SECRET_REACHES).map((k) => [k, `zq-${k}-0123456789`]));
+    const secretProbes: Record<string, string> = {
+        ...Object.fromEntries(Object.keys(SECRET_REACHES).map((k) => [k, `zq-${k}-0123456789`])),
+        // A key the schema takes (RSA, base64 PKCS#8), unique by its nature.
+        jigasiWhisperPrivateKey: WHISPER_KEY,
+    };
     const secretChanges = (keys: string[]) => Object.fromEntries(keys.map((k) => [`jitsi:${k}`, secretProbes[k]]));
     const common = {
         "jitsi:hosts": [probes.hosts],
@@ -268,6 +286,7 @@ describe("the variables each setting reaches, as the program sets them", functio
                 "jitsi:jigasi": {
                     enabled: true,
                     sip: { uri: probes["jigasi.sip.uri"], server: probes["jigasi.sip.server"], defaultRoom: probes["jigasi.sip.defaultRoom"] },
+                    healthCheckSipUri: probes["jigasi.healthCheckSipUri"],
                     dialIn: { numbersUrl: probes["jigasi.dialIn.numbersUrl"], confCodeUrl: probes["jigasi.dialIn.confCodeUrl"] },
                 },
                 "jitsi:transcription": { enabled: true, language: probes["transcription.language"], vosk: { image: `registry.school.net/vosk@sha256:${"a".repeat(64)}` } },
@@ -280,14 +299,14 @@ describe("the variables each setting reaches, as the program sets them", functio
     };
     /** JWT, an external TURN server and captions from an external Whisper. */
     const jwtExternal = () => {
-        const keys = ["jwtAppSecret", "turnSharedSecret"];
+        const keys = ["jwtAppSecret", "turnSharedSecret", "jigasiWhisperPrivateKey"];
         return withConfig(
             development(),
             {
                 ...common,
                 "jitsi:auth": { type: "jwt", jwt: { appId: probes["auth.jwt.appId"], acceptedIssuers: [probes["auth.jwt.acceptedIssuers"]], acceptedAudiences: [probes["auth.jwt.acceptedAudiences"]] } },
                 "jitsi:turn": { enabled: true, external: { host: probes["turn.external.host"], tlsPort: 5349 } },
-                "jitsi:transcription": { enabled: true, backend: "whisper", url: probes["transcription.url"] },
+                "jitsi:transcription": { enabled: true, backend: "whisper", url: probes["transcription.url"], whisper: { keyName: probes["transcription.whisper.keyName"] } },
                 ...secretChanges(keys),
             },
             keys.map((k) => `jitsi:${k}`),
