@@ -159,6 +159,7 @@ export const ENV_CONTEXTS: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri"
         JIGASI_SIP_URI: p("switch", `${JICOFO_CONF}:248`),
         JIGASI_BREWERY_MUC: p("hoconString", `${JICOFO_CONF}:250`),
         ENABLE_TRANSCRIPTIONS: p("switch", `${JICOFO_CONF}:8`),
+        ENABLE_SHARED_DOCUMENT_RANDOM_NAME: p("switch", `${JICOFO_CONF}:13`),
     },
     jvb: {
         ...EVERY_IMAGE,
