@@ -1,7 +1,7 @@
 /** Who may meet: authentication, guests, and what a meeting offers (lobby, breakout rooms). */
 import { z } from "zod";
 import { AUTH_TYPES } from "./defaults";
-import { memory, storageClass, userName } from "./primitives";
+import { memory, storageClass, templateText, userName } from "./primitives";
 
 export const accessSettings = {
     /**
@@ -20,10 +20,11 @@ export const accessSettings = {
             storageClass: storageClass.optional(),
             jwt: z
                 .strictObject({
-                    /** The application id tokens are issued for (prosody's app_id). */
-                    appId: z.string().min(1),
-                    acceptedIssuers: z.array(z.string().min(1)).default([]),
-                    acceptedAudiences: z.array(z.string().min(1)).default([]),
+                    /** The application id tokens are issued for (prosody's app_id, a Lua string). */
+                    appId: templateText("luaString"),
+                    /** Each is an entry of a Lua list prosody's template splits on commas. */
+                    acceptedIssuers: z.array(templateText("luaList")).default([]),
+                    acceptedAudiences: z.array(templateText("luaList")).default([]),
                 })
                 .optional(),
         })

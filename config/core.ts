@@ -4,12 +4,12 @@
  */
 import { z } from "zod";
 import { DEFAULT_JITSI_TAG, DEFAULT_ROUTER_IMAGE } from "./defaults";
-import { DNS_LABEL, DNS_NAME, hostname, image, imageTag, namespace, port, resources, timezone } from "./primitives";
+import { DNS_LABEL, DNS_NAME, hostname, image, imageTag, labelValue, namespace, port, resources, timezone } from "./primitives";
 
 const shardSpec = z.strictObject({
     name: z.string().regex(DNS_LABEL, "must be a DNS label of at most 20 characters: lower-case letters, digits and '-', starting with a letter"),
     /** Pins all of the shard's pods to one availability zone (topology.kubernetes.io/zone). */
-    zone: z.string().min(1).optional(),
+    zone: labelValue.optional(),
     /**
      * The shard's number: its UDP ports and its router server id follow from it. Unset: N for a shard
      * named shard-N, else its position in the list (config/shards.ts). Set it on shards with other

@@ -6,7 +6,7 @@
 import { createPrivateKey } from "crypto";
 import { z } from "zod";
 import { SIP_TRANSPORTS, TRANSCRIPTION_BACKENDS, VOSK_IMAGES, VoskLanguage } from "./defaults";
-import { hostname, memory, port, storageClass } from "./primitives";
+import { hostname, imageUrl, memory, pinnedImage, port, storageClass } from "./primitives";
 import type { ParsedSettings } from "./schema";
 
 /** A SIP address of record, user@host, as the provider gives it (without the sip: scheme). */
@@ -17,15 +17,24 @@ const sipUri = z
 /** A room name as jitsi-meet makes it: lower case, the characters prosody's nodeprep keeps in a room JID. */
 const roomName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must be a room name of lower-case letters, digits, '.', '_' and '-'");
 
-const httpsUrl = z.url({ protocol: /^https$/, hostname: z.regexes.domain }).refine((u) => !u.includes("?"), "must be an https:// URL without a query: jitsi-meet adds its own");
+/** A dial-in service URL: web's config.js carries it in '...' to every visitor's browser, which fetches it. */
+const httpsUrl = imageUrl({
+    schemes: ["https"],
+    example: "https://dialin.example.org/numbers",
+    fqdn: true,
+    contexts: ["jsString"],
+    credentialsAdvice: "config.js serves it to every visitor's browser, so it cannot keep a secret; serve the list without a login (it holds only phone numbers and PINs of the meeting asked for)",
+    query: false,
+});
 
-const websocketUrl = z.url({ protocol: /^wss?$/ });
-
-/** An image pinned by a tag other than latest, by digest, or both. */
-const pinnedImage = z
-    .string()
-    .regex(/^[a-z0-9./-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/, "must be an image reference such as alphacep/kaldi-de@sha256:<digest>")
-    .refine((i) => i.includes("@sha256:") || (/:[^/]+$/.test(i) && !i.endsWith(":latest")), "must pin the image by digest (@sha256:...) or by a tag other than latest");
+/** The speech-to-text server: a value in Jigasi's sip-communicator.properties, in clear in the pod spec. */
+const websocketUrl = imageUrl({
+    schemes: ["wss", "ws"],
+    example: "wss://whisper.example.org/streaming-whisper/ws",
+    fqdn: false,
+    contexts: ["propertiesValue"],
+    credentialsAdvice: "it is written in clear into the transcribers' pod spec and Jigasi's configuration, and Jigasi has no secret setting for it; reach the server on the cluster's network and restrict it by NetworkPolicy or source address",
+});
 
 export const gatewaySettings = {
     /**
@@ -171,7 +180,8 @@ export function checkPhoneSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): v
 
 /** Whisper (skynet): a URL jigasi can append the meeting id to, and a key to sign the JWT with. */
 export function checkWhisper(t: TranscriptionSettings, ctx: z.RefinementCtx): void {
-    if (t.url !== undefined) {
+    // A URL refused on its own (scheme, host, credentials) is reported once, there.
+    if (t.url !== undefined && websocketUrl.safeParse(t.url).success) {
         // A bare '?' or any '#' survives URL parsing with an empty search: jigasi would append the id to the query or fragment.
         const url = new URL(t.url);
         if (/[?#]/.test(t.url) || !url.pathname.replace(/\/$/, "").endsWith(WHISPER_PATH)) {

@@ -3,11 +3,15 @@
  * either returns the typed configuration or throws one error that lists every problem.
  * It runs before any resource is declared, so a bad stack file changes nothing on the cluster.
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
 import { z } from "zod";
 import { placeholderProblems } from "./placeholders";
+import { TemplateContext, templateTextProblem } from "./primitives";
 import { stackVoskImage, whisperKeyProblem, whisperRuns } from "./gateways";
-import { configSchema, normalizeShards, SECRET_KEYS, SecretKey, StackConfig } from "./schema";
+import { configSchema, normalizeShards, PROVIDED_SECRET_KEYS, SECRET_KEYS, SecretKey, StackConfig } from "./schema";
 
 export const NAMESPACE = "jitsi";
 /** The project's former name: `pulumi config set` without a namespace wrote there, and nothing read it. */
@@ -32,6 +36,8 @@ export function loadConfig(): StackConfig {
     // `pulumi config set <key>` writes to the project's namespace: if that is not ours (a renamed fork, or
     // a stack file from when the project had another name), the setting would change nothing.
     const strayNamespaces = new Set([...FORMER_NAMESPACES, pulumi.getProject()].filter((n) => n !== NAMESPACE));
+    /** Pulumi.<stack>.yaml as written, read once when a secret needs it. */
+    let stackFile: Record<string, unknown> | undefined;
     for (const [fullKey, value] of Object.entries(all)) {
         const [ns, key] = splitKey(fullKey);
         if (strayNamespaces.has(ns)) {
@@ -49,6 +55,8 @@ export function loadConfig(): StackConfig {
                     `${NAMESPACE}:${key} is stored in plain text; store it encrypted with ` +
                         `'pulumi config set --secret ${NAMESPACE}:${key} <value>'`,
                 );
+            } else {
+                problems.push(...plainMapEntryProblems(key, (stackFile ??= stackFileConfig() ?? {})), ...secretValueProblems(key as SecretKey, value));
             }
             continue;
         }
@@ -90,6 +98,59 @@ function unpinnedVoskProblems(config: StackConfig): string[] {
         `${NAMESPACE}:transcription.vosk.image = (missing): alphacep publishes ${repository} as latest only, so nodes could run different models; ` +
             `pin it by digest ('docker buildx imagetools inspect ${image}' shows it) with 'pulumi config set --path ${NAMESPACE}:transcription.vosk.image ${repository}@sha256:<digest>'`,
     ];
+}
+
+/**
+ * The contexts each secret is pasted into by the images' templates (test/templateContexts.ts names file
+ * and line); an operator-chosen value must be carried intact into each. Generated ones are letters and
+ * digits (RandomPassword, special: false), which every context carries. jigasiSipPassword reaches Jigasi
+ * base64-encoded (b64enc) and internalUserPasswords the accounts sidecar quoted: any text. The alert
+ * receivers' credentials reach Alertmanager's own configuration, not an image template.
+ */
+export const SECRET_CONTEXTS: Partial<Record<SecretKey, readonly TemplateContext[]>> = {
+    jicofoAuthPassword: ["hoconString", "shellWord"],
+    jvbAuthPassword: ["hoconString", "shellWord"],
+    jibriXmppPassword: ["hoconString", "shellWord"],
+    jibriRecorderPassword: ["hoconString", "shellWord"],
+    jigasiXmppPassword: ["propertiesValue", "shellWord"],
+    jigasiTranscriberPassword: ["propertiesValue", "shellWord"],
+    turnSharedSecret: ["luaString", "coturnLine"],
+    jwtAppSecret: ["luaString"],
+    jigasiSipPassword: [],
+    jigasiWhisperPrivateKey: ["propertiesValue"],
+};
+
+/** Secrets longer than free text: an RSA key as one line of base64 (2048 bits: about 1,600 characters). */
+const SECRET_MAX_LENGTH: Partial<Record<SecretKey, number>> = { jigasiWhisperPrivateKey: 8192 };
+
+/** Problems of an operator-chosen secret; only its name and length are ever shown, never the value. */
+export function secretValueProblems(key: SecretKey, value: string): string[] {
+    const contexts = SECRET_CONTEXTS[key];
+    if (contexts === undefined) return [];
+    const problem = templateTextProblem(value, contexts, SECRET_MAX_LENGTH[key]);
+    if (problem === undefined) return [];
+    const generated = PROVIDED_SECRET_KEYS.includes(key) ? "" : ", or remove it and the stack generates one";
+    return [`${NAMESPACE}:${key} = (secret, ${value.length} characters): ${problem}; set another with 'pulumi config set --secret ${NAMESPACE}:${key} <value>'${generated}`];
+}
+
+/**
+ * Pulumi takes a map as secret when any one entry is (`{alice: {secure: ...}, bob: plain}`), and the
+ * program then sees only "secret": the stack file says which entries are stored in plain text.
+ */
+export function plainMapEntryProblems(key: string, stackConfig: Record<string, unknown> | undefined): string[] {
+    const value = stackConfig?.[`${NAMESPACE}:${key}`];
+    if (value === null || typeof value !== "object" || Array.isArray(value) || "secure" in value) return [];
+    const isSecure = (v: unknown) => v !== null && typeof v === "object" && "secure" in v;
+    return Object.entries(value)
+        .filter(([, v]) => !isSecure(v))
+        .map(([entry]) => `${NAMESPACE}:${key}.${entry} is stored in plain text beside encrypted entries, and a map is secret only if every entry is; store it encrypted with 'pulumi config set --secret --path "${NAMESPACE}:${key}.${entry}" <value>'`);
+}
+
+/** The stack file's `config:` as written (Pulumi.<stack>.yaml beside the program), when there is one. */
+function stackFileConfig(): Record<string, unknown> | undefined {
+    const file = path.join(process.cwd(), `Pulumi.${pulumi.getStack()}.yaml`);
+    if (!fs.existsSync(file)) return undefined;
+    return parse(fs.readFileSync(file, "utf8"))?.config ?? undefined;
 }
 
 /** Secret settings that cannot be generated, because they belong to something outside the stack. */

@@ -1,6 +1,6 @@
 /** Media: the bridges (ports, advertised addresses, relay, autoscaling), TURN, and the web app's settings. */
 import { z } from "zod";
-import { isPrivateAddress } from "../lib/addresses";
+import { denyAllProblem, isPrivateAddress } from "../lib/addresses";
 import { TURN_CONTAINER_PORTS, TURN_PORTS } from "../lib/turn";
 import { WEB_DEDICATED_KEYS } from "../lib/webConfig";
 import { ADVERTISE_MODES, DEFAULT_TURN_IMAGE, MAX_TURN_RELAY_PORTS } from "./defaults";
@@ -90,7 +90,8 @@ export const mediaSettings = {
                             path: ["publicIps", i],
                             input: ip,
                             message:
-                                "is a private address that clients on the internet cannot reach, and the TURN server does not relay to; " +
+                                "is a private address that clients on the internet cannot reach, and the TURN server does not relay to " +
+                                "(judged by meaning: ::ffff:10.0.0.1 is 10.0.0.1, :: is no address); " +
                                 "use the public address, or set jvb.allowPrivateAddresses: true for a private network",
                         });
                     }
@@ -127,7 +128,12 @@ export const mediaSettings = {
             /** `host:port` answering HTTP-01 challenges (the ingress controller); unset: this stack's ingress-nginx. */
             acmeHttpTarget: hostPort.optional(),
             /** The cluster's pod and service ranges: coturn never relays into them, nor into private ranges. */
-            deniedPeerCidrs: z.array(cidr).default([]),
+            deniedPeerCidrs: z
+                .array(cidr.superRefine((range, ctx) => {
+                    const problem = cidr.safeParse(range).success ? denyAllProblem(range) : undefined;
+                    if (problem) ctx.addIssue({ code: "custom", input: range, message: problem });
+                }))
+                .default([]),
             image: image.default(DEFAULT_TURN_IMAGE),
             resources: resources({ cpu: "200m", memory: "256Mi" }, { cpu: "2", memory: "512Mi" }),
             /** A TURN server that is not part of this stack; its shared secret is the secret setting turnSharedSecret. */
@@ -156,7 +162,7 @@ export const mediaSettings = {
                         "point turn.host at it, and give it here (coturn puts it in every relayed candidate)",
                 });
             } else if (isPrivateAddress(turn.publicIp)) {
-                ctx.addIssue({ code: "custom", path: ["publicIp"], input: turn.publicIp, message: "must be a public address: clients on the internet connect to it" });
+                ctx.addIssue({ code: "custom", path: ["publicIp"], input: turn.publicIp, message: "must be a public address: clients on the internet connect to it; this one is private, reserved or unspecified (judged by meaning: ::ffff:10.0.0.1 is 10.0.0.1)" });
             }
             const { min, max } = turn.relayPorts;
             if (min > max) {

@@ -1,3 +1,5 @@
+import { BlockList, isIP } from "net";
+
 /**
  * IP ranges that clients on the internet cannot reach, and that a TURN server must therefore never
  * relay into: relaying there would let any meeting participant reach the cluster's internal network.
@@ -70,6 +72,57 @@ export function inCidr(address: string, cidr: string): boolean {
     return value >= range.first && value <= range.last;
 }
 
+/**
+ * Beyond NON_PUBLIC_CIDRS, what no client on the internet reaches either (RFC 6890): IETF protocol
+ * assignments, benchmarking, the IPv6 unspecified address and the deprecated IPv4-compatible block
+ * (::a.b.c.d, which includes :: and ::1), and the discard prefix.
+ */
+const ALSO_NOT_PUBLIC = ["192.0.0.0/24", "198.18.0.0/15", "::/96", "100::/64"];
+
+const notPublic = new BlockList();
+for (const range of [...NON_PUBLIC_CIDRS, ...ALSO_NOT_PUBLIC]) {
+    const [address, prefix] = range.split("/");
+    notPublic.addSubnet(address, Number(prefix), address.includes(":") ? "ipv6" : "ipv4");
+}
+
+/**
+ * The IPv4 address an IPv6 address carries: NAT64 (64:ff9b::/96) and 6to4 (2002::/16) reach it.
+ * (IPv4-mapped ::ffff:a.b.c.d Node's BlockList already judges as the IPv4 address.)
+ */
+function embeddedIpv4(address: string): string | undefined {
+    const value = parseIpv6(address);
+    const v4 = (n: bigint) => format(n & 0xffffffffn, false);
+    if (value >> 32n === 0x64ff9bn << 64n) return v4(value);
+    if (value >> 112n === 0x2002n) return v4(value >> 80n);
+    return undefined;
+}
+
+/**
+ * Whether clients on the internet cannot reach `address`, by its meaning rather than its spelling:
+ * `::ffff:10.0.0.1` is 10.0.0.1, `::` is no address. Text that is no address is not judged here.
+ */
 export function isPrivateAddress(address: string): boolean {
-    return NON_PUBLIC_CIDRS.some((cidr) => inCidr(address, cidr));
+    const family = isIP(address);
+    if (family === 0) return false;
+    if (notPublic.check(address, family === 4 ? "ipv4" : "ipv6")) return true;
+    const v4 = family === 6 ? embeddedIpv4(address) : undefined;
+    return v4 !== undefined && notPublic.check(v4, "ipv4");
+}
+
+/**
+ * Why a range given to deny is too wide, or undefined: a range of a /8 (IPv4) or /16 (IPv6) or wider
+ * that reaches beyond the non-public ranges, or one that holds every IPv4-mapped address, denies most of
+ * the internet, not one network.
+ */
+export function denyAllProblem(cidr: string): string | undefined {
+    const range = bounds(cidr);
+    const prefix = Number(cidr.split("/")[1]);
+    const within = (outer: { v6: boolean; first: bigint; last: bigint }) => outer.v6 === range.v6 && outer.first <= range.first && range.last <= outer.last;
+    const mapped = bounds("::ffff:0:0/96");
+    const allMapped = range.v6 && range.first <= mapped.first && range.last >= mapped.last;
+    const wide = prefix < (range.v6 ? 16 : 8) && !NON_PUBLIC_CIDRS.some((c) => within(bounds(c)));
+    if (!wide && !allMapped) return undefined;
+    const family = range.v6 ? "IPv6" : "IPv4";
+    const how = prefix === 0 ? `every ${family} address` : allMapped ? "every IPv4 address (as IPv4-mapped IPv6)" : `most ${family} addresses`;
+    return `denies ${how}, so TURN would relay to nobody; give the cluster's pod and service ranges, such as 10.244.0.0/16`;
 }

@@ -125,7 +125,12 @@ describe("accounts sidecar on a real prosody", function () {
 
     after(async () => {
         await stopSidecar();
-        if (prosody?.pid) process.kill(-prosody.pid, "SIGTERM");
+        if (prosody?.pid && prosody.exitCode === null) {
+            // prosody writes its data as it stops: remove the directory only once it has.
+            const exited = new Promise((r) => prosody!.once("exit", r));
+            process.kill(-prosody.pid, "SIGTERM");
+            await exited;
+        }
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 

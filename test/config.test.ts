@@ -540,7 +540,7 @@ describe("placeholders in the stack files", function () {
     it("let a deployment with real names and addresses through, and previews of the committed files", async () => {
         const real = withConfig(production, {
             "jitsi:hosts": ["meet.school.de"],
-            "jitsi:turn": { host: "turn.school.de", publicIp: "198.18.7.1" },
+            "jitsi:turn": { host: "turn.school.de", publicIp: "145.253.7.1" },
             "jitsi:tls": { issuer: "letsencrypt-production", acmeEmail: "ops@school.de" },
         });
         const up = await runProgramOk(real, "production", { preview: false });
