@@ -116,7 +116,8 @@ function missingSecrets(config: StackConfig, present: Set<string>): string[] {
  */
 export function userPasswordProblems(users: string[], raw: string | undefined): string[] {
     const key = `${NAMESPACE}:internalUserPasswords`;
-    const set = `'pulumi config set --secret --path "${key}.<name>" <password>'`;
+    // ["..."]: the CLI's --path splits a bare name at its dots (mrs.smith would nest).
+    const set = `pulumi config set --secret --path '${key}["<name>"]' <password>`;
     if (raw === undefined) {
         return users.length === 0 ? [] : [`${key} = (missing): needs a password for each of auth.users (${users.join(", ")}); set each with ${set}`];
     }

@@ -9,7 +9,7 @@ import { parseAllDocuments } from "yaml";
 import { secretValues } from "../policy/invariants";
 import * as os from "os";
 import { files, REDACTED, render, renderStack, summary } from "../scripts/render";
-import { readStackFile, ROOT, runProgram, runProgramOk, withConfig } from "./harness";
+import { parseStackFile, readStackFile, ROOT, runProgram, runProgramOk, withConfig } from "./harness";
 import { objects } from "./objects";
 import { ACCESS_VARIANTS, allGatewaysVariant, visitorsVariant } from "./variants";
 
@@ -126,6 +126,27 @@ describe("render", function () {
             assert.ok(!fs.existsSync(path.join(dir, "RENDER-FAILED.txt")));
             assert.ok(fs.existsSync(path.join(dir, "shard-0", "Deployment.shard-0-prosody.yaml")));
         });
+    });
+
+    it("renders a stack file with secrets as `pulumi config set --secret [--path]` writes them: placeholders, never shown", async () => {
+        // docs/development.md, "Secrets in a stack file": what the CLI writes, and what the render makes of it.
+        const text =
+            fs.readFileSync(path.join(ROOT, "Pulumi.production.yaml"), "utf8") +
+            ["  jitsi:auth: { type: internal, users: [alice, mrs.smith] }", "  jitsi:internalUserPasswords:", "    alice:", "      secure: v1:AAAAEXAMPLE", "    mrs.smith:", "      secure: v1:BBBBEXAMPLE", "  jitsi:jvbAuthPassword:", "    secure: v1:CCCCEXAMPLE", ""].join("\n");
+        const config = parseStackFile(text);
+        assert.deepStrictEqual(config.secretKeys.sort(), ["jitsi:internalUserPasswords", "jitsi:jvbAuthPassword"]);
+        assert.strictEqual(config.values["jitsi:jvbAuthPassword"], "decrypted-jitsi:jvbAuthPassword");
+        assert.deepStrictEqual(JSON.parse(config.values["jitsi:internalUserPasswords"]), { alice: "decrypted-jitsi:internalUserPasswords.alice", "mrs.smith": "decrypted-jitsi:internalUserPasswords.mrs.smith" });
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "render-"));
+        try {
+            const result = await renderStack(config, "production", dir);
+            assert.strictEqual(result.error, undefined);
+            const written = fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".yaml")).map((f) => fs.readFileSync(path.join(dir, f), "utf8"));
+            assert.ok(!written.some((t) => t.includes("decrypted-") || t.includes("EXAMPLE")), "a secret's placeholder reached the rendered files");
+            assert.match(fs.readFileSync(path.join(dir, "jitsi-auth", "Secret.jitsi-internal-users.yaml"), "utf8"), new RegExp(REDACTED.replace(/[<>:]/g, ".")));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("gives every object of every stack variant a file of its own", async () => {
