@@ -22,7 +22,9 @@ export const accessSettings = {
                 .strictObject({
                     /** The application id tokens are issued for (prosody's app_id). */
                     appId: z.string().min(1),
+                    /** The `iss` values accepted; empty: prosody's token plugin accepts only appId, and once set no longer appId. */
                     acceptedIssuers: z.array(z.string().min(1)).default([]),
+                    /** The `aud` values accepted; empty: any. */
                     acceptedAudiences: z.array(z.string().min(1)).default([]),
                 })
                 .optional(),

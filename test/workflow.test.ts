@@ -23,6 +23,24 @@ describe("pull-request workflow", () => {
         assert.ok(runs.includes("npm ci") && runs.some((r: string) => /^(sudo \S+ )?npm test$/.test(r)));
     });
 
+    it("tests on the Node versions the README and package.json require, and previews on the lowest", () => {
+        const engines: string = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).engines.node;
+        assert.strictEqual(engines, ">=22");
+        assert.match(readme, /Node\.js 22 or newer/);
+        const setupNode = (job: any) => job.steps.find((s: any) => String(s.uses).startsWith("actions/setup-node@")).with["node-version"];
+        assert.deepStrictEqual(workflow.jobs.test.strategy.matrix.node, [22, 24]);
+        assert.strictEqual(setupNode(workflow.jobs.test), "${{ matrix.node }}");
+        assert.strictEqual(setupNode(workflow.jobs.preview), 22);
+    });
+
+    it("previews with the policy pack wherever the docs say how to review a first deploy", () => {
+        const runbook = fs.readFileSync(path.join(ROOT, "docs/runbook.md"), "utf8");
+        const firstPreview = (text: string) => /^pulumi preview\b[^#\n]*/m.exec(text)![0].trim();
+        assert.strictEqual(firstPreview(readme), "pulumi preview --policy-pack policy");
+        assert.strictEqual(firstPreview(runbook), firstPreview(readme));
+        assert.strictEqual(workflow.jobs.preview.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@")).with.policyPacks, "policy");
+    });
+
     it("installs the same Debian packages as .ci/run, so no live test is skipped there", () => {
         const runs: string = workflow.jobs.test.steps.map((s: any) => s.run ?? "").join("\n");
         const ci = fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8");
