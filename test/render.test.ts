@@ -13,6 +13,12 @@ import { parseStackFile, readStackFile, ROOT, runProgram, runProgramOk, withConf
 import { objects } from "./objects";
 import { ACCESS_VARIANTS, allGatewaysVariant, visitorsVariant } from "./variants";
 
+/** Every file under a rendered directory with its text, by relative path. */
+function tree(dir: string): Map<string, string> {
+    const files = fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => fs.statSync(path.join(dir, f)).isFile());
+    return new Map(files.map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
+}
+
 const isRestart = (w: string) => /this update restarts its prosody and jicofo/.test(w);
 
 describe("render", function () {
@@ -101,6 +107,7 @@ describe("render", function () {
             assert.match(first.notes.join(), /no earlier render of production/);
             assert.deepStrictEqual(first.warnings.filter(isRestart), []);
             const deployed = (await runProgramOk(readStackFile("production"), "production")).outputs;
+            const before = tree(dir);
 
             const changed = await renderStack(lobbyOff(), "production", dir);
             assert.strictEqual(changed.error, undefined);
@@ -109,6 +116,12 @@ describe("render", function () {
             assert.deepStrictEqual(changed.warnings, preview.warnings, "the render warns exactly as the preview");
             assert.deepStrictEqual(changed.warnings.filter(isRestart).map((w) => w.split(" ")[0]), ["shard-0", "shard-1"]);
             assert.match(changed.warnings.filter(isRestart)[0], /^shard-0 is live, and this update restarts its prosody and jicofo: every meeting on shard-0 ends\./);
+
+            // `diff -r` names each object that changed: the shards' prosody, whose ENABLE_LOBBY it is; nothing else.
+            const after = tree(dir);
+            const changedFiles = [...after.keys()].filter((f) => after.get(f) !== before.get(f) && !/^(summary\.txt|outputs\.json)$/.test(f)).sort();
+            assert.deepStrictEqual(changedFiles, [path.join("shard-0", "Deployment.shard-0-prosody.yaml"), path.join("shard-1", "Deployment.shard-1-prosody.yaml")]);
+            assert.deepStrictEqual([...after.keys()].sort(), [...before.keys()].sort());
 
             // It compares with the last render, as a preview after `pulumi up`: rendered again, nothing restarts.
             const again = await renderStack(lobbyOff(), "production", dir);
