@@ -339,7 +339,7 @@ const table: BadConfig[] = [
         what: "an account without a password",
         change: { "jitsi:auth": { type: "internal", users: ["alice", "bob"] }, "jitsi:internalUserPasswords": { alice: "secret-of-alice" } },
         secretKeys: ["jitsi:internalUserPasswords"],
-        expect: [/jitsi:internalUserPasswords\.bob = \(missing\): auth\.users lists bob; set a password with 'pulumi config set --secret --path "jitsi:internalUserPasswords\.<name>" <password>'/],
+        expect: [/jitsi:internalUserPasswords\.bob = \(missing\): auth\.users lists bob; set a password with pulumi config set --secret --path 'jitsi:internalUserPasswords\["<name>"\]' <password>$/m],
     },
     {
         what: "accounts without any password",
