@@ -1,5 +1,5 @@
 /**
- * Every stack-file edit docs/runbook.md tells an operator to make, applied to the shipped stack files
+ * Every stack-file edit docs/runbook.md (and README.md's and docs/configuration.md's command blocks) tells an operator to make, applied to the shipped stack files
  * as the runbook writes it, with what the runbook says the following `pulumi preview` shows checked
  * against the program: what is created, updated and deleted (and that nothing else changes), which
  * shards the preview says lose their meetings, and that no live shard's UDP ports move unless the
@@ -17,13 +17,16 @@ import { parse } from "yaml";
 import { ROOT, Run, runProgram, runProgramOk, StackConfig, stackFile } from "./harness";
 import { objects, Obj } from "./objects";
 
-const RUNBOOK = fs.readFileSync(path.join(ROOT, "docs/runbook.md"), "utf8");
+/** The docs that tell an operator to edit a stack file. */
+const DOCS = ["docs/runbook.md", "README.md", "docs/configuration.md"];
+const read = (doc: string) => fs.readFileSync(path.join(ROOT, doc), "utf8");
 
-/** The text of a `## ` or `### ` section of the runbook, up to the next heading of any level. */
-function section(title: string): string {
-    const start = RUNBOOK.indexOf(`\n${title}\n`);
-    assert.ok(start >= 0, `docs/runbook.md has no section "${title}"`);
-    const rest = RUNBOOK.slice(start + title.length + 2);
+/** The text of a `## ` or `### ` section of a doc, up to the next heading of any level. */
+function section(title: string, doc = "docs/runbook.md"): string {
+    const text = read(doc);
+    const start = text.indexOf(`\n${title}\n`);
+    assert.ok(start >= 0, `${doc} has no section "${title}"`);
+    const rest = text.slice(start + title.length + 2);
     const end = rest.search(/\n#{2,3} /);
     return end < 0 ? rest : rest.slice(0, end);
 }
@@ -35,6 +38,9 @@ const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
 /** Values the runbook leaves to the operator (`<...>`, `$(...)`), filled in as an operator would. */
 const FILLED_IN: Record<string, string> = {
     "<the static address reserved for TURN>": "85.10.20.30",
+    "<the static address you reserved>": "85.10.20.30",
+    "'<the account password>'": "sip-account-password",
+    "'...'": "smtp-account-password",
     "<password>": "sip-account-password",
     "<new password>": "new-sip-account-password",
     '"$(openssl rand -hex 16)"': "0123456789abcdef0123456789abcdef",
@@ -107,6 +113,8 @@ interface Step {
 }
 
 interface Recipe {
+    /** docs/runbook.md unless said. */
+    doc?: string;
     section: string;
     /** The stack files it is applied to. */
     stacks: string[];
@@ -351,6 +359,70 @@ const RECIPES: Recipe[] = [
         ],
     },
     {
+        doc: "README.md",
+        section: "## Deploy in five steps",
+        stacks: ["production", "development"],
+        deploy: true,
+        steps: [
+            {
+                lines: [
+                    "pulumi config set --path 'jitsi:hosts[0]' meet.your-domain.org",
+                    "pulumi config set --path 'jitsi:tls.acmeEmail' you@your-domain.org",
+                    "pulumi config set --path 'jitsi:turn.host' turn.your-domain.org",
+                    "pulumi config set --path 'jitsi:turn.publicIp' <the static address you reserved>",
+                ],
+                claims: (_c, after) => assert.strictEqual(after.outputs.turn.address, "85.10.20.30"),
+            },
+        ],
+    },
+    {
+        doc: "README.md",
+        section: "## Phones and captions",
+        stacks: ["production"],
+        steps: [
+            {
+                lines: [
+                    "pulumi config set --path 'jitsi:jigasi.enabled' true",
+                    "pulumi config set --path 'jitsi:jigasi.sip.uri' 4930123456@sip.your-provider.net",
+                    "pulumi config set --path 'jitsi:jigasi.sip.server' sip.your-provider.net",
+                    "pulumi config set --secret jitsi:jigasiSipPassword '<the account password>'",
+                ],
+                // "Switching phones or captions on or off restarts every shard's prosody and jicofo"
+                claims: (c, after, previous) => {
+                    assert.deepStrictEqual(restartedShards(after), ["shard-0", "shard-1"]);
+                    assert.ok(c.created.includes("StatefulSet jitsi/jigasi"));
+                    assert.deepStrictEqual(c.deleted, []);
+                    portsStay(previous, after);
+                },
+            },
+        ],
+    },
+    {
+        doc: "docs/configuration.md",
+        section: "### Reaching the tools",
+        stacks: ["production"],
+        steps: [
+            {
+                lines: [
+                    "pulumi config set --path 'jitsi:monitoring.alerts.receivers.email.to' oncall@your-domain.org",
+                    "pulumi config set --path 'jitsi:monitoring.alerts.receivers.email.from' alerts@your-domain.org",
+                    "pulumi config set --path 'jitsi:monitoring.alerts.receivers.email.smarthost' smtp.your-domain.org:587",
+                    "pulumi config set --path 'jitsi:monitoring.alerts.receivers.email.username' alerts",
+                    "pulumi config set --secret jitsi:alertEmailPassword '...'",
+                    "pulumi config set --path 'jitsi:monitoring.alerts.receivers.chat.channel' '#jitsi'",
+                    "pulumi config set --secret jitsi:alertChatWebhookUrl 'https://chat.your-domain.org/hooks/...'",
+                ],
+                // Receivers are Alertmanager's business: no Jitsi pod changes, no meeting ends.
+                claims: (c, after, previous) => {
+                    assert.deepStrictEqual(restartWarnings(after), []);
+                    assert.ok(c.created.length + c.updated.length > 0);
+                    assert.ok([...c.created, ...c.updated, ...c.deleted].every((k) => !/ jitsi\//.test(k)), [...c.created, ...c.updated].join(", "));
+                    portsStay(previous, after);
+                },
+            },
+        ],
+    },
+    {
         section: "## Sizing a large event",
         stacks: ["production"],
         steps: [
@@ -376,9 +448,9 @@ const RECIPES: Recipe[] = [
 
 /** The runbook lines a step names, each found in its section; a yaml block's lines parsed as the stack-file keys they set. */
 function apply(file: StackFile, recipe: Recipe, step: Step, secrets: Set<string>): void {
-    const text = section(recipe.section);
+    const text = section(recipe.section, recipe.doc);
     for (const line of step.lines) {
-        assert.ok(text.includes(line), `${recipe.section} no longer says:\n${line}`);
+        assert.ok(text.includes(line), `${recipe.doc ?? "docs/runbook.md"}, ${recipe.section} no longer says:\n${line}`);
         if (line.includes("pulumi config set")) {
             const { key, secret } = configSet(file, line);
             if (secret) secrets.add(key);
@@ -415,12 +487,17 @@ describe("the runbook's recipes, applied to the shipped stack files", function (
         }
     }
 
-    it("covers every stack-file edit of the runbook: each `pulumi config set` and each yaml block belongs to a recipe above", () => {
-        const enacted = RECIPES.flatMap((r) => r.steps.flatMap((s) => s.lines));
-        const commands = [...RUNBOOK.matchAll(/```bash\n([^]*?)```/g)].flatMap((m) => m[1].split("\n")).filter((l) => /pulumi config set /.test(l));
-        for (const line of commands) assert.ok(enacted.some((e) => e.includes(line.trim()) || line.includes(e)), `docs/runbook.md: no recipe in test/runbook.test.ts applies\n${line}`);
-        for (const [, block] of RUNBOOK.matchAll(/```yaml\n([^]*?)```/g)) {
-            assert.ok(enacted.some((e) => block.includes(e)), `docs/runbook.md: no recipe in test/runbook.test.ts applies the yaml block\n${block}`);
-        }
-    });
+    for (const doc of DOCS) {
+        it(`covers every stack-file edit of ${doc}: each \`pulumi config set\` and each yaml block belongs to a recipe above`, () => {
+            const enacted = RECIPES.filter((r) => (r.doc ?? "docs/runbook.md") === doc).flatMap((r) => r.steps.flatMap((s) => s.lines));
+            const text = read(doc);
+            const commands = [...text.matchAll(/```bash\n([^]*?)```/g)].flatMap((m) => m[1].split("\n")).filter((l) => /pulumi config set /.test(l));
+            assert.ok(doc !== "docs/runbook.md" || commands.length > 20, `only ${commands.length} commands found`);
+            for (const line of commands) assert.ok(enacted.some((e) => e.includes(line.trim()) || line.includes(e)), `${doc}: no recipe in test/runbook.test.ts applies\n${line}`);
+            for (const [, block] of text.matchAll(/```yaml\n([^]*?)```/g)) {
+                if (!/^\s*jitsi:/m.test(block)) continue;
+                assert.ok(enacted.some((e) => block.includes(e)), `${doc}: no recipe in test/runbook.test.ts applies the yaml block\n${block}`);
+            }
+        });
+    }
 });
