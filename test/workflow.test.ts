@@ -41,6 +41,16 @@ describe("pull-request workflow", () => {
         assert.strictEqual(workflow.jobs.preview.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@")).with.policyPacks, "policy");
     });
 
+    it("names in the README every package whose install script npm reports, as `npm ci` lists them", () => {
+        // npm 11.19 `npm ci`: "3 packages have install scripts not yet covered by allowScripts", the lock's hasInstallScript.
+        const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8"));
+        const withScripts = Object.entries<any>(lock.packages).filter(([, p]) => p.hasInstallScript).map(([k]) => k.replace(/^.*node_modules\//, "")).sort();
+        const note = readme.split("\n\n").find((p) => p.startsWith("npm 11 warns"))!;
+        const named = [...note.matchAll(/`(@?[\w.-]+(?:\/[\w.-]+)?)`/g)].map((m) => m[1]).filter((n) => n !== "allowScripts").sort();
+        assert.deepStrictEqual(named, withScripts);
+        assert.match(note, new RegExp(`^npm 11 warns that ${["zero", "one", "two", "three", "four"][withScripts.length]} install scripts`));
+    });
+
     it("installs the same Debian packages as .ci/run, so no live test is skipped there", () => {
         const runs: string = workflow.jobs.test.steps.map((s: any) => s.run ?? "").join("\n");
         const ci = fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8");
