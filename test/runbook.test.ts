@@ -269,6 +269,16 @@ const RECIPES: Recipe[] = [
                     portsStay(previous, after);
                 },
             },
+            {
+                lines: ["pulumi config set --path 'jitsi:jigasi.dialOut.enabled' true", "pulumi config set --path 'jitsi:jigasi.dialOut.acceptTollFraudRisk' true"],
+                // "It restarts every shard's jicofo (ends their meetings) unless captions are on."
+                claims: (c, after, previous) => {
+                    assert.deepStrictEqual(restartedShards(after), ["shard-0", "shard-1"]);
+                    assert.ok(c.updated.includes("Deployment jitsi/shard-0-jicofo") && c.updated.includes("Deployment jitsi/shard-1-jicofo"), c.updated.join(", "));
+                    assert.deepStrictEqual([c.created, c.deleted], [[], []]);
+                    portsStay(previous, after);
+                },
+            },
         ],
     },
     {
