@@ -140,24 +140,39 @@ const onlySecret = (name: string) => (c: ReturnType<typeof changes>, after: Run,
     portsStay(previous, after);
 };
 
+/** The SIP account as README.md and the runbook both set it. */
+const SIP_ACCOUNT = [
+    "pulumi config set --path 'jitsi:jigasi.enabled' true",
+    "pulumi config set --path 'jitsi:jigasi.sip.uri' 4930123456@sip.your-provider.net",
+    "pulumi config set --path 'jitsi:jigasi.sip.server' sip.your-provider.net",
+];
+
+/** Phones switched on: the gateways are created, and every shard's signalling restarts (the preview names both). */
+function phonesOn(c: ReturnType<typeof changes>, after: Run, previous: Run): void {
+    assert.deepStrictEqual(restartedShards(after), ["shard-0", "shard-1"]);
+    assert.ok(c.created.includes("StatefulSet jitsi/jigasi"));
+    assert.deepStrictEqual(c.deleted, []);
+    portsStay(previous, after);
+}
+
+/** The placeholders replaced, as README.md and the runbook both say it (each in its own words for the address). */
+function firstDeploy(doc: string, section: string, addressPlaceholder: string): Recipe {
+    const lines = [
+        "pulumi config set --path 'jitsi:hosts[0]' meet.your-domain.org",
+        "pulumi config set --path 'jitsi:tls.acmeEmail' you@your-domain.org",
+        "pulumi config set --path 'jitsi:turn.host' turn.your-domain.org",
+        `pulumi config set --path 'jitsi:turn.publicIp' ${addressPlaceholder}`,
+    ];
+    // `pulumi up` refuses the shipped placeholders (the test checks that first) and takes these (the run must succeed).
+    const claims = (_c: unknown, after: Run) => {
+        assert.strictEqual(after.outputs.url, "https://meet.your-domain.org");
+        assert.strictEqual(after.outputs.turn.address, FILLED_IN[addressPlaceholder]);
+    };
+    return { doc, section, stacks: ["production", "development"], deploy: true, steps: [{ lines, claims }] };
+}
+
 const RECIPES: Recipe[] = [
-    {
-        section: "## First deploy",
-        stacks: ["production", "development"],
-        deploy: true,
-        steps: [
-            {
-                lines: [
-                    "pulumi config set --path 'jitsi:hosts[0]' meet.your-domain.org",
-                    "pulumi config set --path 'jitsi:tls.acmeEmail' you@your-domain.org",
-                    "pulumi config set --path 'jitsi:turn.host' turn.your-domain.org",
-                    "pulumi config set --path 'jitsi:turn.publicIp' <the static address reserved for TURN>",
-                ],
-                // `pulumi up` refuses the shipped placeholders (checked by the harness: the run must succeed).
-                claims: (_c, after) => assert.strictEqual(after.outputs.url, "https://meet.your-domain.org"),
-            },
-        ],
-    },
+    firstDeploy("docs/runbook.md", "## First deploy", "<the static address reserved for TURN>"),
     {
         section: "## Adding a shard",
         stacks: ["production", "development"],
@@ -254,20 +269,13 @@ const RECIPES: Recipe[] = [
         steps: [
             {
                 lines: [
-                    "pulumi config set --path 'jitsi:jigasi.enabled' true",
-                    "pulumi config set --path 'jitsi:jigasi.sip.uri' 4930123456@sip.your-provider.net",
-                    "pulumi config set --path 'jitsi:jigasi.sip.server' sip.your-provider.net",
+                    ...SIP_ACCOUNT,
                     "pulumi config set --path 'jitsi:jigasi.sip.transport' TCP",
                     "pulumi config set --path 'jitsi:jigasi.sip.defaultRoom' reception",
                     "pulumi config set --secret jitsi:jigasiSipPassword '<password>'",
                 ],
                 // "names the shards whose meetings the switch ends"
-                claims: (c, after, previous) => {
-                    assert.deepStrictEqual(restartedShards(after), ["shard-0", "shard-1"]);
-                    assert.ok(c.created.includes("StatefulSet jitsi/jigasi"));
-                    assert.deepStrictEqual(c.deleted, []);
-                    portsStay(previous, after);
-                },
+                claims: phonesOn,
             },
             {
                 lines: ["pulumi config set --path 'jitsi:jigasi.dialOut.enabled' true", "pulumi config set --path 'jitsi:jigasi.dialOut.acceptTollFraudRisk' true"],
@@ -368,23 +376,7 @@ const RECIPES: Recipe[] = [
             },
         ],
     },
-    {
-        doc: "README.md",
-        section: "## Deploy in five steps",
-        stacks: ["production", "development"],
-        deploy: true,
-        steps: [
-            {
-                lines: [
-                    "pulumi config set --path 'jitsi:hosts[0]' meet.your-domain.org",
-                    "pulumi config set --path 'jitsi:tls.acmeEmail' you@your-domain.org",
-                    "pulumi config set --path 'jitsi:turn.host' turn.your-domain.org",
-                    "pulumi config set --path 'jitsi:turn.publicIp' <the static address you reserved>",
-                ],
-                claims: (_c, after) => assert.strictEqual(after.outputs.turn.address, "85.10.20.30"),
-            },
-        ],
-    },
+    firstDeploy("README.md", "## Deploy in five steps", "<the static address you reserved>"),
     {
         doc: "README.md",
         section: "## Phones and captions",
@@ -392,18 +384,11 @@ const RECIPES: Recipe[] = [
         steps: [
             {
                 lines: [
-                    "pulumi config set --path 'jitsi:jigasi.enabled' true",
-                    "pulumi config set --path 'jitsi:jigasi.sip.uri' 4930123456@sip.your-provider.net",
-                    "pulumi config set --path 'jitsi:jigasi.sip.server' sip.your-provider.net",
+                    ...SIP_ACCOUNT,
                     "pulumi config set --secret jitsi:jigasiSipPassword '<the account password>'",
                 ],
                 // "Switching phones or captions on or off restarts every shard's prosody and jicofo"
-                claims: (c, after, previous) => {
-                    assert.deepStrictEqual(restartedShards(after), ["shard-0", "shard-1"]);
-                    assert.ok(c.created.includes("StatefulSet jitsi/jigasi"));
-                    assert.deepStrictEqual(c.deleted, []);
-                    portsStay(previous, after);
-                },
+                claims: phonesOn,
             },
         ],
     },
