@@ -128,6 +128,17 @@ describe("render", function () {
             assert.deepStrictEqual(again.warnings.filter(isRestart), []);
         });
 
+        it("feeds every warning that compares with the last deployment: switching monitoring off names the meetings and the stored data", async () => {
+            await renderStack(readStackFile("production"), "production", dir);
+            const deployed = (await runProgramOk(readStackFile("production"), "production")).outputs;
+            const off = () => withConfig(readStackFile("production"), { "jitsi:monitoring": { enabled: false } });
+            const rendered = await renderStack(off(), "production", dir);
+            const preview = await runProgramOk(off(), "production", { previousOutputs: deployed });
+            assert.deepStrictEqual(rendered.warnings, preview.warnings);
+            assert.deepStrictEqual(rendered.warnings.filter(isRestart).map((w) => w.split(" ")[0]), ["shard-0", "shard-1"]);
+            assert.ok(rendered.warnings.some((w) => !isRestart(w) && /prometheus|grafana/i.test(w)), rendered.warnings.join("\n"));
+        });
+
         it("leaves no objects that look current when it fails, and still compares with the last good render", async () => {
             await renderStack(readStackFile("production"), "production", dir);
             const failed = await renderStack(withConfig(readStackFile("production"), { "jitsi:shards": [{ name: "shard-0" }, { name: "shard-00" }] }), "production", dir);
