@@ -46,6 +46,8 @@ const FILLED_IN: Record<string, string> = {
     '"$(openssl rand -hex 16)"': "0123456789abcdef0123456789abcdef",
     '"$(openssl rand -hex 32)"': "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
     '"$(openssl rand -base64 18)"': "aGVsbG8gd29ybGQgMTIz",
+    // Set in the same block: NS=monitoring; P=kube-prometheus-stack-prometheus; SIZE=200Gi
+    $SIZE: "200Gi",
 };
 
 /** `jitsi:a.b[0]["c.d"]` as the Pulumi CLI reads a `--path`: the key, then object keys and list indices. */
@@ -411,6 +413,22 @@ const RECIPES: Recipe[] = [
                 claims: (c, after, previous) => {
                     assert.deepStrictEqual(restartWarnings(after), []);
                     assert.ok(c.created.length + c.updated.length > 0);
+                    assert.ok([...c.created, ...c.updated, ...c.deleted].every((k) => !/ jitsi\//.test(k)), [...c.created, ...c.updated].join(", "));
+                    portsStay(previous, after);
+                },
+            },
+        ],
+    },
+    {
+        section: "## Grow Prometheus' volumes",
+        stacks: ["production"],
+        steps: [
+            {
+                lines: ["pulumi config set --path 'jitsi:monitoring.prometheus.storage' $SIZE"],
+                // "the preview still warns (it cannot see the steps above)"; nothing of Jitsi changes.
+                claims: (c, after, previous) => {
+                    assert.ok(after.warnings.some((w) => /Prometheus/.test(w) && /200Gi/.test(w)), after.warnings.join("\n"));
+                    assert.deepStrictEqual(restartWarnings(after), []);
                     assert.ok([...c.created, ...c.updated, ...c.deleted].every((k) => !/ jitsi\//.test(k)), [...c.created, ...c.updated].join(", "));
                     portsStay(previous, after);
                 },
