@@ -22,8 +22,12 @@ export const accessSettings = {
                 .strictObject({
                     /** The application id tokens are issued for (prosody's app_id, a Lua string). */
                     appId: templateText("luaString"),
-                    /** Each is an entry of a Lua list prosody's template splits on commas. */
+                    /**
+                     * The `iss` values accepted, each an entry of a Lua list prosody's template splits on commas.
+                     * Empty: prosody's token plugin accepts only appId; once set, no longer appId.
+                     */
                     acceptedIssuers: z.array(templateText("luaList")).default([]),
+                    /** The `aud` values accepted (a Lua list as above); empty: any. */
                     acceptedAudiences: z.array(templateText("luaList")).default([]),
                 })
                 .optional(),

@@ -10,7 +10,7 @@ import { bridgeCapacity } from "../lib/relay";
 import type { ParsedSettings } from "./schema";
 import { VOSK_IMAGES } from "./defaults";
 import { checkPhoneSettings, checkWhisper, stackVoskImage } from "./gateways";
-import { highestIndex, normalizeShards, ShardSpec } from "./shards";
+import { highestIndex, normalizeShards, shardNumberOf, ShardSpec } from "./shards";
 
 export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): void {
     const lt = cfg.loadTest;
@@ -133,14 +133,16 @@ export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): 
                 message: "must differ from every entry of hosts: TURN has an address of its own, while the hosts point at the ingress",
             });
         }
+        // Each shard's own block: shards far apart leave the ports between them free.
         const relay = turn.relayPorts;
-        const jvbPorts = { first: cfg.jvb.udpBasePort, last: lastPort };
-        if (relay.min <= jvbPorts.last && relay.max >= jvbPorts.first) {
+        for (const s of shards) {
+            const jvbPorts = jvbPortRange(cfg.jvb, s.index);
+            if (relay.min > jvbPorts.last || relay.max < jvbPorts.first) continue;
             ctx.addIssue({
                 code: "custom",
                 path: ["turn", "relayPorts"],
                 input: relay,
-                message: `must not overlap the JVB UDP ports ${jvbPorts.first}-${jvbPorts.last}`,
+                message: `must not overlap ${s.name}'s JVB UDP ports ${jvbPorts.first}-${jvbPorts.last}`,
             });
         }
     }
@@ -203,7 +205,8 @@ export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): 
  */
 function checkShardNumbers(shards: ShardSpec[], setting: ParsedSettings["shards"], ctx: z.RefinementCtx): void {
     const explicit = (i: number) => Array.isArray(setting) && setting[i]?.index !== undefined;
-    const origin = (i: number) => (explicit(i) ? "" : ` (unset, so ${shards[i].name === `shard-${shards[i].index}` ? "from its name" : "its position"})`);
+    // The same rule as normalizeShards: an index set, else the number in a shard-N name, else the position.
+    const origin = (i: number) => (explicit(i) ? "" : ` (unset, so ${shardNumberOf(shards[i].name) !== undefined ? "from its name" : "its position"})`);
     const free = highestIndex(shards) + 1;
     for (const [i, other] of repeats(shards, (s) => s.index)) {
         const s = shards[i];

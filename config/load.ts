@@ -177,7 +177,8 @@ function missingSecrets(config: StackConfig, present: Set<string>): string[] {
  */
 export function userPasswordProblems(users: string[], raw: string | undefined): string[] {
     const key = `${NAMESPACE}:internalUserPasswords`;
-    const set = `'pulumi config set --secret --path "${key}.<name>" <password>'`;
+    // ["..."]: the CLI's --path splits a bare name at its dots (mrs.smith would nest).
+    const set = `pulumi config set --secret --path '${key}["<name>"]' <password>`;
     if (raw === undefined) {
         return users.length === 0 ? [] : [`${key} = (missing): needs a password for each of auth.users (${users.join(", ")}); set each with ${set}`];
     }
@@ -215,7 +216,11 @@ export function jwtSecretProblems(secret: string | undefined): string[] {
 export function parseConfig(raw: Record<string, unknown>): { config?: StackConfig; problems: string[] } {
     const parsed = configSchema.safeParse(raw, { reportInput: true });
     if (!parsed.success) {
-        return { problems: parsed.error.issues.flatMap((issue) => describe(issue, [], raw)) };
+        // A value that breaks its own rule (a type or a format) is not explained again by a cross-setting
+        // check (a custom issue, which zod runs after it) that read it as if it were valid.
+        const broken = new Set(parsed.error.issues.filter((i) => i.code !== "custom").map((i) => JSON.stringify(i.path)));
+        const issues = parsed.error.issues.filter((i) => i.code !== "custom" || !broken.has(JSON.stringify(i.path)));
+        return { problems: issues.flatMap((issue) => describe(issue, [], raw)) };
     }
     return { config: { ...parsed.data, shards: normalizeShards(parsed.data.shards) }, problems: [] };
 }
@@ -251,7 +256,7 @@ function describe(issue: Issue, prefix: Path, raw: unknown): string[] {
         // Report the branch whose type matched (a count that is too small, a list with a bad entry).
         const branch = issue.errors.find((b) => !b.some((i) => i.code === "invalid_type" && i.path.length === 0));
         if (branch) return branch.flatMap((i) => describe(i, path, raw));
-        return [`${keyPath(path)} = ${show(valueAt(raw, path))}: must be a whole number of shards (at least 1) or a list of {name, zone}`];
+        return [`${keyPath(path)} = ${show(valueAt(raw, path))}: must be a whole number of shards (at least 1) or a list of shards, each {${allowedKeys([...path, 0]).join(", ")}}`];
     }
     if (issue.code === "unrecognized_keys") {
         const allowed = allowedKeys(path);
@@ -262,6 +267,11 @@ function describe(issue: Issue, prefix: Path, raw: unknown): string[] {
         );
     }
     const input = "input" in issue && issue.input !== undefined ? issue.input : valueAt(raw, path);
+    if (issue.code === "invalid_type" && issue.expected === "string" && (typeof input === "number" || typeof input === "boolean")) {
+        // YAML reads 1.10 as the number 1.1 and yes as true before the program sees them: what was meant is lost.
+        const example = typeof input === "number" ? "a number (so 1.10 arrives as 1.1)" : "a boolean (so yes arrives as true)";
+        return [`${keyPath(path)} = ${show(input)}: must be text, but YAML read the unquoted value as ${example}; quote it in the stack file: ${String(path[path.length - 1])}: "<the value as you meant it>"`];
+    }
     return [`${keyPath(path)} = ${show(input)}: ${issue.message}`];
 }
 

@@ -64,16 +64,33 @@ export interface Run {
 
 /** Every `config:` entry of Pulumi.<stack>.yaml, as the CLI passes it: structured values as JSON. */
 export function readStackFile(stack: string): StackConfig {
-    const file = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
+    return parseStackFile(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
+}
+
+/**
+ * A stack file's text as the CLI hands it to the program. Nothing here can decrypt: a secret
+ * (`{secure: ...}`, at the top or inside a structured value, as `pulumi config set --secret [--path]`
+ * writes it) becomes the placeholder `decrypted-<key>[.<path>]`, and its key is marked secret, as the
+ * CLI marks it.
+ */
+export function parseStackFile(text: string): StackConfig {
+    const file = parse(text) ?? {};
     const values: Record<string, string> = {};
     const secretKeys: string[] = [];
     for (const [key, value] of Object.entries<any>(file.config ?? {})) {
-        if (value !== null && typeof value === "object" && "secure" in value) {
-            secretKeys.push(key);
-            values[key] = `decrypted-${key}`;
-        } else {
-            values[key] = typeof value === "string" ? value : JSON.stringify(value);
-        }
+        let secret = false;
+        const placeholders = (v: any, at: string): any => {
+            if (Array.isArray(v)) return v.map((item, i) => placeholders(item, `${at}[${i}]`));
+            if (v === null || typeof v !== "object") return v;
+            if (Object.keys(v).length === 1 && "secure" in v) {
+                secret = true;
+                return `decrypted-${at}`;
+            }
+            return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, placeholders(item, `${at}.${k}`)]));
+        };
+        const plain = placeholders(value, key);
+        if (secret) secretKeys.push(key);
+        values[key] = typeof plain === "string" ? plain : JSON.stringify(plain);
     }
     return { values, secretKeys };
 }

@@ -3,13 +3,20 @@
  *
  * The offline view of `pulumi up`: runs the real program for Pulumi.<stack>.yaml under the recording
  * engine (no cluster, no Pulumi account) and writes every Kubernetes object it declares as YAML under
- * out/<stack>/, one file per component, with Pulumi secrets redacted. Helm charts are rendered by Helm
- * at deploy time, so they are listed as chart, version and values in <component>.charts.yaml.
+ * out/<stack>/<component>/<Kind>.<name>.yaml, one file per object so that `diff -r` names the object
+ * that changed, with Pulumi secrets redacted. Helm charts are rendered by Helm at deploy time, so each
+ * is listed as chart, version and values in <component>/Chart.<name>.yaml.
+ *
+ * Like `pulumi preview`, it compares with what came before: the stack outputs of the last good render
+ * (out/<stack>/outputs.json) are what the program's StackReference to its own stack reads, so the
+ * preview's warnings (a live shard's meetings end, ...) come from the same code with the same words.
+ * It renders into a temporary directory and swaps it in only when the program succeeded; a failed
+ * render leaves out/<stack>/ holding RENDER-FAILED.txt and the last outputs, no objects.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
-import { readStackFile, Recorded, ROOT, runProgram } from "./recorder";
+import { readStackFile, Recorded, ROOT, runProgram, StackConfig } from "./recorder";
 
 export const REDACTED = "<redacted: Pulumi secret>";
 /** Every object is a plain copy (no anchors to find), and long lines stay whole, as kubectl prints them. */
@@ -78,6 +85,23 @@ export function render(resources: Recorded[]): Rendered {
     return out;
 }
 
+/** Where each object goes under out/<stack>/: its component's folder, its kind and name in the file name. */
+export function files(rendered: Rendered): Map<string, string> {
+    const out = new Map<string, string>();
+    const put = (file: string, text: string) => {
+        // Two objects of one kind and name in one component (in two namespaces) would overwrite each other.
+        if (out.has(file)) throw new Error(`render: two objects would be written to ${file}; name them apart`);
+        out.set(file, text);
+    };
+    for (const [component, objs] of Object.entries(rendered.objects)) {
+        for (const o of objs) put(path.join(component, `${o.kind}.${o.metadata?.name}.yaml`), stringify(o, YAML_OPTIONS));
+    }
+    for (const [component, charts] of Object.entries(rendered.charts)) {
+        for (const chart of charts) put(path.join(component, `Chart.${chart.name}.yaml`), stringify(chart, YAML_OPTIONS));
+    }
+    return out;
+}
+
 export function summary(stack: string, rendered: Rendered): string {
     const lines = [`Stack ${stack}: what \`pulumi up\` would apply (rendered offline)`, ""];
     const components = [...new Set([...Object.keys(rendered.objects), ...Object.keys(rendered.charts)])].sort();
@@ -111,6 +135,54 @@ export function outputsText(outputs: Record<string, unknown>, secretOutputs: str
     return lines.join("\n") + "\n";
 }
 
+/** The stack outputs as the next render's previous outputs: what `pulumi stack output --json` shows, secrets hidden. */
+export function outputsJson(outputs: Record<string, unknown>, secretOutputs: string[]): string {
+    const shown = Object.entries(outputs).filter(([, v]) => v !== undefined).map(([k, v]) => [k, secretOutputs.includes(k) ? REDACTED : v]);
+    return JSON.stringify(Object.fromEntries(shown), null, 2) + "\n";
+}
+
+export const OUTPUTS_FILE = "outputs.json";
+export const FAILED_FILE = "RENDER-FAILED.txt";
+
+/** The last good render's stack outputs of out/<stack>/, if there was one. */
+export function lastRenderOutputs(dir: string): Record<string, unknown> | undefined {
+    const file = path.join(dir, OUTPUTS_FILE);
+    return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : undefined;
+}
+
+/**
+ * Replaces out/<stack>/ with the rendered files in one step: written to a temporary directory beside it
+ * first, so a render that fails half way never leaves a mix of old and new files.
+ */
+export function writeRender(dir: string, written: Map<string, string>): void {
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    const staging = fs.mkdtempSync(`${dir}.rendering-`);
+    try {
+        for (const [file, text] of written) {
+            fs.mkdirSync(path.dirname(path.join(staging, file)), { recursive: true });
+            fs.writeFileSync(path.join(staging, file), text);
+        }
+        const old = `${staging}.old`;
+        if (fs.existsSync(dir)) fs.renameSync(dir, old);
+        fs.renameSync(staging, dir);
+        fs.rmSync(old, { recursive: true, force: true });
+    } catch (e) {
+        fs.rmSync(staging, { recursive: true, force: true });
+        throw e;
+    }
+}
+
+/**
+ * A render that failed leaves no objects that look current: out/<stack>/ keeps only why it failed and
+ * the last good render's outputs (the next render still compares with them).
+ */
+export function markFailed(dir: string, message: string): void {
+    const previous = fs.existsSync(path.join(dir, OUTPUTS_FILE)) ? fs.readFileSync(path.join(dir, OUTPUTS_FILE), "utf8") : undefined;
+    const written = new Map([[FAILED_FILE, `npm run render failed at ${new Date().toISOString()}; nothing here is current:\n${message}\n`]]);
+    if (previous !== undefined) written.set(OUTPUTS_FILE, previous);
+    writeRender(dir, written);
+}
+
 /** The stacks this folder has a file for. */
 export function stacks(): string[] {
     return fs
@@ -130,25 +202,45 @@ async function main() {
         console.error(`Pulumi.${stack}.yaml does not exist; the stacks here are: ${stacks().join(", ")}\nusage: npm run render -- <stack>`);
         process.exit(2);
     }
-    const run = await runProgram(readStackFile(stack), stack);
-    for (const warning of run.warnings) console.error(`warning: ${warning}`);
-    if (run.error) {
-        console.error(run.error.message);
+    const dir = path.join(ROOT, "out", stack);
+    const result = await renderStack(readStackFile(stack), stack, dir);
+    for (const note of result.notes) console.error(`note: ${note}`);
+    for (const warning of result.warnings) console.error(`warning: ${warning}`);
+    if (result.error !== undefined) {
+        console.error(`${result.error}\nrender failed: ${path.relative(process.cwd(), dir)}/ holds no objects now (${FAILED_FILE} says why)`);
         process.exit(1);
     }
-    const rendered = render(run.resources);
-    const dir = path.join(ROOT, "out", stack);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true });
-    for (const [component, objs] of Object.entries(rendered.objects)) {
-        fs.writeFileSync(path.join(dir, `${component}.yaml`), objs.map((o) => stringify(o, YAML_OPTIONS)).join("---\n"));
+    process.stdout.write(result.text + `\nwritten to ${path.relative(process.cwd(), dir)}/\n`);
+}
+
+export interface RenderResult {
+    /** What `pulumi preview` would warn, compared with the last render's outputs. */
+    warnings: string[];
+    notes: string[];
+    /** The summary and the stack outputs, as printed. */
+    text?: string;
+    error?: string;
+}
+
+/** Renders a stack's config into dir, comparing with the outputs of the render that is there. */
+export async function renderStack(config: StackConfig, stack: string, dir: string): Promise<RenderResult> {
+    const previousOutputs = lastRenderOutputs(dir);
+    const notes = previousOutputs ? [] : [`no earlier render of ${stack} in ${path.relative(process.cwd(), dir)}/, so nothing to compare with (a first deployment's preview says no more)`];
+    const run = await runProgram(config, stack, { previousOutputs });
+    try {
+        if (run.error) throw run.error;
+        const rendered = render(run.resources);
+        const text = `${summary(stack, rendered)}\n${outputsText(run.outputs, run.secretOutputs)}`;
+        const written = files(rendered);
+        written.set("summary.txt", text);
+        written.set(OUTPUTS_FILE, outputsJson(run.outputs, run.secretOutputs));
+        writeRender(dir, written);
+        return { warnings: run.warnings, notes, text };
+    } catch (e) {
+        const error = e instanceof Error ? e.message : String(e);
+        markFailed(dir, error);
+        return { warnings: run.warnings, notes, error };
     }
-    for (const [component, charts] of Object.entries(rendered.charts)) {
-        fs.writeFileSync(path.join(dir, `${component}.charts.yaml`), stringify(charts, YAML_OPTIONS));
-    }
-    const text = `${summary(stack, rendered)}\n${outputsText(run.outputs, run.secretOutputs)}`;
-    fs.writeFileSync(path.join(dir, "summary.txt"), text);
-    process.stdout.write(text + `\nwritten to ${path.relative(process.cwd(), dir)}/\n`);
 }
 
 if (require.main === module) {

@@ -9,7 +9,11 @@ import { Shard } from "../components/shard";
 import { StackConfig, VERIFIED_JITSI_TAGS } from "../config/schema";
 import { keptData, restartWarnings, ShardState, signallingRestarts, StoredData, storedDataWarnings } from "../lib";
 
-/** The stack's own last outputs: one reference, read by every comparison below. */
+/**
+ * The stack's own last outputs: one reference, read by every comparison below. `pulumi preview` fills it
+ * from the state; `npm run render` hands the recording engine its last render's outputs for this same
+ * reference (scripts/render.ts), so the render warns through this code with the same words.
+ */
 export function lastDeployment(): pulumi.StackReference {
     return new pulumi.StackReference("last-deployment", {
         name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,

@@ -21,7 +21,36 @@ const table: BadConfig[] = [
     {
         what: "shards given as text",
         change: { "jitsi:shards": "two" },
-        expect: [/jitsi:shards = "two": must be a whole number of shards \(at least 1\) or a list of \{name, zone\}/],
+        expect: [/jitsi:shards = "two": must be a whole number of shards \(at least 1\) or a list of shards, each \{name, zone, index, drain, imageTag\}$/m],
+    },
+    {
+        what: "two shards whose names give one number",
+        change: { "jitsi:shards": [{ name: "shard-007" }, { name: "shard-7" }] },
+        expect: [
+            /^ {2}- jitsi:shards\[1\]\.index = 7: shard-7 \(unset, so from its name\) has the number of shard-007 \(shards\[0\]\.index 7 \(unset, so from its name\)\): two shards would share UDP ports and a router id; give shard-7 an unused index, such as 8$/m,
+        ],
+    },
+    {
+        what: "an image tag YAML read as a number",
+        change: { "jitsi:imageTag": 1.1, "jitsi:shards": [{ name: "shard-0", imageTag: 1.1 }] },
+        expect: [
+            /^ {2}- jitsi:imageTag = 1\.1: must be text, but YAML read the unquoted value as a number \(so 1\.10 arrives as 1\.1\); quote it in the stack file: imageTag: "<the value as you meant it>"$/m,
+            /^ {2}- jitsi:shards\[0\]\.imageTag = 1\.1: must be text, but YAML read the unquoted value as a number/m,
+        ],
+    },
+    {
+        what: "a language with an underscore, in one line (no second one about Vosk images for it)",
+        change: { "jitsi:transcription": { enabled: true, language: "en_US" } },
+        expect: [/^Invalid stack configuration \(1 problem\):\n {2}- jitsi:transcription\.language = "en_US": must be a language tag such as en-US or de-DE$/],
+    },
+    {
+        what: "TURN relay ports inside one shard's JVB ports, naming that shard",
+        change: {
+            "jitsi:shards": [{ name: "north", index: 0 }, { name: "south", index: 200 }],
+            "jitsi:nodePortRange": { min: 30000, max: 60000 },
+            "jitsi:turn": { host: "turn.example.org", publicIp: "203.0.113.10", relayPorts: { min: 50290, max: 50310 } },
+        },
+        expect: [/^Invalid stack configuration \(1 problem\):\n {2}- jitsi:turn\.relayPorts = \{"min":50290,"max":50310\}: must not overlap south's JVB UDP ports 50300-50305$/],
     },
     { what: "an empty shard list", change: { "jitsi:shards": [] }, expect: [/jitsi:shards = \[\]: must list at least one shard/] },
     {
@@ -173,7 +202,8 @@ const table: BadConfig[] = [
     {
         what: "a TURN relay range overlapping the bridges' ports",
         change: { "jitsi:turn": { host: "turn.example.org", publicIp: "203.0.113.10", relayPorts: { min: 30390, max: 30420 } } },
-        expect: [/jitsi:turn\.relayPorts = \{"min":30390,"max":30420\}: must not overlap the JVB UDP ports 30300-30405/],
+        // shard-0 has 30300-30305, shard-1 30400-30405: only shard-1's block is hit.
+        expect: [/^Invalid stack configuration \(1 problem\):\n {2}- jitsi:turn\.relayPorts = \{"min":30390,"max":30420\}: must not overlap shard-1's JVB UDP ports 30400-30405$/],
     },
     {
         what: "a TURN relay range containing TURN's own port",
@@ -309,7 +339,7 @@ const table: BadConfig[] = [
         what: "an account without a password",
         change: { "jitsi:auth": { type: "internal", users: ["alice", "bob"] }, "jitsi:internalUserPasswords": { alice: "secret-of-alice" } },
         secretKeys: ["jitsi:internalUserPasswords"],
-        expect: [/jitsi:internalUserPasswords\.bob = \(missing\): auth\.users lists bob; set a password with 'pulumi config set --secret --path "jitsi:internalUserPasswords\.<name>" <password>'/],
+        expect: [/jitsi:internalUserPasswords\.bob = \(missing\): auth\.users lists bob; set a password with pulumi config set --secret --path 'jitsi:internalUserPasswords\["<name>"\]' <password>$/m],
     },
     {
         what: "accounts without any password",
@@ -490,6 +520,15 @@ describe("bad stack config", function () {
         const run = await runProgram(withConfig(production, { "jitsi:jvbAuthPassword": "hunter2hunter2" }));
         assert.ok(run.error);
         assert.ok(!run.error.message.includes("hunter2hunter2"));
+    });
+
+    it("accepts two shards far apart whose ports leave the TURN relay ports between them free", async () => {
+        // Shard 0 has 30300-30305 and shard 200 50300-50305; TURN relays on 49160-49199, between them.
+        const run = await runProgramOk(
+            withConfig(production, { "jitsi:shards": [{ name: "north", index: 0 }, { name: "south", index: 200 }], "jitsi:nodePortRange": { min: 30000, max: 60000 } }),
+        );
+        assert.deepStrictEqual(run.outputs.turn.relayUdpPorts, { first: 49160, last: 49199 });
+        assert.deepStrictEqual(run.outputs.jvbUdpPorts.south.slice(0, 1), [50300]);
     });
 
     it("accepts both stack files as they are", async () => {

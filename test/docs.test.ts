@@ -69,7 +69,8 @@ describe("docs and schema in step", function () {
             for (const m of text.matchAll(/\bjitsi:([A-Za-z<][\w.<>[\]-]*)/g)) {
                 // Not type tokens such as jitsi:shard:Shard, nor `jitsi:auth: {...}` in a YAML example.
                 if (text[m.index! + m[0].length] === ":") continue;
-                const key = m[1].replace(/[.-]+$/, "");
+                // `jitsi:internalUserPasswords["<name>"]`: the name in brackets is any key of the map.
+                const key = m[1].replace(/\[$/, "").replace(/[.-]+$/, "");
                 count++;
                 if (!known(segments(key))) unknown.push(`${file}: jitsi:${key}`);
             }
@@ -108,5 +109,28 @@ describe("docs and schema in step", function () {
         const headings = [...readme.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
         assert.deepStrictEqual(headings.slice(0, 2), ["Prerequisites", "Deploy in five steps"]);
         for (const m of readme.matchAll(/\]\((docs\/[^)#]+)/g)) assert.ok(fs.existsSync(path.join(ROOT, m[1])), m[1]);
+    });
+
+    it("says what prosody's token plugin accepts when auth.jwt's lists are empty, and that a set issuer list replaces appId", () => {
+        // jitsi-meet resources/prosody-plugins/token/util.lib.lua (Util.new): acceptedIssuers =
+        // get_option_array('asap_accepted_issuers', {self.appId}), acceptedAudiences = ...('asap_accepted_audiences', {'*'});
+        // verify_issuer checks iss against that list only. docker-jitsi-meet stable-11146-2
+        // prosody/rootfs/defaults/conf.d/jitsi-meet.cfg.lua:85-90 writes the options only when JWT_ACCEPTED_* are set.
+        const configuration = read("docs/configuration.md");
+        const row = configuration.split("\n").find((l) => l.startsWith("| `auth.jwt.{appId,acceptedIssuers,acceptedAudiences}`"))!;
+        assert.match(row, /`iss` values prosody accepts \(empty: only the `appId` itself; once set, only those listed/);
+        assert.match(row, /`aud` values it accepts \(empty: any\)/);
+        for (const file of DOCS) assert.doesNotMatch(read(file), /acceptedIssuers[^|\n]*\(empty: any\)/, file);
+    });
+
+    it("marks superseded decisions with a link to the decision that replaced them, which exists", () => {
+        const decisions = read("docs/decisions.md");
+        const anchors = [...decisions.matchAll(/^## (.+)$/gm)].map((m) => m[1].toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-"));
+        const superseded = [...decisions.matchAll(/\*\*Superseded by \[[^\]]+\]\(#([^)]+)\)\*\*/g)].map((m) => m[1]);
+        assert.ok(superseded.length >= 1);
+        for (const anchor of superseded) assert.ok(anchors.includes(anchor), `no section #${anchor}`);
+        // The first entry said shards are numbered by position only; the code numbers them by index, name, then position.
+        const first = decisions.slice(decisions.indexOf("## Shards are numbered by position"));
+        assert.match(first.slice(0, first.indexOf("\n## ", 3)), /Superseded by/);
     });
 });

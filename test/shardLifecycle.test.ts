@@ -133,6 +133,13 @@ describe("the preview tells the truth about restarts", function () {
         assert.match(restarts(run)[0], /is live, and this update restarts its prosody and jicofo: every meeting on shard-\d ends\. To keep them, drain/);
     });
 
+    it("names every live shard when monitoring is switched off (prosody's metrics settings go), as the README's switch list says", async () => {
+        const run = await runProgramOk(withConfig(production(), { "jitsi:monitoring": { enabled: false } }), "test", { previousOutputs: deployed });
+        assert.deepStrictEqual(restarts(run).map((w) => w.split(" ")[0]).sort(), ["shard-0", "shard-1"]);
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8").replace(/\s+/g, " ");
+        assert.match(readme, /Switching monitoring off or on [^.]*restarts every shard's prosody and \*\*ends every meeting\*\*/);
+    });
+
     it("names only the shard that changes tag, and calls a drained one drained", async () => {
         const upgrade = await runProgramOk(withShards([{ name: "shard-0", imageTag: "stable-12000" }, { name: "shard-1" }]), "test", { previousOutputs: deployed });
         assert.deepStrictEqual(restarts(upgrade).map((w) => w.split(" ")[0]), ["shard-0"]);

@@ -23,6 +23,34 @@ describe("pull-request workflow", () => {
         assert.ok(runs.includes("npm ci") && runs.some((r: string) => /^(sudo \S+ )?npm test$/.test(r)));
     });
 
+    it("tests on the Node versions the README and package.json require, and previews on the lowest", () => {
+        const engines: string = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).engines.node;
+        assert.strictEqual(engines, ">=22");
+        assert.match(readme, /Node\.js 22 or newer/);
+        const setupNode = (job: any) => job.steps.find((s: any) => String(s.uses).startsWith("actions/setup-node@")).with["node-version"];
+        assert.deepStrictEqual(workflow.jobs.test.strategy.matrix.node, [22, 24]);
+        assert.strictEqual(setupNode(workflow.jobs.test), "${{ matrix.node }}");
+        assert.strictEqual(setupNode(workflow.jobs.preview), 22);
+    });
+
+    it("previews with the policy pack wherever the docs say how to review a first deploy", () => {
+        const runbook = fs.readFileSync(path.join(ROOT, "docs/runbook.md"), "utf8");
+        const firstPreview = (text: string) => /^pulumi preview\b[^#\n]*/m.exec(text)![0].trim();
+        assert.strictEqual(firstPreview(readme), "pulumi preview --policy-pack policy");
+        assert.strictEqual(firstPreview(runbook), firstPreview(readme));
+        assert.strictEqual(workflow.jobs.preview.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@")).with.policyPacks, "policy");
+    });
+
+    it("names in the README every package whose install script npm reports, as `npm ci` lists them", () => {
+        // npm 11.19 `npm ci`: "3 packages have install scripts not yet covered by allowScripts", the lock's hasInstallScript.
+        const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8"));
+        const withScripts = Object.entries<any>(lock.packages).filter(([, p]) => p.hasInstallScript).map(([k]) => k.replace(/^.*node_modules\//, "")).sort();
+        const note = readme.split("\n\n").find((p) => p.startsWith("npm 11 warns"))!;
+        const named = [...note.matchAll(/`(@?[\w.-]+(?:\/[\w.-]+)?)`/g)].map((m) => m[1]).filter((n) => n !== "allowScripts").sort();
+        assert.deepStrictEqual(named, withScripts);
+        assert.match(note, new RegExp(`^npm 11 warns that ${["zero", "one", "two", "three", "four"][withScripts.length]} install scripts`));
+    });
+
     it("installs the same Debian packages as .ci/run, so no live test is skipped there", () => {
         const runs: string = workflow.jobs.test.steps.map((s: any) => s.run ?? "").join("\n");
         const ci = fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8");
