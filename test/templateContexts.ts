@@ -128,6 +128,7 @@ export const ENV_CONTEXTS: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri"
         PROSODY_MODE: p("switch", `${PROSODY_LUA}:26`),
         PROSODY_VISITOR_INDEX: p("luaString", `${VISITORS_LUA}:36`, `${VISITORS_LUA}:93`),
         XMPP_SERVER_S2S_PORT: p("luaString", `${VISITORS_LUA}:70`),
+        VISITORS_MAX_VISITORS_PER_NODE: p("luaNumber", `${VISITORS_LUA}:23`, `${VISITORS_LUA}:158`),
         JIGASI_XMPP_PASSWORD: [...p("shellWord", `${REGISTER_SETUP}:125`), ...p("switch", `${JITSI_MEET_LUA}:57`)],
         ENABLE_TRANSCRIPTIONS: p("switch", `${JITSI_MEET_LUA}:20`),
         JIGASI_TRANSCRIBER_PASSWORD: p("shellWord", `${REGISTER_SETUP}:112`),
@@ -250,8 +251,16 @@ export const SETTING_REACHES: Record<string, ImageVariable[]> = {
         "jicofo/JICOFO_OCTO_REGION", "jvb/JVB_OCTO_REGION", "jicofo/XMPP_SERVER", "jvb/XMPP_SERVER", "web/XMPP_BOSH_URL_BASE",
         "jibri/XMPP_SERVER", "jigasi/XMPP_SERVER", "prosody/XMPP_SERVER", "prosody/VISITORS_XMPP_SERVER", "jicofo/VISITORS_XMPP_SERVER",
     ],
-    clusterDomain: ["web/ETHERPAD_URL_BASE", "web/WHITEBOARD_COLLAB_SERVER_URL_BASE", "jigasi/BOSH_URL_PATTERN", "jigasi/JIGASI_TRANSCRIBER_VOSK_URL"],
-    "namespaces.jitsi": ["web/ETHERPAD_URL_BASE", "web/WHITEBOARD_COLLAB_SERVER_URL_BASE", "jigasi/BOSH_URL_PATTERN", "jigasi/JIGASI_TRANSCRIBER_VOSK_URL"],
+    clusterDomain: [
+        "web/ETHERPAD_URL_BASE", "web/WHITEBOARD_COLLAB_SERVER_URL_BASE", "jigasi/BOSH_URL_PATTERN", "jigasi/JIGASI_TRANSCRIBER_VOSK_URL",
+        // the visitor node's and the main prosody's s2s targets, fully qualified (libunbound uses no search list)
+        "prosody/XMPP_SERVER", "prosody/VISITORS_XMPP_SERVER",
+    ],
+    "namespaces.jitsi": [
+        "web/ETHERPAD_URL_BASE", "web/WHITEBOARD_COLLAB_SERVER_URL_BASE", "jigasi/BOSH_URL_PATTERN", "jigasi/JIGASI_TRANSCRIBER_VOSK_URL",
+        // the visitor node's and the main prosody's s2s targets, fully qualified (libunbound uses no search list)
+        "prosody/XMPP_SERVER", "prosody/VISITORS_XMPP_SERVER",
+    ],
     "auth.jwt.appId": ["prosody/JWT_APP_ID"],
     "auth.jwt.acceptedIssuers": ["prosody/JWT_ACCEPTED_ISSUERS"],
     "auth.jwt.acceptedAudiences": ["prosody/JWT_ACCEPTED_AUDIENCES"],
