@@ -38,11 +38,18 @@ export const WEB_ETHERPAD_CONF_PATH = "/config/nginx-custom/etherpad.conf";
  */
 export const ETHERPAD_CLOSED_PREFIXES = ["/api", "/rest/", "/admin", "/oidc", "/interaction/", "/views/", "/stats"] as const;
 
+/**
+ * One server-level check, not prefix locations: Etherpad's Express routes ignore case (src/node/hooks/express.ts
+ * creates `express()` without "case sensitive routing", Express' default: `/Admin` is `/admin`), nginx's
+ * prefix locations do not, and a case-insensitive regex location would never be consulted, since the image's
+ * `location ^~ /etherpad/` stops the regex search. The server's rewrite phase runs before any location is chosen,
+ * on the normalized $uri (decoded, dots resolved, slashes merged); `/+` covers a server with merge_slashes off.
+ */
 export function etherpadClosedRoutesNginxConf(): string {
+    const closed = ETHERPAD_CLOSED_PREFIXES.map((p) => p.slice(1)).join("|");
     return [
         "# Etherpad's API, admin UI, token issuer, statistics and start page: nothing of Jitsi Meet uses them (jitsi-pulumi).",
-        ...ETHERPAD_CLOSED_PREFIXES.map((p) => `location ^~ /etherpad${p} { return 404; }`),
-        "location = /etherpad/ { return 404; }",
+        `if ($uri ~* "^/etherpad/+(${closed}|$)") { return 404; }`,
         "",
     ].join("\n");
 }

@@ -219,7 +219,7 @@ describe("access: auth types, lobby, Etherpad, whiteboard, Jibri", function () {
                     subPath: "etherpad.conf",
                     readOnly: true,
                 });
-                assert.match(named(r(), "ConfigMap", `${shard}-web-config`).data["etherpad.conf"], /location \^~ \/etherpad\/api \{ return 404; \}/);
+                assert.match(named(r(), "ConfigMap", `${shard}-web-config`).data["etherpad.conf"], /^if \(\$uri ~\* "\^\/etherpad\/\+\(api\|.*\|\$\)"\) \{ return 404; \}$/m);
             }
         });
 

@@ -75,6 +75,8 @@ describe("Etherpad behind web's nginx: the pads, and nothing else of Etherpad", 
             // A pad may be called like a closed route: only the prefix after /etherpad/ counts.
             "/p/api",
             "/p/admin",
+            "/p/Stats",
+            "/Pad-like/but/not/closed",
         ];
         for (const p of used) {
             assert.deepStrictEqual(await get(port, `/etherpad${p}`), { status: 200, body: `etherpad ${p}` }, p);
@@ -100,6 +102,22 @@ describe("Etherpad behind web's nginx: the pads, and nothing else of Etherpad", 
             "/stats",
             "/stats/prometheus",
             "/",
+            // Etherpad's Express routes ignore case (express.ts creates express() without "case sensitive
+            // routing", Express' default: /Admin is /admin) and nginx's prefix locations do not.
+            "/API/1.3.0/listAllPads",
+            "/Api",
+            "/api-DOCS",
+            "/REST/1.3.0/openapi.json",
+            "/Admin",
+            "/ADMIN/pads",
+            "/OIDC/token",
+            "/Interaction/abc",
+            "/Views/login.html",
+            "/Stats",
+            "/STATS/prometheus",
+            // nginx merges the slashes before it matches a location and proxies the merged path.
+            "//api/1.3.0/listAllPads",
+            "//",
         ];
         for (const p of closed) {
             assert.strictEqual((await get(port, `/etherpad${p}`)).status, 404, p);
