@@ -65,6 +65,17 @@ function nodeAddresses(shard: string, nodes: number, port: number, dns?: Cluster
 }
 
 /**
+ * Seats a node's room holds besides the visitors and the main participants jicofo counts: jicofo's
+ * focus (auth domain, off the node's whitelist), one Jibri (jicofo JibriRecorder.kt:58 runs one
+ * recording or live-stream session per meeting) and one transcriber. jicofo leaves Jibri and
+ * transcribers out of the participants it compares with maxParticipants (JitsiMeetConferenceImpl.java
+ * getUserParticipantCount, stable/jitsi-meet_11146 line 2023), but both join from the hidden domain,
+ * which the node does not whitelist, and mod_visitors mirrors them in (the transcriber always, every
+ * occupant when the node is connected).
+ */
+export const VISITOR_NODE_EXTRA_SEATS = { focus: 1, jibri: 1, transcriber: 1 } as const;
+
+/**
  * A node's hard limit on one meeting's room, which it reads from VISITORS_MAX_VISITORS_PER_NODE as
  * `muc_max_occupants` (visitors.cfg.lua; the image's default is 250, whatever jicofo is told).
  * jicofo sends a meeting's newcomers to a node while it counts fewer than maxVisitorsPerNode visitors
@@ -73,11 +84,13 @@ function nodeAddresses(shard: string, nodes: number, port: number, dns?: Cluster
  * muc_access_whitelist): the visitors, but also jicofo's own focus and the main room's participants
  * that fmuc mirrors in from the guest, hidden (Jibri, transcriber) or auth (Jigasi) domains. With
  * equal values a node would refuse the last visitor jicofo sends it, and jicofo, still counting a free
- * seat, would go on sending newcomers there; so the node keeps a seat for jicofo and one for each
- * participant of the main room (at most maxParticipants) on top of the visitors.
+ * seat, would go on sending newcomers there; so the node keeps a seat for each participant jicofo
+ * admits to the main room (maxParticipants, a soft limit) and VISITOR_NODE_EXTRA_SEATS on top of the
+ * visitors.
  */
 export function visitorNodeOccupantLimit(v: VisitorSettings): number {
-    return v.maxVisitorsPerNode + 1 + (v.maxParticipants ?? JICOFO_DEFAULT_VISITORS_MAX_PARTICIPANTS);
+    const extra = Object.values(VISITOR_NODE_EXTRA_SEATS).reduce((a, b) => a + b, 0);
+    return v.maxVisitorsPerNode + extra + (v.maxParticipants ?? JICOFO_DEFAULT_VISITORS_MAX_PARTICIPANTS);
 }
 
 /**
