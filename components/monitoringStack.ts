@@ -10,6 +10,7 @@ import {
     jitsiDashboard,
     JIBRI_BUSY_METRIC,
     JVB_STRESS_METRIC,
+    KPS_FULLNAME,
     OWNER_LABELS,
     KeptObjects,
     ownedNamespace,
@@ -23,7 +24,7 @@ import { INGRESS_NGINX_RELEASE } from "./opsStack";
 import { INGRESS_CLASS } from "./roomRouter";
 
 /** Names the kube-prometheus-stack chart derives from this (services, Prometheus and Alertmanager objects). */
-export const KPS_FULLNAME = "kube-prometheus-stack";
+export { KPS_FULLNAME } from "../lib/prometheusServer";
 /** Helm's annotation for an object an uninstall leaves in place. */
 export const HELM_KEEP = { key: "helm.sh/resource-policy", value: "keep" } as const;
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";

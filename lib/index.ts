@@ -16,6 +16,7 @@ export * from "./relay";
 export * from "./nodeAddress";
 export * from "./podSecurity";
 export * from "./networkPolicy";
+export * from "./prometheusServer";
 export * from "./checksum";
 export * from "./access";
 export * from "./collaboration";

@@ -5,6 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import { NON_PUBLIC_CIDRS } from "./addresses";
+import { PROMETHEUS_SERVER_POD_LABELS } from "./prometheusServer";
 
 type Spec = k8s.types.input.networking.v1.NetworkPolicySpec;
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
@@ -41,9 +42,19 @@ export function udp(port: number, endPort?: number): Port {
     return { protocol: "UDP", port, ...(endPort !== undefined && endPort !== port ? { endPort } : {}) };
 }
 
+/**
+ * The MonitoringStack's Prometheus server pods, and no other pod of its namespace: namespace and pod
+ * selector in one peer (both must match). Metrics ports share their listener with unauthenticated
+ * control APIs (Jigasi's and Jibri's REST, the bridge's colibri REST, HAProxy's stats), which Grafana,
+ * Alertmanager or an exporter beside Prometheus must not reach.
+ */
+export function fromPrometheus(monitoringNamespace: string): Peer {
+    return { ...fromNamespace(monitoringNamespace), podSelector: { matchLabels: { ...PROMETHEUS_SERVER_POD_LABELS } } };
+}
+
 /** Prometheus reads metrics on these ports, when the MonitoringStack runs. */
 export function scrapedBy(monitoringNamespace: string | undefined, ...ports: Port[]): IngressRule[] {
-    return monitoringNamespace ? [{ from: [fromNamespace(monitoringNamespace)], ports }] : [];
+    return monitoringNamespace ? [{ from: [fromPrometheus(monitoringNamespace)], ports }] : [];
 }
 
 export function ingressPolicy(podSelector: Record<string, string>, ingress: IngressRule[]): Spec {

@@ -4,6 +4,7 @@
  * `pulumi preview --policy-pack policy`. No dependencies, so both can load them.
  */
 import { requiredCapabilities } from "../lib/fileCapabilities";
+import { PROMETHEUS_SERVER_POD_LABELS } from "../lib/prometheusServer";
 
 export type K8sObject = Record<string, any>;
 
@@ -282,7 +283,7 @@ export const fileCapabilitiesKept: Invariant = {
 export const prosodyIsolated: Invariant = {
     name: "prosody-isolated",
     description:
-        "A NetworkPolicy lets only the prosody's own shard's jicofo, JVBs and web connect, the stack's Jibris and Jigasis (gateways, transcribers) as XMPP clients (port 5222 only), the shard's own visitor nodes on s2s (5269 only), and Prometheus on the HTTP port only.",
+        "A NetworkPolicy lets only the prosody's own shard's jicofo, JVBs and web connect, the stack's Jibris and Jigasis (gateways, transcribers) as XMPP clients (port 5222 only), the shard's own visitor nodes on s2s (5269 only), and the Prometheus server's pods (not the rest of their namespace) on the HTTP port only.",
     check(objects) {
         const out: Violation[] = [];
         const policies = objects.filter((o) => o.kind === "NetworkPolicy");
@@ -311,7 +312,12 @@ export const prosodyIsolated: Invariant = {
                                 out.push(violation(this.name, p, `admits pods ${JSON.stringify(sel)}, not only shard ${shard}'s jicofo, jvb and web (and Jibris and Jigasis on 5222, its visitor nodes on 5269)`));
                             }
                         } else if (peer.namespaceSelector && !peer.podSelector) {
-                            if (!onlyPort(5280)) out.push(violation(this.name, p, "admits a whole namespace on more than the HTTP port"));
+                            out.push(violation(this.name, p, `admits every pod of namespace ${JSON.stringify(peer.namespaceSelector)}, not only the Prometheus server`));
+                        } else if (peer.namespaceSelector) {
+                            const sel = peer.podSelector.matchLabels ?? {};
+                            const prometheus = Object.entries(PROMETHEUS_SERVER_POD_LABELS).every(([k, v]) => sel[k] === v);
+                            if (!prometheus) out.push(violation(this.name, p, `admits pods ${JSON.stringify(sel)} of another namespace, not only the Prometheus server`));
+                            else if (!onlyPort(5280)) out.push(violation(this.name, p, "admits Prometheus on more than the HTTP port"));
                         } else {
                             out.push(violation(this.name, p, `admits ${JSON.stringify(peer)}`));
                         }

@@ -143,7 +143,18 @@ describe("invariants", function () {
             {
                 invariant: "prosody-isolated",
                 breakIt: (o) => find(o, "NetworkPolicy", "shard-0-prosody").spec.ingress.find((r: K8sObject) => r.from.some((f: K8sObject) => f.namespaceSelector)).ports.push({ protocol: "TCP", port: 5222 }),
-                expect: /admits a whole namespace on more than the HTTP port/,
+                expect: /admits Prometheus on more than the HTTP port/,
+            },
+            {
+                invariant: "prosody-isolated",
+                // The defect scrapedBy() shipped with: every pod of the monitoring namespace (Grafana, Alertmanager, exporters).
+                breakIt: (o) => delete find(o, "NetworkPolicy", "shard-0-prosody").spec.ingress.find((r: K8sObject) => r.from.some((f: K8sObject) => f.namespaceSelector)).from[0].podSelector,
+                expect: /admits every pod of namespace .*monitoring.*, not only the Prometheus server/,
+            },
+            {
+                invariant: "prosody-isolated",
+                breakIt: (o) => (find(o, "NetworkPolicy", "shard-0-prosody").spec.ingress.find((r: K8sObject) => r.from.some((f: K8sObject) => f.namespaceSelector)).from[0].podSelector.matchLabels["app.kubernetes.io/name"] = "grafana"),
+                expect: /admits pods .*grafana.* of another namespace, not only the Prometheus server/,
             },
             {
                 invariant: "prosody-isolated",

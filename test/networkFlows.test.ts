@@ -20,7 +20,30 @@ interface Flow {
 const INTERNET: Endpoint = { ip: "198.51.100.20" };
 const INTERNET6: Endpoint = { ip: "2001:db8::20" };
 const INGRESS_CONTROLLER: Pod = { namespace: "ingress-nginx", labels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" } };
-const PROMETHEUS: Pod = { namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus" } };
+/**
+ * The MonitoringStack's Prometheus server pod, labelled as the Prometheus Operator labels it (v0.93.0, which
+ * kube-prometheus-stack 88.5.3 pins as v0.93.1: pkg/prometheus/server/operator.go makeSelectorLabels and
+ * pkg/prometheus/server/statefulset.go, where the shard label is added), for the chart's Prometheus object
+ * `kube-prometheus-stack-prometheus` (templates/_helpers.tpl "kube-prometheus-stack.prometheus.crname").
+ */
+const PROMETHEUS_NAME = "kube-prometheus-stack-prometheus";
+const PROMETHEUS: Pod = {
+    namespace: "monitoring",
+    labels: {
+        "app.kubernetes.io/managed-by": "prometheus-operator",
+        "app.kubernetes.io/name": "prometheus",
+        "app.kubernetes.io/instance": PROMETHEUS_NAME,
+        "operator.prometheus.io/name": PROMETHEUS_NAME,
+        "operator.prometheus.io/shard": "0",
+        prometheus: PROMETHEUS_NAME,
+    },
+};
+/** Grafana beside it (grafana chart 12.11.1 templates/_helpers.tpl grafana.selectorLabels, release kube-prometheus-stack). */
+const GRAFANA: Pod = { namespace: "monitoring", labels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": "kube-prometheus-stack" } };
+/** Any other pod of the monitoring namespace: Alertmanager, an exporter, prometheus-adapter, a plugin's helper. */
+const MONITORING_POD: Pod = { namespace: "monitoring", labels: { "app.kubernetes.io/name": "alertmanager", alertmanager: "kube-prometheus-stack-alertmanager" } };
+/** A pod labelled like Prometheus in another namespace: the namespace and the pod must both match. */
+const PROMETHEUS_ELSEWHERE: Pod = { namespace: "default", labels: PROMETHEUS.labels };
 const STRANGER: Pod = { namespace: "default", labels: { app: "anything" } };
 /** A pod somebody started in the jitsi namespace by hand: a namespace is no trust boundary by itself. */
 const INTRUDER: Pod = { namespace: "jitsi", labels: { run: "debug" } };
@@ -113,6 +136,15 @@ for (const stack of ["development", "production"]) {
             { what: "TURN -> a private address", from: p.turn, to: { ip: "10.0.0.5" }, port: 5222 },
             { what: "TURN -> a pod address in the carrier-grade NAT range", from: p.turn, to: { ip: "100.64.3.4" }, port: 8080 },
             { what: "internet -> ACME solver directly", from: INTERNET, to: p.solver, port: 8089 },
+            // Metrics ports share their listener with control APIs: only the Prometheus server reaches them.
+            { what: "Grafana -> bridge REST (colibri: shutdown, drain)", from: GRAFANA, to: p.jvb("shard-0", 0), port: 8080 },
+            { what: "another monitoring pod -> bridge REST", from: MONITORING_POD, to: p.jvb("shard-1", 0), port: 8080 },
+            { what: "Prometheus-labelled pod in another namespace -> bridge REST", from: PROMETHEUS_ELSEWHERE, to: p.jvb("shard-0", 0), port: 8080 },
+            { what: "Grafana -> router stats", from: GRAFANA, to: p.router, port: 8404 },
+            { what: "another monitoring pod -> router stats", from: MONITORING_POD, to: p.router, port: 8404 },
+            { what: "Grafana -> jicofo REST", from: GRAFANA, to: p.jicofo("shard-0"), port: 8888 },
+            { what: "another monitoring pod -> prosody HTTP", from: MONITORING_POD, to: p.prosody("shard-0"), port: 5280 },
+            { what: "Grafana -> coturn metrics", from: GRAFANA, to: p.turn, port: 9641 },
         ];
 
         it("admits every flow the system needs", () => {
@@ -120,7 +152,7 @@ for (const stack of ["development", "production"]) {
             assert.deepStrictEqual(denied.map((f) => f.what), []);
         });
 
-        it("admits nothing else: bridges' REST port, prosody, web, router, jicofo and TURN's way into the cluster are closed", () => {
+        it("admits nothing else: bridges' REST port, prosody, web, router, jicofo and TURN's way into the cluster are closed, metrics ports to all but Prometheus", () => {
             const open = mustDeny().filter((f) => allowed(objs, f.from, f.to, f.port, f.protocol));
             assert.deepStrictEqual(open.map((f) => f.what), []);
         });
@@ -221,6 +253,11 @@ describe("what talks to what, with every extra on (Etherpad, whiteboard, Jibri)"
             { what: "Jibri -> coturn's relay ports (only bridges answer there)", from: p.jibri, to: p.turn, port: 49160, protocol: "UDP" },
             { what: "foreign pod in the jitsi namespace -> bridge media (pod address)", from: INTRUDER, to: p.jvb("shard-0", 0), port: jvbPorts["shard-0"][0], protocol: "UDP" },
             { what: "foreign pod in the jitsi namespace -> TURN (pod address)", from: INTRUDER, to: p.turn, port: 3478 },
+            // Jibri's API (2222) starts recordings and streams to any RTMP URL: Prometheus's pods alone read its metrics there.
+            { what: "Grafana -> Jibri's API", from: GRAFANA, to: p.jibri, port: 2222 },
+            { what: "another monitoring pod -> Jibri's API", from: MONITORING_POD, to: p.jibri, port: 2222 },
+            { what: "Prometheus-labelled pod in another namespace -> Jibri's API", from: PROMETHEUS_ELSEWHERE, to: p.jibri, port: 2222 },
+            { what: "Grafana -> whiteboard metrics", from: GRAFANA, to: p.whiteboard, port: 9090 },
         ];
         assert.deepStrictEqual(closed.filter((f) => allowed(objs, f.from, f.to, f.port, f.protocol)).map((f) => f.what), []);
     });
@@ -314,6 +351,11 @@ describe("what talks to what, with phones and captions (Jigasi, transcriber, Vos
             { what: "transcriber -> web, around the router", from: p.transcriber, to: p.web("shard-0"), port: 8000 },
             { what: "Jigasi -> jicofo", from: p.jigasi, to: p.jicofo("shard-0"), port: 8888 },
             { what: "foreign pod in the jitsi namespace -> router", from: INTRUDER, to: p.router, port: 8080 },
+            // Jigasi's REST (8788) adds call-control accounts (/configure/call-control-muc/add), then dials any number.
+            { what: "Grafana -> Jigasi's REST", from: GRAFANA, to: p.jigasi, port: 8788 },
+            { what: "another monitoring pod -> Jigasi's REST", from: MONITORING_POD, to: p.jigasi, port: 8788 },
+            { what: "Prometheus-labelled pod in another namespace -> Jigasi's REST", from: PROMETHEUS_ELSEWHERE, to: p.jigasi, port: 8788 },
+            { what: "another monitoring pod -> transcriber's REST", from: MONITORING_POD, to: p.transcriber, port: 8788 },
         ];
         assert.deepStrictEqual(closed.filter((f) => allowed(objs, f.from, f.to, f.port, f.protocol)).map((f) => f.what), []);
     });
