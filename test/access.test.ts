@@ -8,6 +8,12 @@ import { generatedSecret, Run, runProgramOk } from "./harness";
 import { containers, env, envValue, mainContainers, matches, named, objects, Obj } from "./objects";
 import { ACCESS_VARIANTS, JWT_SECRET, USER_PASSWORDS } from "./variants";
 
+/** The monitoring namespace's Prometheus server pods only (labels of prometheus-operator v0.93 makeSelectorLabels). */
+const PROMETHEUS_PEER = {
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+    podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kube-prometheus-stack-prometheus" } },
+};
+
 const SECRET_VARS: string[] = Object.values(SECRET_ENV);
 
 /** The env of each shard's main container of a component, by shard. */
@@ -229,7 +235,7 @@ describe("access: auth types, lobby, Etherpad, whiteboard, Jibri", function () {
                 { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "jitsi-meet", "app.kubernetes.io/component": "web" } } }], ports: [{ protocol: "TCP", port: 9001 }] },
             ]);
             const whiteboard = named(r(), "NetworkPolicy", "whiteboard").spec;
-            assert.deepStrictEqual(whiteboard.ingress[1], { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 9090 }] });
+            assert.deepStrictEqual(whiteboard.ingress[1], { from: [PROMETHEUS_PEER], ports: [{ protocol: "TCP", port: 9090 }] });
         });
 
         it("keeps Etherpad's pads on its volume, runs it as its own user on a read-only root, and probes /health", () => {
@@ -322,7 +328,7 @@ describe("access: auth types, lobby, Etherpad, whiteboard, Jibri", function () {
             const c = named(r(), "StatefulSet", "jibri").spec.template.spec.containers[0];
             assert.strictEqual(c.ports.find((p: Obj) => p.name === port).containerPort, 2222);
             assert.deepStrictEqual(named(r(), "NetworkPolicy", "jibri").spec.ingress, [
-                { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 2222 }] },
+                { from: [PROMETHEUS_PEER], ports: [{ protocol: "TCP", port: 2222 }] },
             ]);
         });
 
