@@ -202,6 +202,17 @@ describe("invariants", function () {
                 expect: /breaks restricted in namespace jitsi: volume host is a hostPath/,
             },
             {
+                invariant: "namespace-peers-name-pods",
+                // The defect scrapedBy() shipped with: every pod of the monitoring namespace reached the bridge's colibri REST.
+                breakIt: (o) => delete find(o, "NetworkPolicy", "shard-0-jvb").spec.ingress.find((r: K8sObject) => (r.from ?? []).some((f: K8sObject) => f.namespaceSelector)).from[0].podSelector,
+                expect: /NetworkPolicy jitsi\/shard-0-jvb: admits every pod of namespace .*monitoring.* to pods no Ingress serves/,
+            },
+            {
+                invariant: "namespace-peers-name-pods",
+                breakIt: (o) => delete find(o, "NetworkPolicy", "router").spec.ingress.find((r: K8sObject) => (r.from ?? []).some((f: K8sObject) => f.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "prometheus")).from[0].podSelector.matchLabels["operator.prometheus.io/name"],
+                expect: /NetworkPolicy jitsi\/router: admits pods .*prometheus.*, which does not name this stack's Prometheus object/,
+            },
+            {
                 invariant: "owned-namespaces-isolated",
                 breakIt: (o) => delete find(o, "Namespace", "jitsi").metadata.labels["pod-security.kubernetes.io/enforce"],
                 expect: /Namespace jitsi: has no pod-security\.kubernetes\.io\/enforce level/,
