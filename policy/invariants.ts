@@ -103,14 +103,17 @@ export const selectorsMatchPods: Invariant = {
     },
 };
 
+function ingressBackends(ing: K8sObject): K8sObject[] {
+    return [ing.spec?.defaultBackend, ...(ing.spec?.rules ?? []).flatMap((r: K8sObject) => (r.http?.paths ?? []).map((p: K8sObject) => p.backend))].filter(Boolean);
+}
+
 export const ingressBackendsExist: Invariant = {
     name: "ingress-backends-exist",
     description: "Every Ingress backend names a Service of the same namespace and one of its ports.",
     check(objects) {
         const out: Violation[] = [];
         for (const ing of objects.filter((o) => o.kind === "Ingress")) {
-            const backends = [ing.spec?.defaultBackend, ...(ing.spec?.rules ?? []).flatMap((r: K8sObject) => (r.http?.paths ?? []).map((p: K8sObject) => p.backend))].filter(Boolean);
-            for (const b of backends) {
+            for (const b of ingressBackends(ing)) {
                 const svc = objects.find((o) => o.kind === "Service" && o.metadata.namespace === ing.metadata.namespace && o.metadata.name === b.service?.name);
                 if (!svc) {
                     out.push(violation(this.name, ing, `backend Service ${b.service?.name} does not exist`));
@@ -339,17 +342,17 @@ export const namespacePeersNamePods: Invariant = {
         const out: Violation[] = [];
         const templates = podTemplates(objects);
         // Pods an Ingress of the policy's namespace routes to: the selectors of its backend Services.
-        const ingressBackends = (namespace: string): Record<string, string>[] =>
+        const servedSelectors = (namespace: string): Record<string, string>[] =>
             objects
                 .filter((o) => o.kind === "Ingress" && o.metadata?.namespace === namespace)
-                .flatMap((ing) => [ing.spec?.defaultBackend, ...(ing.spec?.rules ?? []).flatMap((r: K8sObject) => (r.http?.paths ?? []).map((p: K8sObject) => p.backend))])
+                .flatMap(ingressBackends)
                 .map((b) => objects.find((o) => o.kind === "Service" && o.metadata?.namespace === namespace && o.metadata?.name === b?.service?.name)?.spec?.selector)
                 .filter(Boolean);
         for (const p of objects.filter((o) => o.kind === "NetworkPolicy")) {
             const target: Record<string, string> = p.spec?.podSelector?.matchLabels ?? {};
             const served =
                 target[ACME_SOLVER_LABEL] === "true" ||
-                ingressBackends(p.metadata.namespace).some((backend) =>
+                servedSelectors(p.metadata.namespace).some((backend) =>
                     templates.some((t) => t.namespace === p.metadata.namespace && matches(backend, t.labels) && matches(target, t.labels)),
                 );
             for (const rule of p.spec?.ingress ?? []) {
