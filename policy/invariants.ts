@@ -4,63 +4,12 @@
  * `pulumi preview --policy-pack policy`. No dependencies, so both can load them.
  */
 import { requiredCapabilities } from "../lib/fileCapabilities";
+import { namespacePeersNamePods } from "./networkPeers";
+import { containersOf, Context, DEFAULT_CONTEXT, id, ingressBackends, Invariant, K8sObject, matches, podTemplates, violation, Violation } from "./objects";
 import { PROMETHEUS_SERVER_POD_LABELS } from "../lib/prometheusServer";
 
-export type K8sObject = Record<string, any>;
-
-export interface Violation {
-    invariant: string;
-    /** `Kind namespace/name` */
-    object: string;
-    message: string;
-}
-
-export interface Context {
-    nodePortRange: { min: number; max: number };
-    /** Secrets and ConfigMaps users create themselves (documented in the README), by `namespace/name`. */
-    userProvided: string[];
-}
-
-export const DEFAULT_CONTEXT: Context = { nodePortRange: { min: 30000, max: 32767 }, userProvided: [] };
-
-export interface Invariant {
-    name: string;
-    description: string;
-    check(objects: K8sObject[], context: Context): Violation[];
-}
-
-const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet"];
-
-export function id(o: K8sObject): string {
-    const ns = o.metadata?.namespace;
-    return `${o.kind} ${ns ? `${ns}/` : ""}${o.metadata?.name}`;
-}
-
-export interface PodTemplate {
-    workload: K8sObject;
-    namespace: string;
-    labels: Record<string, string>;
-    spec: K8sObject;
-}
-
-export function podTemplates(objects: K8sObject[]): PodTemplate[] {
-    return objects
-        .filter((o) => WORKLOAD_KINDS.includes(o.kind))
-        .map((o) => {
-            const template = o.kind === "CronJob" ? o.spec?.jobTemplate?.spec?.template : o.spec?.template;
-            return { workload: o, namespace: o.metadata?.namespace, labels: template?.metadata?.labels ?? {}, spec: template?.spec ?? {} };
-        });
-}
-
-function containersOf(t: PodTemplate): K8sObject[] {
-    return [...(t.spec.initContainers ?? []), ...(t.spec.containers ?? [])];
-}
-
-export function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
-    return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
-const violation = (invariant: string, o: K8sObject, message: string): Violation => ({ invariant, object: id(o), message });
+export * from "./objects";
+export { namespacePeersNamePods } from "./networkPeers";
 
 export const resourcesAndPinnedImages: Invariant = {
     name: "resources-and-pinned-images",
@@ -102,10 +51,6 @@ export const selectorsMatchPods: Invariant = {
             });
     },
 };
-
-function ingressBackends(ing: K8sObject): K8sObject[] {
-    return [ing.spec?.defaultBackend, ...(ing.spec?.rules ?? []).flatMap((r: K8sObject) => (r.http?.paths ?? []).map((p: K8sObject) => p.backend))].filter(Boolean);
-}
 
 export const ingressBackendsExist: Invariant = {
     name: "ingress-backends-exist",
@@ -324,46 +269,6 @@ export const prosodyIsolated: Invariant = {
                         } else {
                             out.push(violation(this.name, p, `admits ${JSON.stringify(peer)}`));
                         }
-                    }
-                }
-            }
-        }
-        return out;
-    },
-};
-
-const ACME_SOLVER_LABEL = "acme.cert-manager.io/http01-solver";
-
-export const namespacePeersNamePods: Invariant = {
-    name: "namespace-peers-name-pods",
-    description:
-        "A NetworkPolicy admits a whole namespace only to what an ingress controller serves (an Ingress backend's pods, cert-manager's HTTP-01 solvers); every other peer from another namespace also names its pods, and Prometheus's peer names the Prometheus server's: metrics ports share their listeners with control APIs.",
-    check(objects) {
-        const out: Violation[] = [];
-        const templates = podTemplates(objects);
-        // Pods an Ingress of the policy's namespace routes to: the selectors of its backend Services.
-        const servedSelectors = (namespace: string): Record<string, string>[] =>
-            objects
-                .filter((o) => o.kind === "Ingress" && o.metadata?.namespace === namespace)
-                .flatMap(ingressBackends)
-                .map((b) => objects.find((o) => o.kind === "Service" && o.metadata?.namespace === namespace && o.metadata?.name === b?.service?.name)?.spec?.selector)
-                .filter(Boolean);
-        for (const p of objects.filter((o) => o.kind === "NetworkPolicy")) {
-            const target: Record<string, string> = p.spec?.podSelector?.matchLabels ?? {};
-            const served =
-                target[ACME_SOLVER_LABEL] === "true" ||
-                servedSelectors(p.metadata.namespace).some((backend) =>
-                    templates.some((t) => t.namespace === p.metadata.namespace && matches(backend, t.labels) && matches(target, t.labels)),
-                );
-            for (const rule of p.spec?.ingress ?? []) {
-                for (const peer of rule.from ?? []) {
-                    if (!peer.namespaceSelector) continue;
-                    const pods = peer.podSelector?.matchLabels ?? {};
-                    const named = Object.keys(pods).length > 0 || (peer.podSelector?.matchExpressions ?? []).length > 0;
-                    if (!named && !served) {
-                        out.push(violation(this.name, p, `admits every pod of namespace ${JSON.stringify(peer.namespaceSelector)} to pods no Ingress serves`));
-                    } else if (pods["app.kubernetes.io/name"] === PROMETHEUS_SERVER_POD_LABELS["app.kubernetes.io/name"] && !matches(PROMETHEUS_SERVER_POD_LABELS, pods)) {
-                        out.push(violation(this.name, p, `admits pods ${JSON.stringify(pods)}, which does not name this stack's Prometheus object`));
                     }
                 }
             }
