@@ -18,7 +18,7 @@ export const PROMETHEUS_OBJECT = `${KPS_FULLNAME}-prometheus`;
  * cannot override (chart 88.5.3 pins operator v0.93.1; read at v0.93.0: pkg/prometheus/server/operator.go
  * makeSelectorLabels, merged into the pod labels in pkg/prometheus/server/statefulset.go lines 223-226, and
  * the reserved list in pkg/apis/monitoring/v1/prometheus_types.go CommonPrometheusFields.PodMetadata;
- * unchanged at main 6adcebc of 2026-08-08, after v0.93.0, so v0.93.1 has them too).
+ * unchanged at main 6adcebc of 2026-08-08, which follows v0.93.0; the v0.93.1 tag itself was not in the mirror).
  * Grafana, Alertmanager, kube-state-metrics, node-exporter and prometheus-adapter carry neither.
  */
 export const PROMETHEUS_SERVER_POD_LABELS = {

@@ -15,7 +15,7 @@ const MAY_IMPORT: Record<string, string[]> = {
     config: ["lib"],
     lib: [],
     // The policy pack is loaded on its own by `pulumi preview --policy-pack`: only dependency-free facts.
-    policy: ["lib/fileCapabilities"],
+    policy: ["lib/fileCapabilities", "lib/prometheusServer"],
 };
 
 function sources(layer: string): string[] {
