@@ -6,7 +6,7 @@
 import { createPrivateKey } from "crypto";
 import { z } from "zod";
 import { SIP_TRANSPORTS, TRANSCRIPTION_BACKENDS, VOSK_IMAGES, VoskLanguage } from "./defaults";
-import { hostname, imageUrl, memory, pinnedImage, port, storageClass } from "./primitives";
+import { hostnameOrAddress, imageUrl, memory, pinnedImage, port, storageClass } from "./primitives";
 import type { ParsedSettings } from "./schema";
 
 /** A SIP address of record, user@host, as the provider gives it (without the sip: scheme). */
@@ -50,8 +50,8 @@ export const gatewaySettings = {
             sip: z
                 .strictObject({
                     uri: sipUri.optional(),
-                    /** The provider's registrar or proxy; unset, the SIP stack finds it from the URI's domain (DNS SRV). */
-                    server: hostname.optional(),
+                    /** The provider's registrar or proxy, by name or IP address; unset, the SIP stack finds it from the URI's domain (DNS SRV). */
+                    server: hostnameOrAddress.optional(),
                     /** The proxy's port and transport (the image's defaults 5060, UDP): the image writes them only with `server`. */
                     port: port.optional(),
                     transport: z.enum(SIP_TRANSPORTS).optional(),
