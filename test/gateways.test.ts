@@ -356,6 +356,12 @@ describe("phones and captions: refusals", function () {
             expect: [/jitsi:jigasi\.sip\.port = 5061: needs jigasi\.sip\.server: the image writes the proxy's port and transport only with a server/, /jitsi:jigasi\.sip\.transport = "TLS": needs jigasi\.sip\.server/],
         },
         {
+            what: "a SIP server by IP address over TLS, whose certificate names a host",
+            change: { "jitsi:jigasi": { ...JIGASI, sip: { uri: JIGASI.sip.uri, server: "203.0.113.10", port: 5061, transport: "TLS" } }, "jitsi:jigasiSipPassword": "x" },
+            secretKeys: ["jitsi:jigasiSipPassword"],
+            expect: [/jitsi:jigasi\.sip\.server = "203\.0\.113\.10": is an IP address, and jigasi\.sip\.transport is TLS/],
+        },
+        {
             what: "dial-out with anonymous meetings unless its cost is accepted",
             change: { "jitsi:jigasi": { ...JIGASI, dialOut: { enabled: true } }, "jitsi:jigasiSipPassword": "x" },
             secretKeys: ["jitsi:jigasiSipPassword"],

@@ -138,7 +138,7 @@ const CASES: Case[] = [
         contexts: settingContexts("namespaces.jitsi"),
     },
     { name: "turn.host", accepts: schemaAccepts("turn", "host"), generate: values(domain), contexts: settingContexts("turn.host") },
-    { name: "turn.external.host", accepts: schemaAccepts("turn", "external", "host"), generate: values(domain), contexts: settingContexts("turn.external.host") },
+    { name: "turn.external.host", accepts: schemaAccepts("turn", "external", "host"), generate: values(fc.oneof(domain, fc.ipV4())), contexts: settingContexts("turn.external.host") },
     { name: "jvb.publicIps", accepts: schemaAccepts("jvb", "publicIps"), generate: lists(fc.oneof(fc.ipV4(), fc.ipV6())), contexts: settingContexts("jvb.publicIps") },
     {
         name: "jvb.stunServers",
