@@ -4,9 +4,10 @@
  * prosody and jicofo: it ends every meeting. The SIP account and the dial-in pages do not.
  */
 import { createPrivateKey } from "crypto";
+import { isIP } from "net";
 import { z } from "zod";
 import { SIP_TRANSPORTS, TRANSCRIPTION_BACKENDS, VOSK_IMAGES, VoskLanguage } from "./defaults";
-import { hostname, imageUrl, memory, pinnedImage, port, storageClass } from "./primitives";
+import { hostnameOrAddress, imageUrl, memory, pinnedImage, port, storageClass } from "./primitives";
 import type { ParsedSettings } from "./schema";
 
 /** A SIP address of record, user@host, as the provider gives it (without the sip: scheme). */
@@ -50,8 +51,8 @@ export const gatewaySettings = {
             sip: z
                 .strictObject({
                     uri: sipUri.optional(),
-                    /** The provider's registrar or proxy; unset, the SIP stack finds it from the URI's domain (DNS SRV). */
-                    server: hostname.optional(),
+                    /** The provider's registrar or proxy, by name or IP address; unset, the SIP stack finds it from the URI's domain (DNS SRV). */
+                    server: hostnameOrAddress.optional(),
                     /** The proxy's port and transport (the image's defaults 5060, UDP): the image writes them only with `server`. */
                     port: port.optional(),
                     transport: z.enum(SIP_TRANSPORTS).optional(),
@@ -163,6 +164,9 @@ export function checkPhoneSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): v
         if (jigasi.sip[key] !== undefined && jigasi.sip.server === undefined) {
             refuse(["sip", key], jigasi.sip[key], "needs jigasi.sip.server: the image writes the proxy's port and transport only with a server; without one the SIP stack finds both from the URI's domain (DNS SRV)");
         }
+    }
+    if (jigasi.sip.server !== undefined && isIP(jigasi.sip.server) !== 0 && jigasi.sip.transport === "TLS") {
+        refuse(["sip", "server"], jigasi.sip.server, "is an IP address, and jigasi.sip.transport is TLS: the provider's certificate names its host; give that DNS name, or another transport");
     }
     const dialOut = jigasi.dialOut;
     if (dialOut.enabled && !jigasi.enabled) refuse(["dialOut", "enabled"], true, "needs jigasi.enabled: dial-out goes through the SIP gateway");

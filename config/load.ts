@@ -56,7 +56,7 @@ export function loadConfig(): StackConfig {
                         `'pulumi config set --secret ${NAMESPACE}:${key} <value>'`,
                 );
             } else {
-                problems.push(...plainMapEntryProblems(key, (stackFile ??= stackFileConfig() ?? {})), ...secretValueProblems(key as SecretKey, value));
+                problems.push(...plainMapEntryProblems(key, value, (stackFile ??= stackFileConfig() ?? {})), ...secretValueProblems(key as SecretKey, value));
             }
             continue;
         }
@@ -135,22 +135,49 @@ export function secretValueProblems(key: SecretKey, value: string): string[] {
 
 /**
  * Pulumi takes a map as secret when any one entry is (`{alice: {secure: ...}, bob: plain}`), and the
- * program then sees only "secret": the stack file says which entries are stored in plain text.
+ * program then sees only "secret": the stack file says which entries are stored in plain text. The file
+ * read may not be the one this update uses (`pulumi --config-file`, a stackConfigDir, config from the
+ * environment, a stale copy): an entry is reported only when its plain text in the file is exactly the
+ * value the program was given (`decrypted`, the map as JSON), so a file that is not this stack's never
+ * fails a deploy.
  */
-export function plainMapEntryProblems(key: string, stackConfig: Record<string, unknown> | undefined): string[] {
+export function plainMapEntryProblems(key: string, decrypted: string, stackConfig: Record<string, unknown> | undefined): string[] {
     const value = stackConfig?.[`${NAMESPACE}:${key}`];
     if (value === null || typeof value !== "object" || Array.isArray(value) || "secure" in value) return [];
+    let given: unknown;
+    try {
+        given = JSON.parse(decrypted);
+    } catch {
+        return [];
+    }
+    if (given === null || typeof given !== "object" || Array.isArray(given)) return [];
+    const givenEntries = given as Record<string, unknown>;
     const isSecure = (v: unknown) => v !== null && typeof v === "object" && "secure" in v;
     return Object.entries(value)
-        .filter(([, v]) => !isSecure(v))
+        .filter(([entry, v]) => !isSecure(v) && Object.hasOwn(givenEntries, entry) && JSON.stringify(givenEntries[entry]) === JSON.stringify(v))
         .map(([entry]) => `${NAMESPACE}:${key}.${entry} is stored in plain text beside encrypted entries, and a map is secret only if every entry is; store it encrypted with 'pulumi config set --secret --path "${NAMESPACE}:${key}.${entry}" <value>'`);
 }
 
-/** The stack file's `config:` as written (Pulumi.<stack>.yaml beside the program), when there is one. */
+/**
+ * The stack file's `config:` as written, when there is one this process can read: Pulumi.<stack>.yaml in
+ * the project's stackConfigDir (Pulumi.yaml), else beside the program. Anything unreadable counts as no
+ * file: this only adds a warning-grade check and must never stop a deploy.
+ */
 function stackFileConfig(): Record<string, unknown> | undefined {
-    const file = path.join(process.cwd(), `Pulumi.${pulumi.getStack()}.yaml`);
+    try {
+        const project = readYaml(path.join(process.cwd(), "Pulumi.yaml"));
+        const dir = typeof project?.stackConfigDir === "string" ? path.resolve(process.cwd(), project.stackConfigDir) : process.cwd();
+        const config = readYaml(path.join(dir, `Pulumi.${pulumi.getStack()}.yaml`))?.config;
+        return config !== null && typeof config === "object" && !Array.isArray(config) ? (config as Record<string, unknown>) : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+function readYaml(file: string): Record<string, unknown> | undefined {
     if (!fs.existsSync(file)) return undefined;
-    return parse(fs.readFileSync(file, "utf8"))?.config ?? undefined;
+    const doc: unknown = parse(fs.readFileSync(file, "utf8"));
+    return doc !== null && typeof doc === "object" && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
 }
 
 /** Secret settings that cannot be generated, because they belong to something outside the stack. */

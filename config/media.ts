@@ -1,11 +1,12 @@
 /** Media: the bridges (ports, advertised addresses, relay, autoscaling), TURN, and the web app's settings. */
+import { isIP } from "net";
 import { z } from "zod";
 import { denyAllProblem, isPrivateAddress } from "../lib/addresses";
 import { TURN_CONTAINER_PORTS, TURN_PORTS } from "../lib/turn";
 import { WEB_DEDICATED_KEYS } from "../lib/webConfig";
 import { ADVERTISE_MODES, DEFAULT_TURN_IMAGE, MAX_TURN_RELAY_PORTS } from "./defaults";
 import { advertiseMode } from "./advertise";
-import { cidr, hostPort, hostname, image, ipAddress, port, resources } from "./primitives";
+import { cidr, hostPort, hostname, hostnameOrAddress, image, ipAddress, port, resources } from "./primitives";
 
 export const mediaSettings = {
     jvb: z
@@ -138,7 +139,14 @@ export const mediaSettings = {
             resources: resources({ cpu: "200m", memory: "256Mi" }, { cpu: "2", memory: "512Mi" }),
             /** A TURN server that is not part of this stack; its shared secret is the secret setting turnSharedSecret. */
             external: z
-                .strictObject({ host: hostname, port: port.default(3478), tlsPort: port.optional() })
+                .strictObject({ host: hostnameOrAddress, port: port.default(3478), tlsPort: port.optional() })
+                .superRefine((ext, ctx) => {
+                    // TURN by address is common for a server run without TLS; TURNS needs a name its certificate
+                    // names, and clients write turn:<host>:<port> (an IPv6 address would need brackets).
+                    const ip = isIP(ext.host);
+                    if (ip === 6) ctx.addIssue({ code: "custom", path: ["host"], input: ext.host, message: "is an IPv6 address; give a DNS name or an IPv4 address (clients write turn:<host>:<port>)" });
+                    if (ip === 4 && ext.tlsPort !== undefined) ctx.addIssue({ code: "custom", path: ["host"], input: ext.host, message: "is an IP address, and tlsPort is set: TURNS needs the DNS name its certificate names; give that name, or drop tlsPort" });
+                })
                 .optional(),
         })
         .prefault({})

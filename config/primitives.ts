@@ -20,6 +20,19 @@ export const hostname = z.string().superRefine((host, ctx) => {
 });
 
 /**
+ * A server reached by name or address from inside a pod, where no Ingress or certificate names it: a DNS
+ * name as for `hostname`, or an IPv4 or IPv6 address as written (no brackets). SIP providers often give an
+ * address; Jigasi's account properties SERVER_ADDRESS and PROXY_ADDRESS take one (jigasi-home's
+ * sip-communicator.properties sets its XMPP accounts' SERVER_ADDRESS=127.0.0.1).
+ */
+export const hostnameOrAddress = z.string().superRefine((host, ctx) => {
+    if (isIP(host) !== 0) return;
+    if (!DNS_NAME.test(host) || /\.[0-9]+$/.test(host)) {
+        ctx.addIssue({ code: "custom", input: host, message: "must be a fully qualified DNS name in lower case, such as sip.example.org, or an IP address such as 192.0.2.10" });
+    }
+});
+
+/**
  * A Kubernetes label value (topology.kubernetes.io/zone is matched against one): at most 63 characters,
  * letters, digits, '-', '_' and '.', starting and ending with a letter or digit. Anything else could
  * never match a node, and no pod of the shard would schedule.

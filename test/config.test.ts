@@ -241,6 +241,16 @@ const table: BadConfig[] = [
         expect: [/jitsi:turnSharedSecret = \(missing\): is required with turn\.external/],
     },
     {
+        what: "an external TURN server by IPv6 address",
+        change: { "jitsi:turn": { external: { host: "2001:db8::7" } } },
+        expect: [/jitsi:turn\.external\.host = "2001:db8::7": is an IPv6 address; give a DNS name or an IPv4 address/],
+    },
+    {
+        what: "an external TURN server by address with TURNS",
+        change: { "jitsi:turn": { external: { host: "203.0.113.7", tlsPort: 5349 } } },
+        expect: [/jitsi:turn\.external\.host = "203\.0\.113\.7": is an IP address, and tlsPort is set: TURNS needs the DNS name its certificate names/],
+    },
+    {
         what: "the TURN shared secret in plain text",
         change: { "jitsi:turnSharedSecret": "plain-text-turn-secret" },
         expect: [/jitsi:turnSharedSecret is stored in plain text/],

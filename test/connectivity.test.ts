@@ -338,6 +338,17 @@ describe("who can connect, in stack variations", function () {
         assert.strictEqual(run.outputs.turn, undefined);
     });
 
+    // A TURN server run without TLS is often given by address: prosody pastes TURN_HOST into its
+    // external_services list (prosody.cfg.lua:367, host = "..."), which an IPv4 address passes intact.
+    it("uses a TURN server of the user's own given by IPv4 address, without TURNS", async () => {
+        const run = await runProgramOk(
+            withConfig(production, { "jitsi:turn": { external: { host: "203.0.113.7" } }, "jitsi:turnSharedSecret": "from-config-turn-secret" }, ["jitsi:turnSharedSecret"]),
+        );
+        const prosody = named(run, "Deployment", "shard-0-prosody").spec.template.spec.containers[0];
+        assert.strictEqual(envValue(prosody, "TURN_HOST"), "203.0.113.7");
+        assert.strictEqual(env(prosody, "TURNS_HOST"), undefined);
+    });
+
     it("hands out no TURN server, and keeps no TURN secret, when TURN is off", async () => {
         const run = await runProgramOk(withConfig(production, { "jitsi:turn": { enabled: false } }));
         const prosody = named(run, "Deployment", "shard-0-prosody").spec.template.spec.containers[0];

@@ -253,6 +253,17 @@ describe("dial-out: off unless switched on, refused on the server", function () 
         for (const name of ["JIGASI_SIP_SERVER", "JIGASI_SIP_PORT", "JIGASI_SIP_TRANSPORT"]) assert.strictEqual(env(gateway(r), name), undefined, name);
         assert.strictEqual(envValue(gateway(r), "JIGASI_HEALTH_CHECK_SIP_URI"), "echo@sip.provider.example");
     });
+
+    // SIP providers often give the registrar as an address. The image writes it into PROXY_ADDRESS and
+    // SERVER_ADDRESS (sipserver-sip-communicator.properties:14,34), account properties that take an address
+    // (jigasi-home/sip-communicator.properties sets an account's SERVER_ADDRESS=127.0.0.1); no Ingress or
+    // certificate names it, so nothing needs a DNS name there.
+    it("takes the SIP server as an IP address, as providers often give it", async () => {
+        for (const server of ["203.0.113.10", "10.20.0.5", "2001:db8::5"]) {
+            const r = await runProgramOk(withConfig(GATEWAY_VARIANTS["SIP only"](), { "jitsi:jigasi": { ...JIGASI, sip: { uri: JIGASI.sip.uri, server, port: 5060 } } }));
+            assert.strictEqual(envValue(gateway(r), "JIGASI_SIP_SERVER"), server);
+        }
+    });
 });
 
 describe("phones and captions with internal accounts", function () {
@@ -343,6 +354,12 @@ describe("phones and captions: refusals", function () {
             change: { "jitsi:jigasi": { ...JIGASI, sip: { uri: JIGASI.sip.uri, port: 5061, transport: "TLS" } }, "jitsi:jigasiSipPassword": "x" },
             secretKeys: ["jitsi:jigasiSipPassword"],
             expect: [/jitsi:jigasi\.sip\.port = 5061: needs jigasi\.sip\.server: the image writes the proxy's port and transport only with a server/, /jitsi:jigasi\.sip\.transport = "TLS": needs jigasi\.sip\.server/],
+        },
+        {
+            what: "a SIP server by IP address over TLS, whose certificate names a host",
+            change: { "jitsi:jigasi": { ...JIGASI, sip: { uri: JIGASI.sip.uri, server: "203.0.113.10", port: 5061, transport: "TLS" } }, "jitsi:jigasiSipPassword": "x" },
+            secretKeys: ["jitsi:jigasiSipPassword"],
+            expect: [/jitsi:jigasi\.sip\.server = "203\.0\.113\.10": is an IP address, and jigasi\.sip\.transport is TLS/],
         },
         {
             what: "dial-out with anonymous meetings unless its cost is accepted",

@@ -63,7 +63,7 @@ const EVERY_IMAGE: Record<string, Placement[]> = {
 export const ENV_CONTEXTS: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri" | "jigasi", Record<string, Placement[]>> = {
     web: {
         ...EVERY_IMAGE,
-        XMPP_DOMAIN: [...p("nginxWord", `${MEET_CONF}:81`), ...p("jsString", `${SYSTEM_JS}:19`)],
+        XMPP_DOMAIN: [...p("nginxWord", `${MEET_CONF}:81`, `${MEET_CONF}:94`), ...p("jsString", `${SYSTEM_JS}:19`)],
         XMPP_MUC_DOMAIN: p("jsString", `${SYSTEM_JS}:32`),
         XMPP_GUEST_DOMAIN: p("jsString", `${SYSTEM_JS}:38`),
         XMPP_HIDDEN_DOMAIN: p("jsString", `${SETTINGS_JS}:171`),
@@ -91,7 +91,8 @@ export const ENV_CONTEXTS: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri"
     },
     prosody: {
         ...EVERY_IMAGE,
-        XMPP_DOMAIN: p("luaString", `${JITSI_MEET_LUA}:76`, `${JITSI_MEET_LUA}:123`),
+        // Also a shell word in the s6 scripts (scripts/config:97, register-setup:134): a fixed name (lib/jitsi.ts), no setting reaches it.
+        XMPP_DOMAIN: [...p("luaString", `${JITSI_MEET_LUA}:76`, `${JITSI_MEET_LUA}:123`), ...p("shellWord", "etc/s6-overlay/scripts/config:97", `${REGISTER_SETUP}:134`)],
         XMPP_AUTH_DOMAIN: [...p("luaString", `${JITSI_MEET_LUA}:65`), ...p("shellWord", `${REGISTER_SETUP}:67`)],
         XMPP_MUC_DOMAIN: p("luaString", `${JITSI_MEET_LUA}:307`),
         XMPP_INTERNAL_MUC_DOMAIN: p("luaString", `${JITSI_MEET_LUA}:290`),
@@ -154,7 +155,7 @@ export const ENV_CONTEXTS: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri"
         AUTH_TYPE: p("switch", `${JICOFO_CONF}:4`),
         ENABLE_RECORDING: p("switch", `${JICOFO_CONF}:7`),
         ENABLE_VISITORS: p("switch", `${JICOFO_CONF}:2`),
-        VISITORS_XMPP_SERVER: p("hoconUnquoted", `${JICOFO_CONF}:33`, `${JICOFO_CONF}:308`),
+        VISITORS_XMPP_SERVER: p("hoconUnquoted", `${JICOFO_CONF}:33`, `${JICOFO_CONF}:310`),
         VISITORS_MAX_PARTICIPANTS: p("hoconNumber", `${JICOFO_CONF}:293`),
         VISITORS_MAX_VISITORS_PER_NODE: p("hoconNumber", `${JICOFO_CONF}:296`),
         JIGASI_SIP_URI: p("switch", `${JICOFO_CONF}:248`),
@@ -196,7 +197,7 @@ export const ENV_CONTEXTS: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri"
         JIBRI_XMPP_PASSWORD: p("hoconString", `${JIBRI_XMPP}:53`),
         JIBRI_RECORDER_PASSWORD: p("hoconString", `${JIBRI_XMPP}:60`),
         JIBRI_INSTANCE_ID: p("hoconString", "defaults/jibri.conf:16", `${JIBRI_XMPP}:45`),
-        DISPLAY: p("process", "scripts/xorg:3"),
+        DISPLAY: p("process", "etc/s6-overlay/scripts/xorg:3"),
         JIBRI_ENABLE_PROMETHEUS: p("switch", "defaults/jibri.conf:2"),
         IGNORE_CERTIFICATE_ERRORS: p("switch", "defaults/jibri.conf:1"),
     },

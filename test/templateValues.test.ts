@@ -138,7 +138,7 @@ const CASES: Case[] = [
         contexts: settingContexts("namespaces.jitsi"),
     },
     { name: "turn.host", accepts: schemaAccepts("turn", "host"), generate: values(domain), contexts: settingContexts("turn.host") },
-    { name: "turn.external.host", accepts: schemaAccepts("turn", "external", "host"), generate: values(domain), contexts: settingContexts("turn.external.host") },
+    { name: "turn.external.host", accepts: schemaAccepts("turn", "external", "host"), generate: values(fc.oneof(domain, fc.ipV4())), contexts: settingContexts("turn.external.host") },
     { name: "jvb.publicIps", accepts: schemaAccepts("jvb", "publicIps"), generate: lists(fc.oneof(fc.ipV4(), fc.ipV6())), contexts: settingContexts("jvb.publicIps") },
     {
         name: "jvb.stunServers",
@@ -165,7 +165,7 @@ const CASES: Case[] = [
         around: { propertiesValue: (u) => `SIP\\:${u}` },
         contexts: settingContexts("jigasi.sip.uri"),
     },
-    { name: "jigasi.sip.server", accepts: schemaAccepts("jigasi", "sip", "server"), generate: values(domain), contexts: settingContexts("jigasi.sip.server") },
+    { name: "jigasi.sip.server", accepts: schemaAccepts("jigasi", "sip", "server"), generate: values(fc.oneof(domain, fc.ipV4(), fc.ipV6())), contexts: settingContexts("jigasi.sip.server") },
     { name: "jigasi.sip.defaultRoom", accepts: schemaAccepts("jigasi", "sip", "defaultRoom"), generate: values(fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,20}$/)), contexts: settingContexts("jigasi.sip.defaultRoom") },
     {
         name: "jigasi.healthCheckSipUri",

@@ -160,33 +160,55 @@ describe("values the images cannot carry are refused before any resource (the is
         assert.ok(vosk, "no container runs the registry's image");
     });
 
-    it("takes a secret map as secret only if every entry is: a plain entry beside an encrypted one is refused", async () => {
-        // What the CLI does with such a file: the whole key counts as secret, the program sees the map decrypted.
+    /** Runs development with alice and bob's passwords given as `given`, beside a stack file written as `fileText`. */
+    async function runBesideStackFile(fileText: (stackConfig: Record<string, unknown>) => string, given: Record<string, string>) {
+        // What the CLI does with a mixed map: the whole key counts as secret, the program sees the map decrypted.
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secret-map-"));
         const stackConfig = {
             ...Object.fromEntries(Object.entries(development().values).map(([k, v]) => [k, /^[[{]/.test(v) ? JSON.parse(v) : v])),
             "jitsi:auth": { type: "internal", users: ["alice", "bob"] },
             "jitsi:internalUserPasswords": { alice: { secure: "v1:AAAA" }, bob: "plain-password-of-bob" },
         };
-        fs.writeFileSync(path.join(dir, "Pulumi.mixed.yaml"), stringify({ config: stackConfig }));
         const cwd = process.cwd();
         try {
             process.chdir(dir);
-            const config = withConfig(
-                development(),
-                { "jitsi:auth": stackConfig["jitsi:auth"], "jitsi:internalUserPasswords": { alice: "alice-password", bob: "plain-password-of-bob" } },
-                ["jitsi:internalUserPasswords"],
-            );
-            const run = await runProgram(config, "mixed");
-            assert.strictEqual(run.error?.name, "ConfigError", String(run.error));
-            assert.match(run.error!.message, /jitsi:internalUserPasswords\.bob is stored in plain text beside encrypted entries, and a map is secret only if every entry is; store it encrypted with 'pulumi config set --secret --path "jitsi:internalUserPasswords\.bob" <value>'/);
-            assert.ok(!/alice/.test(run.error!.message), "an encrypted entry was reported");
-            assert.ok(!run.error!.message.includes("plain-password-of-bob"), "the message shows the password");
-            assert.deepStrictEqual(run.resources.map((r) => r.type), []);
+            fs.writeFileSync("Pulumi.mixed.yaml", fileText(stackConfig));
+            const config = withConfig(development(), { "jitsi:auth": stackConfig["jitsi:auth"], "jitsi:internalUserPasswords": given }, ["jitsi:internalUserPasswords"]);
+            return await runProgram(config, "mixed");
         } finally {
             process.chdir(cwd);
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    }
+
+    it("takes a secret map as secret only if every entry is: a plain entry beside an encrypted one is refused", async () => {
+        const run = await runBesideStackFile((c) => stringify({ config: c }), { alice: "alice-password", bob: "plain-password-of-bob" });
+        assert.strictEqual(run.error?.name, "ConfigError", String(run.error));
+        assert.match(run.error!.message, /jitsi:internalUserPasswords\.bob is stored in plain text beside encrypted entries, and a map is secret only if every entry is; store it encrypted with 'pulumi config set --secret --path "jitsi:internalUserPasswords\.bob" <value>'/);
+        assert.ok(!/alice/.test(run.error!.message), "an encrypted entry was reported");
+        assert.ok(!run.error!.message.includes("plain-password-of-bob"), "the message shows the password");
+        assert.deepStrictEqual(run.resources.map((r) => r.type), []);
+    });
+
+    // `pulumi --config-file other.yaml`, a stackConfigDir, or config from the environment: the file beside
+    // the program is then not what this update uses, and must not fail it.
+    it("never fails a deploy over a stack file that is not the one this update uses (stale entry, unparseable, not a map)", async () => {
+        const stale = await runBesideStackFile((c) => stringify({ config: c }), { alice: "alice-password", bob: "bobs-encrypted-password" });
+        assert.strictEqual(stale.error, undefined, String(stale.error));
+        for (const text of ["config: [unclosed\n  jitsi:x: {", "just text", "config: 42\n"]) {
+            const run = await runBesideStackFile(() => text, { alice: "alice-password", bob: "bobs-encrypted-password" });
+            assert.strictEqual(run.error, undefined, `${JSON.stringify(text)}: ${String(run.error)}`);
+        }
+    });
+
+    it("finds the stack file in the project's stackConfigDir", async () => {
+        const run = await runBesideStackFile((c) => {
+            fs.mkdirSync("stacks");
+            fs.writeFileSync("Pulumi.yaml", "name: jitsi\nruntime: nodejs\nstackConfigDir: stacks\n");
+            fs.writeFileSync(path.join("stacks", "Pulumi.mixed.yaml"), stringify({ config: c }));
+            return "config: {}\n";
+        }, { alice: "alice-password", bob: "plain-password-of-bob" });
+        assert.match(String(run.error), /jitsi:internalUserPasswords\.bob is stored in plain text beside encrypted entries/);
     });
 });
 
