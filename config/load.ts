@@ -60,7 +60,14 @@ export function loadConfig(): StackConfig {
             }
             continue;
         }
-        raw[key] = parseValue(value);
+        if (isTextSetting(key)) {
+            // The CLI hands over an unquoted 1.10 as "1.1": only the stack file still shows it was a number.
+            const written = (stackFile ??= stackFileConfig() ?? {})[fullKey];
+            if (typeof written === "number" || typeof written === "boolean") problems.push(quoteItProblem([key], written));
+            raw[key] = value;
+        } else {
+            raw[key] = parseValue(value);
+        }
     }
     const result = parseConfig(raw);
     problems.push(...result.problems);
@@ -252,6 +259,16 @@ export function parseConfig(raw: Record<string, unknown>): { config?: StackConfi
     return { config: { ...parsed.data, shards: normalizeShards(parsed.data.shards) }, problems: [] };
 }
 
+/**
+ * A top-level text setting (imageTag, timezone) arrives as text: quoted, as written ("1.10"); unquoted, as
+ * the CLI's YAML reader typed it ("1.1": pulumi sdk/go/common/resource/config/object.go unmarshalObject, then
+ * MarshalString). Read as JSON, a quoted "1.10" too became the number 1.1, and the advice to quote it could
+ * not help.
+ */
+function isTextSetting(key: string): boolean {
+    return unwrap(schemaAt([key]))?._zod?.def?.type === "string";
+}
+
 /** Pulumi hands structured values (lists, maps, numbers, booleans) to the program as JSON text. */
 function parseValue(value: string): unknown {
     try {
@@ -295,11 +312,16 @@ function describe(issue: Issue, prefix: Path, raw: unknown): string[] {
     }
     const input = "input" in issue && issue.input !== undefined ? issue.input : valueAt(raw, path);
     if (issue.code === "invalid_type" && issue.expected === "string" && (typeof input === "number" || typeof input === "boolean")) {
-        // YAML reads 1.10 as the number 1.1 and yes as true before the program sees them: what was meant is lost.
-        const example = typeof input === "number" ? "a number (so 1.10 arrives as 1.1)" : "a boolean (so yes arrives as true)";
-        return [`${keyPath(path)} = ${show(input)}: must be text, but YAML read the unquoted value as ${example}; quote it in the stack file: ${String(path[path.length - 1])}: "<the value as you meant it>"`];
+        return [quoteItProblem(path, input)];
     }
     return [`${keyPath(path)} = ${show(input)}: ${issue.message}`];
+}
+
+/** YAML reads 1.10 as the number 1.1 and yes as true before the program sees them: what was meant is lost. */
+function quoteItProblem(path: Path, input: number | boolean): string {
+    const example = typeof input === "number" ? "a number (so 1.10 arrives as 1.1)" : "a boolean (so yes arrives as true)";
+    const name = path.length === 1 ? `${NAMESPACE}:${String(path[0])}` : String(path[path.length - 1]);
+    return `${keyPath(path)} = ${show(input)}: must be text, but YAML read the unquoted value as ${example}; quote it in the stack file: ${name}: "<the value as you meant it>"`;
 }
 
 /** `jitsi:jvb.minReplicas`, `jitsi:shards[1].name`: the form users type after `pulumi config set --path`. */

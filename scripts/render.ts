@@ -151,6 +151,21 @@ export function lastRenderOutputs(dir: string): Record<string, unknown> | undefi
 }
 
 /**
+ * A render killed in its swap (writeRender) leaves beside out/<stack>/ a staging directory (in out/, where
+ * `diff -r out/ ...` would list it) and may have moved the last good tree aside, out/<stack>/ then missing: the
+ * next render would have nothing to compare with and warn of nothing. Puts the last good tree back, removes the rest.
+ */
+export function recoverInterruptedRender(dir: string): void {
+    const parent = path.dirname(dir);
+    const prefix = `${path.basename(dir)}.rendering-`;
+    if (!fs.existsSync(parent)) return;
+    const leftovers = fs.readdirSync(parent).filter((e) => e.startsWith(prefix)).map((e) => path.join(parent, e));
+    const movedAside = leftovers.find((e) => e.endsWith(".old"));
+    if (movedAside !== undefined && !fs.existsSync(dir)) fs.renameSync(movedAside, dir);
+    for (const e of leftovers) fs.rmSync(e, { recursive: true, force: true });
+}
+
+/**
  * Replaces out/<stack>/ with the rendered files in one step: written to a temporary directory beside it
  * first, so a render that fails half way never leaves a mix of old and new files.
  */
@@ -224,6 +239,7 @@ export interface RenderResult {
 
 /** Renders a stack's config into dir, comparing with the outputs of the render that is there. */
 export async function renderStack(config: StackConfig, stack: string, dir: string): Promise<RenderResult> {
+    recoverInterruptedRender(dir);
     const previousOutputs = lastRenderOutputs(dir);
     const notes = previousOutputs ? [] : [`no earlier render of ${stack} in ${path.relative(process.cwd(), dir)}/, so nothing to compare with (a first deployment's preview says no more)`];
     const run = await runProgram(config, stack, { previousOutputs });

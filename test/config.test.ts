@@ -3,7 +3,9 @@
  * key path, the value given and what is allowed.
  */
 import * as assert from "assert";
-import { PROJECT, readStackFile, runProgram, runProgramOk, withConfig } from "./harness";
+import * as fs from "fs";
+import * as path from "path";
+import { parseStackFile, PROJECT, readStackFile, ROOT, runProgram, runProgramOk, withConfig } from "./harness";
 
 const production = readStackFile("production");
 
@@ -31,11 +33,10 @@ const table: BadConfig[] = [
         ],
     },
     {
-        what: "an image tag YAML read as a number",
-        change: { "jitsi:imageTag": 1.1, "jitsi:shards": [{ name: "shard-0", imageTag: 1.1 }] },
+        what: "an image tag YAML read as a number inside a structured value",
+        change: { "jitsi:shards": [{ name: "shard-0", imageTag: 1.1 }] },
         expect: [
-            /^ {2}- jitsi:imageTag = 1\.1: must be text, but YAML read the unquoted value as a number \(so 1\.10 arrives as 1\.1\); quote it in the stack file: imageTag: "<the value as you meant it>"$/m,
-            /^ {2}- jitsi:shards\[0\]\.imageTag = 1\.1: must be text, but YAML read the unquoted value as a number/m,
+            /^ {2}- jitsi:shards\[0\]\.imageTag = 1\.1: must be text, but YAML read the unquoted value as a number \(so 1\.10 arrives as 1\.1\); quote it in the stack file: imageTag: "<the value as you meant it>"$/m,
         ],
     },
     {
@@ -539,6 +540,35 @@ describe("bad stack config", function () {
         );
         assert.deepStrictEqual(run.outputs.turn.relayUdpPorts, { first: 49160, last: 49199 });
         assert.deepStrictEqual(run.outputs.jvbUdpPorts.south.slice(0, 1), [50300]);
+    });
+
+    // A quoted top-level scalar reaches the program as written; an unquoted 1.10 as "1.1" (pulumi's config
+    // object.go: YAML typed it a float), which only the stack file still shows: that one is told to quote it.
+    const withImageTag = (written: string) =>
+        fs.readFileSync(path.join(ROOT, "Pulumi.production.yaml"), "utf8").replace(/^config:\n/m, `config:\n  jitsi:imageTag: ${written}\n`);
+    for (const written of ['"1.10"', "'1.10'"]) {
+        it(`keeps a quoted top-level text setting as written: jitsi:imageTag: ${written}`, async () => {
+            const run = await runProgramOk(parseStackFile(withImageTag(written)));
+            const prosody = run.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "shard-0-prosody");
+            assert.match(prosody!.inputs.spec.template.spec.containers[0].image, /:1\.10$/);
+        });
+    }
+
+    it("tells to quote an unquoted top-level number given for text (jitsi:imageTag: 1.10), read from the stack file", async () => {
+        const stack = "quote-check";
+        const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+        fs.writeFileSync(file, withImageTag("1.10"));
+        try {
+            const run = await runProgram(parseStackFile(fs.readFileSync(file, "utf8")), stack);
+            assert.strictEqual(run.error?.name, "ConfigError");
+            assert.match(
+                run.error!.message,
+                /^ {2}- jitsi:imageTag = 1\.1: must be text, but YAML read the unquoted value as a number \(so 1\.10 arrives as 1\.1\); quote it in the stack file: jitsi:imageTag: "<the value as you meant it>"$/m,
+            );
+            assert.deepStrictEqual(run.resources, []);
+        } finally {
+            fs.rmSync(file);
+        }
     });
 
     it("accepts both stack files as they are", async () => {

@@ -139,6 +139,19 @@ describe("render", function () {
             assert.ok(rendered.warnings.some((w) => !isRestart(w) && /prometheus|grafana/i.test(w)), rendered.warnings.join("\n"));
         });
 
+        it("after a render killed in its swap, puts the last good render back and leaves no staging directory beside it", async () => {
+            await renderStack(readStackFile("production"), "production", dir);
+            // Killed between its two renames: the last good tree moved aside, the new one half written, out/<stack>/ gone.
+            fs.renameSync(dir, `${dir}.rendering-abc123.old`);
+            fs.mkdirSync(`${dir}.rendering-abc123/shard-0`, { recursive: true });
+            fs.writeFileSync(`${dir}.rendering-abc123/shard-0/Deployment.shard-0-prosody.yaml`, "half");
+            const next = await renderStack(lobbyOff(), "production", dir);
+            assert.deepStrictEqual(next.notes, [], "it had nothing to compare with");
+            assert.deepStrictEqual(next.warnings.filter(isRestart).map((w) => w.split(" ")[0]), ["shard-0", "shard-1"]);
+            const beside = fs.readdirSync(path.dirname(dir)).filter((e) => e.startsWith(`${path.basename(dir)}.rendering-`));
+            assert.deepStrictEqual(beside, []);
+        });
+
         it("leaves no objects that look current when it fails, and still compares with the last good render", async () => {
             await renderStack(readStackFile("production"), "production", dir);
             const failed = await renderStack(withConfig(readStackFile("production"), { "jitsi:shards": [{ name: "shard-0" }, { name: "shard-00" }] }), "production", dir);
