@@ -104,8 +104,21 @@ export interface RouterListen {
 
 export const ROUTER_LISTEN: RouterListen = { http: ROUTER_PORTS.http, stats: ROUTER_PORTS.stats, maxconn: 20000 };
 
-export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = ROUTER_LISTEN): string {
+/**
+ * A router of one region among several (lib/regions.ts): the other regions' shards are backup servers,
+ * the header tells the shard the region that received the user. Unset: one cluster, as before.
+ */
+export interface RouterRegion {
+    name: string;
+    /** Every other region's shards, reached at the address their cluster exports (lib/regions.ts). */
+    remote: RouterBackend[];
+}
+
+export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = ROUTER_LISTEN, region?: RouterRegion): string {
     const sorted = [...backends].sort((a, b) => a.index - b.index);
+    const remote = [...(region?.remote ?? [])].sort((a, b) => a.index - b.index);
+    // Another region's shard takes a new room only while no shard of this region can (HAProxy's backup servers).
+    const backup = (b: RouterBackend, extra = "") => serverLine(b, `${extra} backup`);
     return [
         "global",
         "    log stdout format raw local0 info",
@@ -150,6 +163,8 @@ export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = 
         `    http-request set-var(txn.room) ${ROOM_KEY} if { url_param(room) -m found }`,
         // The client's address as the ingress controller saw it (the last X-Forwarded-For), before this router adds its own.
         "    http-request set-var(txn.client) req.hdr_ip(x-forwarded-for,-1)",
+        // Set, never passed through: a client cannot claim another region.
+        ...(region ? [`    http-request set-header X-Proxy-Region ${region.name}`] : []),
         "    use_backend shards if { var(txn.room) -m found }",
         // The page and everything it loads (no room): one shard per browser, so one release's files.
         "    default_backend pages",
@@ -171,6 +186,7 @@ export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = 
         `    timeout check ${HEALTH_CHECK.timeoutMs}ms`,
         `    default-server inter ${HEALTH_CHECK.interMs}ms fall ${HEALTH_CHECK.fall} rise ${HEALTH_CHECK.rise}`,
         ...sorted.map((b) => serverLine(b)),
+        ...remote.map((b) => backup(b)),
         "",
         "backend pages",
         // A browser without the cookie (the first page, or cookies blocked) is placed by its address.
@@ -182,6 +198,7 @@ export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = 
         "    http-check expect status 200",
         "    default-server inter 5s",
         ...sorted.map((b) => serverLine(b, ` cookie ${b.name}`)),
+        ...remote.map((b) => backup(b, ` cookie ${b.name}`)),
         "",
     ].join("\n");
 }

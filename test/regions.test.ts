@@ -1,0 +1,233 @@
+/**
+ * Routers of two regions as one room authority, on a real HAProxy on loopback: two regions x two
+ * routers, every one a TLS peer of every other (a CA and certificates made with openssl, as the stack's
+ * own CA issues them: lib/regions.ts), over four shard stand-ins, two per region. Needs `haproxy` and
+ * `openssl` (Debian packages haproxy and openssl).
+ */
+import * as assert from "assert";
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { drainBoundMs, haproxyConfig, RouterBackend } from "../lib/haproxy";
+import { peerName, tlsPeersSection } from "../lib/regions";
+import { commandPath, freePort, get, standIn, waitFor } from "./loopback";
+
+interface Shard { name: string; region: string; index: number; port: number; server: http.Server; health: number; regionsSeen: string[] }
+interface Router { name: string; region: string; http: number; stats: number; peer: number; socket: string; process?: ChildProcess }
+
+function adminCommand(socket: string, command: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        let out = "";
+        const conn = net.createConnection(socket, () => conn.end(`${command}\n`));
+        conn.on("data", (d) => (out += d));
+        conn.on("end", () => resolve(out));
+        conn.on("error", reject);
+    });
+}
+
+describe("routers of two regions on a real HAProxy, peered over TLS", function () {
+    this.timeout(180_000);
+    let dir: string;
+    let haproxy: string;
+    const shards: Shard[] = [];
+    const routers: Router[] = [];
+    const running: ChildProcess[] = [];
+
+    before(async function () {
+        const found = commandPath("haproxy");
+        if (!found || !commandPath("openssl")) {
+            if (process.env.CI) throw new Error("haproxy or openssl is not installed; .ci/debian-packages lists both");
+            console.warn("    haproxy or openssl not installed (apt-get install haproxy openssl): skipping the live region tests");
+            this.skip();
+        }
+        haproxy = found!;
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "regions-test-"));
+        // The stack's CA and the routers' certificate, as lib/regions.ts mounts them (peer.pem: cert + key).
+        const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+        ssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=jitsi router peers CA");
+        ssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "peer.key", "-out", "peer.csr", "-subj", "/CN=router-peer");
+        ssl("x509", "-req", "-in", "peer.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "peer.crt", "-days", "1");
+        fs.writeFileSync(path.join(dir, "peer.pem"), fs.readFileSync(path.join(dir, "peer.crt"), "utf8") + fs.readFileSync(path.join(dir, "peer.key"), "utf8"));
+        for (const [name, region, index] of [["eu-0", "eu", 0], ["eu-1", "eu", 1], ["us-0", "us", 2], ["us-1", "us", 3]] as const) {
+            const shard = { name, region, index, health: 200, regionsSeen: [] as string[] } as Shard;
+            const { server, port } = await standIn((req, res) => {
+                if (req.url === "/about/health") {
+                    res.statusCode = shard.health;
+                    res.end();
+                    return;
+                }
+                shard.regionsSeen.push(String(req.headers["x-proxy-region"]));
+                res.end(name);
+            });
+            shards.push(Object.assign(shard, { server, port }));
+        }
+        for (const [cluster, region] of [["eu", "eu"], ["us", "us"]]) {
+            for (const pod of ["router-0", "router-1"]) {
+                routers.push({ name: peerName(cluster, pod), region, http: await freePort(), stats: await freePort(), peer: await freePort(), socket: path.join(dir, `${cluster}-${pod}.sock`) });
+            }
+        }
+        for (const r of routers) await start(r);
+    });
+
+    after(() => {
+        for (const p of running) p.kill("SIGKILL");
+        for (const s of shards) s.server.close();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    const backend = (s: Shard): RouterBackend => ({ name: s.name, index: s.index, address: "127.0.0.1", port: s.port });
+
+    async function start(router: Router): Promise<void> {
+        const cfg = path.join(dir, `${router.name}.cfg`);
+        const local = shards.filter((s) => s.region === router.region).map(backend);
+        const remote = shards.filter((s) => s.region !== router.region).map(backend);
+        fs.writeFileSync(cfg, haproxyConfig(local, { http: router.http, stats: router.stats, maxconn: 2000 }, { name: router.region, remote }));
+        const extra = path.join(dir, `${router.name}-peers.cfg`);
+        const peers = routers.map((p) => ({ name: p.name, address: "127.0.0.1", port: p.peer }));
+        fs.writeFileSync(extra, `global\n    stats socket ${router.socket} mode 600 level admin\n` + tlsPeersSection(router.name, peers, `127.0.0.1:${router.peer}`, dir));
+        const log = fs.openSync(path.join(dir, `${router.name}.log`), "a");
+        const proc = spawn(haproxy, ["-db", "-L", router.name, "-f", cfg, "-f", extra], { stdio: ["ignore", log, log] });
+        fs.closeSync(log);
+        running.push(proc);
+        router.process = proc;
+        await waitFor(`${router.name} to serve`, async () => (await get(router.stats, "/healthz")).status === 200, logs);
+    }
+
+    async function stop(router: Router): Promise<void> {
+        const proc = router.process!;
+        await new Promise<void>((r) => {
+            proc.once("exit", () => r());
+            proc.kill("SIGTERM");
+        });
+    }
+
+    function logs(): string {
+        return fs.readdirSync(dir).filter((f) => f.endsWith(".log"))
+            .map((f) => `--- ${f}\n${fs.readFileSync(path.join(dir, f), "utf8").split("\n").slice(-15).join("\n")}`).join("\n");
+    }
+
+    async function status(router: Router, server: string): Promise<string> {
+        const csv = await adminCommand(router.socket, "show stat");
+        return csv.split("\n").find((l) => l.startsWith(`shards,${server},`))?.split(",")[17] ?? "";
+    }
+
+    async function tableSize(router: Router): Promise<number> {
+        return Number(/size:\d+, used:(\d+)/.exec(await adminCommand(router.socket, "show table shards"))?.[1] ?? -1);
+    }
+
+    async function shardOf(router: Router, room: string): Promise<string> {
+        const res = await get(router.http, `/http-bind?room=${room}`);
+        assert.strictEqual(res.status, 200, `${room} through ${router.name}: ${res.status}`);
+        return res.body;
+    }
+
+    const eu = () => routers.filter((r) => r.region === "eu");
+    const us = () => routers.filter((r) => r.region === "us");
+    const regionOf = (shard: string) => shards.find((s) => s.name === shard)!.region;
+
+    async function everyShardUp(): Promise<void> {
+        await waitFor("every router to see every shard up", async () => {
+            const states = await Promise.all(routers.flatMap((r) => shards.map((s) => status(r, s.name))));
+            return states.every((st) => st === "UP");
+        }, logs);
+    }
+
+    /** Places `count` rooms through the given routers in turn; returns room -> shard. */
+    async function place(through: Router[], prefix: string, count: number): Promise<Map<string, string>> {
+        const placed = new Map<string, string>();
+        for (let i = 0; i < count; i++) placed.set(`${prefix}${i}`, await shardOf(through[i % through.length], `${prefix}${i}`));
+        return placed;
+    }
+
+    async function sharedBy(all: Router[], size: number): Promise<void> {
+        await waitFor(`${all.map((r) => r.name).join(", ")} to hold ${size} rooms`, async () => (await Promise.all(all.map(tableSize))).every((n) => n === size), logs);
+    }
+
+    it("places a room in the receiving router's region, and every router of the other region reaches it there", async () => {
+        await everyShardUp();
+        const viaEu = await place(eu(), "eu-room", 20);
+        const viaUs = await place(us(), "us-room", 20);
+        assert.deepStrictEqual(new Set(viaEu.values()), new Set(["eu-0", "eu-1"]), "rooms opened in eu land on eu's shards, spread");
+        assert.deepStrictEqual(new Set(viaUs.values()), new Set(["us-0", "us-1"]), "rooms opened in us land on us's shards, spread");
+        await sharedBy(routers, 40);
+        for (const [room, shard] of [...viaEu, ...viaUs]) {
+            for (const r of routers) assert.strictEqual(await shardOf(r, room), shard, `${room} through ${r.name}`);
+        }
+        // The receiving router names its own region to the shard, whichever shard that is.
+        const euShard = shards.find((s) => s.name === "eu-0")!;
+        euShard.regionsSeen.length = 0;
+        await shardOf(us()[0], [...viaEu].find(([, s]) => s === "eu-0")![0]);
+        assert.deepStrictEqual(euShard.regionsSeen, ["us"]);
+        // A client's own header does not survive.
+        const res = await get(eu()[0].http, `/http-bind?room=${[...viaEu].find(([, s]) => s === "eu-0")![0]}`, { "X-Proxy-Region": "mars" });
+        assert.strictEqual(res.body, "eu-0");
+        assert.strictEqual(euShard.regionsSeen.at(-1), "eu");
+    });
+
+    it("sends new rooms to the other region within the check time when a region's shards all stop taking rooms, and back after", async () => {
+        await everyShardUp();
+        const before = await place(eu(), "kept", 10);
+        await sharedBy(routers, 50);
+        for (const s of shards.filter((x) => x.region === "eu")) s.health = 404;
+        const since = Date.now();
+        await waitFor("eu's shards to be drained on eu's routers", async () => {
+            const states = await Promise.all(eu().flatMap((r) => ["eu-0", "eu-1"].map((n) => status(r, n))));
+            return states.every((st) => st === "NOLB");
+        }, logs, drainBoundMs() + 2000);
+        const took = Date.now() - since;
+        const overflow = await place(eu(), "overflow", 20);
+        assert.deepStrictEqual([...new Set(overflow.values())].map(regionOf), ["us"], "a new room opened in eu while eu takes none lands in us");
+        // Live rooms stay where they are (drain is not down), and us's routers agree on the new ones.
+        for (const [room, shard] of before) assert.strictEqual(await shardOf(eu()[1], room), shard);
+        await sharedBy(routers, 70);
+        for (const [room, shard] of overflow) assert.strictEqual(await shardOf(us()[1], room), shard);
+        console.log(`      eu drained in ${took} ms (bound ${drainBoundMs()} ms); ${overflow.size} new rooms went to us`);
+        for (const s of shards.filter((x) => x.region === "eu")) s.health = 200;
+        await everyShardUp();
+        const back = await place(eu(), "back", 10);
+        assert.deepStrictEqual([...new Set(back.values())].map(regionOf).filter((r) => r !== "eu"), [], "eu takes its new rooms again");
+    });
+
+    it("keeps routing every room it learned in one region while the other region's routers are stopped, and a restarted router learns the table back", async () => {
+        await everyShardUp();
+        const all = new Map<string, string>();
+        for (const r of routers) {
+            for (const line of (await adminCommand(r.socket, "show table shards")).split("\n")) {
+                const m = /key=(\S+) .*server_id=(\d+)/.exec(line);
+                if (m) all.set(m[1], shards.find((s) => s.index + 1 === Number(m[2]))!.name);
+            }
+        }
+        const size = all.size;
+        assert.ok(size >= 80, `rooms learned: ${size}`);
+        for (const r of eu()) await stop(r);
+        for (const [room, shard] of all) for (const r of us()) assert.strictEqual(await shardOf(r, room), shard, `${room} through ${r.name} with eu's routers stopped`);
+        // eu's routers come back one by one, each learning the whole table from the peers that stayed.
+        for (const r of eu()) {
+            await start(r);
+            await sharedBy([r], size);
+        }
+        for (const [room, shard] of all) assert.strictEqual(await shardOf(eu()[0], room), shard, `${room} through the restarted ${eu()[0].name}`);
+    });
+
+    it("refuses a peer whose certificate the stack's CA did not sign", async () => {
+        const rogueDir = fs.mkdtempSync(path.join(dir, "rogue-"));
+        const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: rogueDir, stdio: "pipe" });
+        ssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "peer.key", "-out", "peer.crt", "-days", "1", "-subj", "/CN=rogue");
+        fs.writeFileSync(path.join(rogueDir, "peer.pem"), fs.readFileSync(path.join(rogueDir, "peer.crt"), "utf8") + fs.readFileSync(path.join(rogueDir, "peer.key"), "utf8"));
+        fs.copyFileSync(path.join(dir, "ca.crt"), path.join(rogueDir, "ca.crt"));
+        const rogue: Router = { name: peerName("eu", "router-0"), region: "eu", http: await freePort(), stats: await freePort(), peer: await freePort(), socket: path.join(rogueDir, "rogue.sock") };
+        const cfg = path.join(rogueDir, "rogue.cfg");
+        fs.writeFileSync(cfg, haproxyConfig([], { http: rogue.http, stats: rogue.stats, maxconn: 100 }, { name: "eu", remote: [] }) +
+            `global\n    stats socket ${rogue.socket} mode 600 level admin\n` +
+            tlsPeersSection(rogue.name, [{ name: us()[0].name, address: "127.0.0.1", port: us()[0].peer }, { name: rogue.name, address: "127.0.0.1", port: rogue.peer }], `127.0.0.1:${rogue.peer}`, rogueDir));
+        const proc = spawn(haproxy, ["-db", "-L", rogue.name, "-f", cfg], { stdio: "ignore" });
+        running.push(proc);
+        await waitFor("the rogue router to serve", async () => (await get(rogue.stats, "/healthz")).status === 200, logs);
+        await new Promise((r) => setTimeout(r, 3000));
+        assert.strictEqual(await tableSize(rogue), 0, "a peer with another CA's certificate learned the table");
+        proc.kill("SIGKILL");
+    });
+});
