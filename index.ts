@@ -13,10 +13,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config/load";
 import { StackConfig } from "./config/schema";
+import { KEPT_OBJECTS_OUTPUT, ShardState } from "./lib";
 import { captions, collaborationServices, loadTest, phones, recording } from "./stack/extras";
 import { roomRouter, shards, turnServer } from "./stack/media";
 import { keptObjects, monitoringStack, opsStack } from "./stack/operations";
-import { shardStates, stackOutputs } from "./stack/outputs";
+import { clusterOutputs, deployClusters } from "./stack/clusters";
+import { capacity, shardStates, stackOutputs } from "./stack/outputs";
 import { lastDeployment, lastOutputs, warnOnSignallingRestarts, warnOnStoredData, warnOnUnverifiedTags } from "./stack/previous";
 import { storedData } from "./stack/storedData";
 import { jitsiSecrets, jitsiSite } from "./stack/site";
@@ -28,6 +30,7 @@ export = async () => {
 };
 
 function deploy(config: StackConfig, last: pulumi.StackReference, previous: Record<string, unknown>) {
+    if (config.clusters) return deployAcrossClusters(config, config.clusters, last, previous);
     const kept = keptObjects(previous);
     const ops = opsStack(config, kept);
     const site = jitsiSite(config, kept);
@@ -47,4 +50,16 @@ function deploy(config: StackConfig, last: pulumi.StackReference, previous: Reco
     const stored = storedData(config);
     const keptData = warnOnStoredData(stored, last);
     return stackOutputs(site, { shards: jitsiShards, shardStates: states, storedData: stored, keptData, keptObjectsRetained: kept.retained(), turn, monitoring, loadTest: test });
+}
+
+/** The same parts in each of several clusters, every router knowing every shard (stack/clusters.ts). */
+function deployAcrossClusters(config: StackConfig, clusters: NonNullable<StackConfig["clusters"]>, last: pulumi.StackReference, previous: Record<string, unknown>) {
+    const parts = deployClusters(config, clusters, previous);
+    warnOnUnverifiedTags(parts.flatMap((p) => p.shards));
+    const states = pulumi.all(parts.map((p) => shardStates(p.site, p.shards))).apply((each): Record<string, ShardState> => Object.assign({}, ...each));
+    warnOnSignallingRestarts(config, states, last);
+    const stored = storedData(config);
+    const keptData = warnOnStoredData(stored, last);
+    const keptObjectsRetained = pulumi.all(parts.map((p) => p.kept.retained())).apply(() => true);
+    return { url: `https://${config.hosts[0]}`, shards: states, storedData: stored, keptData, [KEPT_OBJECTS_OUTPUT]: keptObjectsRetained, ...clusterOutputs(parts), capacity: capacity(config) };
 }

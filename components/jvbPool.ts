@@ -50,6 +50,8 @@ export interface JvbPoolArgs {
     imageTag: string;
     jvb: JvbSettings;
     resources: ResourceSettings;
+    /** The shard's cluster's region among several (config/clusters.ts): the bridges' relay region; unset: the shard's name. */
+    region?: string;
     /**
      * Prometheus's namespace when the MonitoringStack runs: the pool then scales on the bridges' own
      * stress metric (else on CPU), and Prometheus may read their metrics port.
@@ -251,7 +253,7 @@ export class JvbPool extends pulumi.ComponentResource {
     }
 }
 
-export function jvbEnv(args: Pick<JvbPoolArgs, "shard" | "publicUrl" | "timezone" | "jvb" | "resources">) {
+export function jvbEnv(args: Pick<JvbPoolArgs, "shard" | "publicUrl" | "timezone" | "jvb" | "resources" | "region">) {
     const { jvb } = args;
     return [
         ...xmppEnv("jvb", { xmppServer: prosodyServiceName(args.shard.name), publicUrl: args.publicUrl, timezone: args.timezone }),
@@ -267,7 +269,7 @@ export function jvbEnv(args: Pick<JvbPoolArgs, "shard" | "publicUrl" | "timezone
         { name: "COLIBRI_REST_ENABLED", value: "true" },
         { name: "SHUTDOWN_REST_ENABLED", value: "true" },
         { name: "VIDEOBRIDGE_MAX_MEMORY", value: javaHeap(args.resources.limits.memory) },
-        ...jvbRelayEnv(jvb.relay, args.shard.name),
+        ...jvbRelayEnv(jvb.relay, args.region ?? args.shard.name),
     ];
 }
 

@@ -15,6 +15,7 @@ import {
     resourceRequirements,
     restrictedSecurityContext,
     ROUTER_ENTRYPOINT,
+    ROUTER_LISTEN,
     ROUTER_PORTS,
     RouterBackend,
     selectorLabels,
@@ -22,6 +23,7 @@ import {
     Component,
 } from "../lib";
 import { oneAtATime } from "./disruptionBudget";
+import { PEER_TLS_DIR, REGIONAL_ROUTER_ENTRYPOINT, remotePeerLines } from "../lib/regions";
 
 /** uid of the `haproxy` user in the official image; set explicitly so `runAsNonRoot` can be verified. */
 export const HAPROXY_UID = 99;
@@ -51,6 +53,41 @@ export interface RoomRouterArgs {
     internalClients?: Component[];
     /** Prometheus's namespace, which may read the stats port; unset when monitoring is off. */
     monitoringNamespace?: string;
+    /** One router among several clusters' (lib/regions.ts); unset with one cluster. */
+    regional?: RegionalRouting;
+}
+
+/** What a router among several clusters adds: its region, every other cluster's shards and routers, the peers' TLS. */
+export interface RegionalRouting {
+    cluster: string;
+    region: string;
+    /** The other clusters' shards, at the addresses their clusters export (their per-shard LoadBalancer Services). */
+    remoteShards: { name: string; index: number; drain: boolean; address: pulumi.Output<string | undefined> }[];
+    /** The other clusters' routers, at their per-pod LoadBalancer Services' addresses. */
+    remotePeers: { name: string; address: pulumi.Output<string | undefined> }[];
+    /** Secret with peer.pem and ca.crt (lib/regions.ts: PEER_TLS_FILES). */
+    peerTlsSecretName: pulumi.Input<string>;
+}
+
+/**
+ * haproxy.cfg and the remote peers for a router among several clusters. An address the other cluster has
+ * not assigned yet (only in a preview of its first deployment: `pulumi up` waits for every LoadBalancer's
+ * address) leaves its shard or peer out rather than writing an empty one HAProxy would refuse.
+ */
+function regionalFiles(backends: RouterBackend[], r: RegionalRouting): pulumi.Output<{ config: string; remotePeers: string }> {
+    return pulumi
+        .all([pulumi.all(r.remoteShards.map((s) => s.address)), pulumi.all(r.remotePeers.map((p) => p.address))])
+        .apply(([shardAddresses, peerAddresses]) => {
+            const remote = r.remoteShards.flatMap((s, i) => {
+                const address = shardAddresses[i];
+                return address ? [{ name: s.name, index: s.index, drain: s.drain, address, port: 80 }] : [];
+            });
+            const peers = r.remotePeers.flatMap((p, i) => {
+                const address = peerAddresses[i];
+                return address ? [{ name: p.name, address, port: ROUTER_PORTS.peers }] : [];
+            });
+            return { config: haproxyConfig(backends, ROUTER_LISTEN, { name: r.region, remote }), remotePeers: remotePeerLines(peers) };
+        });
 }
 
 /**
@@ -61,7 +98,7 @@ export interface RoomRouterArgs {
  */
 export class RoomRouter extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
-    readonly config: string;
+    readonly config: pulumi.Input<string>;
 
     constructor(name: string, args: RoomRouterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("jitsi:routing:RoomRouter", name, {}, opts);
@@ -76,16 +113,29 @@ export class RoomRouter extends pulumi.ComponentResource {
             address: `${s.webServiceName}.${args.namespaceName}.svc.${args.clusterDomain}`,
             port: 80,
         }));
-        this.config = haproxyConfig(backends);
+        const regional = args.regional ? regionalFiles(backends, args.regional) : undefined;
+        this.config = regional ? regional.config : haproxyConfig(backends);
+        const entrypoint = args.regional ? REGIONAL_ROUTER_ENTRYPOINT : ROUTER_ENTRYPOINT;
 
         const configMap = new k8s.core.v1.ConfigMap(
             name,
             {
                 metadata: { name: `${ROUTER_NAME}-config`, namespace, labels: podLabels },
-                data: { "haproxy.cfg": this.config, "entrypoint.sh": ROUTER_ENTRYPOINT },
+                data: regional
+                    ? { "haproxy.cfg": regional.config, "remote-peers.cfg": regional.remotePeers, "entrypoint.sh": entrypoint }
+                    : { "haproxy.cfg": this.config, "entrypoint.sh": entrypoint },
             },
             { parent: this },
         );
+        // HAProxy reads its configuration at start; a new one must restart the pods.
+        const checksum = regional
+            ? regional.apply((f) => configChecksum(f.config, f.remotePeers, entrypoint))
+            : configChecksum(this.config as string, ROUTER_ENTRYPOINT);
+        const tlsVolume = args.regional ? [{ name: "peers-tls", secret: { secretName: args.regional.peerTlsSecretName, defaultMode: 0o440 } }] : [];
+        const tlsMount = args.regional ? [{ name: "peers-tls", mountPath: PEER_TLS_DIR, readOnly: true }] : [];
+        const regionalEnv = args.regional
+            ? [{ name: "CLUSTER_NAME", value: args.regional.cluster }, { name: "PEER_TLS_DIR", value: PEER_TLS_DIR }]
+            : [];
 
         const peers = new k8s.core.v1.Service(
             `${name}-peers`,
@@ -116,8 +166,7 @@ export class RoomRouter extends pulumi.ComponentResource {
                     template: {
                         metadata: {
                             labels: podLabels,
-                            // HAProxy reads its configuration at start; a new one must restart the pods.
-                            annotations: configChecksum(this.config, ROUTER_ENTRYPOINT),
+                            annotations: checksum,
                         },
                         spec: {
                             automountServiceAccountToken: false,
@@ -125,6 +174,7 @@ export class RoomRouter extends pulumi.ComponentResource {
                             volumes: [
                                 { name: "config", configMap: { name: configMap.metadata.name, defaultMode: 0o555 } },
                                 { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
+                                ...tlsVolume,
                             ],
                             containers: [
                                 {
@@ -137,6 +187,7 @@ export class RoomRouter extends pulumi.ComponentResource {
                                         { name: "ROUTER_PEERS_SERVICE", value: ROUTER_PEERS_SERVICE },
                                         { name: "CLUSTER_DOMAIN", value: args.clusterDomain },
                                         { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+                                        ...regionalEnv,
                                     ],
                                     ports: [
                                         { name: "http", containerPort: ROUTER_PORTS.http, protocol: "TCP" },
@@ -148,6 +199,7 @@ export class RoomRouter extends pulumi.ComponentResource {
                                     volumeMounts: [
                                         { name: "config", mountPath: "/usr/local/etc/haproxy", readOnly: true },
                                         { name: "tmp", mountPath: "/tmp" },
+                                        ...tlsMount,
                                     ],
                                     ...probes(httpProbe("/healthz", ROUTER_PORTS.stats)),
                                     // Let the ingress controller drop this endpoint before HAProxy stops.
@@ -182,7 +234,9 @@ export class RoomRouter extends pulumi.ComponentResource {
                 metadata: { name: ROUTER_NAME, namespace, labels: podLabels },
                 spec: ingressPolicy(selector, [
                     { from: [fromNamespace(args.ingressNamespace), ...(args.internalClients ?? []).map((c) => fromPods(selectorLabels(c)))], ports: [tcp(ROUTER_PORTS.http)] },
-                    { from: [fromPods(selector)], ports: [tcp(ROUTER_PORTS.peers)] },
+                    // Among several clusters the other clusters' routers connect through a LoadBalancer from addresses
+                    // this cluster cannot know; a peer is admitted by its certificate (lib/regions.ts: verify required).
+                    args.regional ? { ports: [tcp(ROUTER_PORTS.peers)] } : { from: [fromPods(selector)], ports: [tcp(ROUTER_PORTS.peers)] },
                     ...scrapedBy(args.monitoringNamespace, tcp(ROUTER_PORTS.stats)),
                 ]),
             },

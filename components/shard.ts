@@ -89,6 +89,11 @@ interface PodExtras {
 }
 
 export interface ShardArgs {
+    /**
+     * The region of the shard's cluster among several (config/clusters.ts): jicofo's local region, the
+     * bridges' relay region and web's deploymentInfo.region. Unset with one cluster.
+     */
+    region?: string;
     namespace: pulumi.Input<string>;
     shard: ShardSpec;
     publicUrl: string;
@@ -214,7 +219,9 @@ export class Shard extends pulumi.ComponentResource {
                 // The REST server on 8888, and the health checks it answers /about/health with (else 404).
                 { name: "JICOFO_ENABLE_REST", value: "1" },
                 { name: "JICOFO_ENABLE_HEALTH_CHECKS", value: "true" },
-                ...jicofoRelayEnv(args.jvb.relay, shard.name, args.resources.jvb.limits.cpu, args.visitors.enabled),
+                ...jicofoRelayEnv(args.jvb.relay, args.region ?? shard.name, args.resources.jvb.limits.cpu, args.visitors.enabled),
+                // jicofo.conf (docker-jitsi-meet stable-11146-2, jicofo/rootfs/defaults/jicofo.conf:254) writes local-region from it.
+                ...(args.region && !args.jvb.relay.enabled ? [{ name: "JICOFO_OCTO_REGION", value: args.region }] : []),
                 ...jicofoAccessEnv(args.access),
                 JICOFO_RANDOM_PAD_NAMES,
                 ...jicofoGatewayEnv(args.gateways),
@@ -255,6 +262,8 @@ export class Shard extends pulumi.ComponentResource {
                 ...webEnv(args.web),
                 ...webAccessEnv(args.access, args.collaboration),
                 ...webGatewayEnv(args.gateways),
+                // config.deploymentInfo.region (web/rootfs/defaults/settings-config.js:420 at stable-11146-2).
+                ...(args.region ? [{ name: "DEPLOYMENTINFO_REGION", value: args.region }] : []),
             ],
             ports: [{ name: "http", containerPort: WEB_HTTP_PORT }],
             ...probes(httpProbe("/", WEB_HTTP_PORT)),
@@ -308,6 +317,7 @@ export class Shard extends pulumi.ComponentResource {
             gateways: args.gateways,
             recording: args.access.recording,
             loadTestNamespace: args.loadTestNamespace,
+            region: args.region,
         }, { parent: this });
 
         this.signallingHash = pulumi.output(this.templates).apply((t) => sha256(JSON.stringify(t)));

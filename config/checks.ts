@@ -8,11 +8,13 @@ import { JIBRI_SHM_SIZE } from "../lib/jibri";
 import { isCpuQuantity, isMemoryQuantity, memoryBytes } from "../lib/quantity";
 import { bridgeCapacity } from "../lib/relay";
 import type { ParsedSettings } from "./schema";
+import { checkClusters } from "./clusters";
 import { VOSK_IMAGES } from "./defaults";
 import { checkPhoneSettings, checkWhisper, stackVoskImage } from "./gateways";
 import { highestIndex, normalizeShards, shardNumberOf, ShardSpec } from "./shards";
 
 export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): void {
+    checkClusters(cfg, ctx);
     const lt = cfg.loadTest;
     if (lt.enabled && lt.conferences * lt.participantsPerConference > lt.seleniumNodes * lt.sessionsPerNode) {
         ctx.addIssue({

@@ -27,6 +27,8 @@ const shardSpec = z.strictObject({
      * ends every meeting on the shard: drain it first.
      */
     imageTag: imageTag.optional(),
+    /** The cluster it runs in (a name under `clusters`); required while clusters lists more than one. */
+    cluster: z.string().min(1).optional(),
 });
 
 export const coreSettings = {

@@ -47,6 +47,8 @@ export const SECRET_KEYS = [
     "jigasiSipPassword",
     // transcription.backend whisper: the RSA key the transcriber signs skynet's JWT with; never generated.
     "jigasiWhisperPrivateKey",
+    // clusters without a context: a map of cluster name to kubeconfig; never generated.
+    "clusterKubeconfigs",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 

@@ -8,6 +8,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { z } from "zod";
+import { kubeconfigProblems } from "./clusters";
 import { placeholderProblems } from "./placeholders";
 import { TemplateContext, templateTextProblem } from "./primitives";
 import { stackVoskImage, whisperKeyProblem, whisperRuns } from "./gateways";
@@ -74,6 +75,7 @@ export function loadConfig(): StackConfig {
     if (result.config) {
         problems.push(...missingSecrets(result.config, new Set(Object.keys(all))));
         problems.push(...userPasswordProblems(result.config.auth.users, all[`${NAMESPACE}:internalUserPasswords`]));
+        problems.push(...kubeconfigProblems(result.config.clusters, all[`${NAMESPACE}:clusterKubeconfigs`]));
         if (result.config.auth.type === "jwt") problems.push(...jwtSecretProblems(all[`${NAMESPACE}:jwtAppSecret`]));
         const whisperKey = all[`${NAMESPACE}:jigasiWhisperPrivateKey`];
         const whisperKeyWrong = whisperRuns(result.config) && whisperKey !== undefined ? whisperKeyProblem(whisperKey) : undefined;

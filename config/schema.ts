@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { accessSettings } from "./access";
 import { checkAcrossSettings } from "./checks";
+import { clusterSettings } from "./clusters";
 import { coreSettings } from "./core";
 import { extrasSettings } from "./extras";
 import { gatewaySettings } from "./gateways";
@@ -20,7 +21,7 @@ export { advertiseMode } from "./advertise";
 export { normalizeShards, ShardSpec } from "./shards";
 export { stackVoskImage } from "./gateways";
 
-const settings = z.strictObject({ ...coreSettings, ...mediaSettings, ...accessSettings, ...extrasSettings, ...gatewaySettings, ...operationsSettings });
+const settings = z.strictObject({ ...coreSettings, ...clusterSettings, ...mediaSettings, ...accessSettings, ...extrasSettings, ...gatewaySettings, ...operationsSettings });
 
 export const configSchema = settings.superRefine(checkAcrossSettings);
 

@@ -16,9 +16,11 @@ export interface ShardSpec {
     drain: boolean;
     /** Overrides the stack's imageTag for this shard's Jitsi images. */
     imageTag?: string;
+    /** The cluster under `clusters` it runs in; unset with one cluster. */
+    cluster?: string;
 }
 
-type ShardSetting = { name: string; zone?: string; index?: number; drain?: boolean; imageTag?: string };
+type ShardSetting = { name: string; zone?: string; index?: number; drain?: boolean; imageTag?: string; cluster?: string };
 
 const SHARD_N = /^shard-(\d{1,3})$/;
 

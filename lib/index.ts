@@ -1,5 +1,6 @@
 export * from "./capacity";
 export * from "./haproxy";
+export * from "./regions";
 export * from "./jitsi";
 export * from "./labels";
 export * from "./metrics";

@@ -49,8 +49,11 @@ export function keptObjectsProviderArgs(kubernetes: pulumi.Config): k8s.Provider
     for (const key of PASSED_BOOLEANS) args[key] = kubernetes.getBoolean(key);
     for (const key of PASSED_OBJECTS) args[key] = kubernetes.getObject(key);
     const given = Object.fromEntries(Object.entries(args).filter(([, value]) => value !== undefined));
-    return { ...given, enableServerSideApply: true, upsertExistingObjects: true, enablePatchForce: true };
+    return { ...given, ...KEPT_OBJECTS_UPSERT };
 }
+
+/** What makes a provider the kept objects' one: upsert, over server-side apply, forced (keptObjectsProviderArgs). */
+export const KEPT_OBJECTS_UPSERT = { enableServerSideApply: true, upsertExistingObjects: true, enablePatchForce: true } as const;
 
 /** The stack output that says the kept objects' retainOnDelete is in the state (and they may move to their provider). */
 export const KEPT_OBJECTS_OUTPUT = "keptObjectsProvider";

@@ -27,8 +27,10 @@ export interface Recorded {
     /** Resource options that decide whether a delete reaches the cluster. */
     retainOnDelete: boolean;
     protect: boolean;
-    /** `type::name` of its explicit provider; absent: the default provider. */
+    /** `type::name` of the provider instance it is sent to (its own or its parents'); unset: the default provider. */
     provider?: string;
+    /** The URN the engine would give it (parent types, type, name): two resources with one URN fail `pulumi up`. */
+    urn: string;
 }
 
 /** How the engine marks a secret value on the wire (sdk/nodejs/runtime/rpc.ts: specialSecretSig). */
@@ -120,14 +122,16 @@ export async function runProgram(
     opts: { preview?: boolean; /** What the stack's last deployment output (a StackReference to itself reads it). */ previousOutputs?: Record<string, unknown> } = {},
 ): Promise<Run> {
     const resources: Recorded[] = [];
-    const registrations = new Map<string, Registration>();
+    // The registration whose newResource the mock monitor is about to call (it calls it synchronously).
+    let current: Registration | undefined;
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
     await pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 const secretPaths: string[] = [];
                 const inputs = unwrapSecrets(args.inputs, "", secretPaths);
-                const registration = registrations.get(`${args.type}::${args.name}`);
+                const registration = current;
+                current = undefined;
                 resources.push({
                     type: args.type,
                     name: args.name,
@@ -137,9 +141,14 @@ export async function runProgram(
                     parent: registration?.parent,
                     retainOnDelete: registration?.retainOnDelete ?? false,
                     protect: registration?.protect ?? false,
-                    provider: registration?.provider,
+                    provider: args.provider ? urnKey(args.provider.split("::").slice(0, -1).join("::")) : undefined,
+                    urn: registration?.urn ?? `${args.type}::${args.name}`,
                 });
                 const state = { ...inputs };
+                // What the cloud gives a LoadBalancer Service, so that the addresses one cluster exports reach the others' configuration.
+                if (args.type === "kubernetes:core/v1:Service" && inputs.spec?.type === "LoadBalancer") {
+                    state.status = { loadBalancer: { ingress: [{ ip: mockAddress(args.name) }] } };
+                }
                 if (args.type === "random:index/randomPassword:RandomPassword") state.result = generatedSecret(args.name);
                 if (args.type === "pulumi:pulumi:StackReference") Object.assign(state, { outputs: opts.previousOutputs ?? {}, secretOutputNames: [] });
                 return { id: `${args.name}-id`, state };
@@ -154,7 +163,7 @@ export async function runProgram(
         // What a DIY backend (pulumi login --local, or a bucket) calls every organization.
         "organization",
     );
-    recordRegistrations(registrations);
+    recordRegistrations((r) => (current = r));
     const warnings: string[] = [];
     recordWarnings(warnings);
     // Imported only now: the program's module must load after the mocks are in place.
@@ -211,25 +220,31 @@ interface Registration {
     parent?: string;
     retainOnDelete: boolean;
     protect: boolean;
-    provider?: string;
+    urn: string;
 }
 
-function recordRegistrations(into: Map<string, Registration>): void {
+function recordRegistrations(registering: (r: Registration) => void): void {
     const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): any };
     const monitor = settings.getMonitor();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: any) => {
         const parent: string = req.getParent();
-        into.set(`${req.getType()}::${req.getName()}`, {
+        registering({
             dependsOn: (req.getDependenciesList() as string[]).map(urnKey),
             parent: parent ? urnKey(parent) : undefined,
             retainOnDelete: req.getRetainondelete() === true,
             protect: req.getProtect() === true,
-            // A provider reference is `<urn>::<id>`; the id is unknown in a preview.
-            provider: req.getProvider() ? urnKey(req.getProvider()) : undefined,
+            urn: `${parent ? parent.split("::")[2] + "$" : ""}${req.getType()}::${req.getName()}`,
         });
         return register(req, callback);
     };
+}
+
+/** A documentation address (192.0.2.0/24, RFC 5737) per name: stable from run to run. */
+function mockAddress(name: string): string {
+    let h = 0;
+    for (const c of name) h = (h * 31 + c.charCodeAt(0)) % 251;
+    return `192.0.2.${h + 1}`;
 }
 
 /** urn:pulumi:<stack>::<project>::<parent types$>type::<name>  ->  type::name */

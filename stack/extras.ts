@@ -16,10 +16,10 @@ import { Site } from "./site";
 export function collaborationServices(site: Site): k8s.core.v1.Service[] {
     const { config, ns } = site;
     const etherpad = config.etherpad.enabled
-        ? new Etherpad("etherpad", { namespace: ns, image: config.etherpad.image, resources: config.resources.etherpad, storage: config.etherpad.storage, storageClass: config.etherpad.storageClass, keptObjects: site.keptObjects })
+        ? new Etherpad("etherpad", { namespace: ns, image: config.etherpad.image, resources: config.resources.etherpad, storage: config.etherpad.storage, storageClass: config.etherpad.storageClass, keptObjects: site.keptObjects }, site.opts)
         : undefined;
     const whiteboard = config.whiteboard.enabled
-        ? new Whiteboard("whiteboard", { namespace: ns, image: config.whiteboard.image, resources: config.resources.whiteboard, monitoringNamespace: site.monitoringNamespace })
+        ? new Whiteboard("whiteboard", { namespace: ns, image: config.whiteboard.image, resources: config.resources.whiteboard, monitoringNamespace: site.monitoringNamespace }, site.opts)
         : undefined;
     return [etherpad?.service, whiteboard?.service].filter((s): s is k8s.core.v1.Service => s !== undefined);
 }

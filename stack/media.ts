@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { JitsiSecrets } from "../components/jitsiSecrets";
 import { ingressControllerAddress, OpsStack } from "../components/opsStack";
 import { NodeAddressReader } from "../components/nodeAddressReader";
-import { RoomRouter } from "../components/roomRouter";
+import { RegionalRouting, RoomRouter } from "../components/roomRouter";
 import { Shard } from "../components/shard";
 import { Turn } from "../components/turn";
 import { advertiseMode, StackConfig } from "../config/schema";
@@ -27,7 +27,7 @@ export function turnServer(site: Site, ops: OpsStack, secrets: JitsiSecrets): Tu
         bridgePorts: { first: config.nodePortRange.min, last: config.nodePortRange.max },
         inClusterClients: config.jibri.enabled ? ["jibri"] : [],
         loadTestNamespace: config.loadTest.enabled ? config.namespaces.loadTest : undefined,
-    }, { dependsOn: [secrets] });
+    }, { ...site.opts, dependsOn: [secrets] });
 }
 
 /** The TURN server prosody hands to clients: this stack's coturn, or the external one. */
@@ -39,10 +39,10 @@ export function turnEndpoint(config: StackConfig): TurnEndpoint | undefined {
 }
 
 /** Every shard of the stack file, each with its prosody, jicofo, web and bridge pool. */
-export function shards(site: Site, secrets: JitsiSecrets, collaborationReady: k8s.core.v1.Service[]): Shard[] {
+export function shards(site: Site, secrets: JitsiSecrets, collaborationReady: k8s.core.v1.Service[], region?: string): Shard[] {
     const { config, namespaceName } = site;
     const nodeReader = advertiseMode(config.jvb) === "nodeExternalIP"
-        ? new NodeAddressReader("jvb-node-reader", { namespace: site.ns, namespaceName })
+        ? new NodeAddressReader("jvb-node-reader", { namespace: site.ns, namespaceName }, site.opts)
         : undefined;
     const access = { auth: config.auth, meetings: config.meetings, recording: config.jibri.enabled };
     const gateways = gatewaySettings(config);
@@ -75,14 +75,15 @@ export function shards(site: Site, secrets: JitsiSecrets, collaborationReady: k8
                     clusterDns: { namespace: namespaceName, clusterDomain: config.clusterDomain },
                     gateways,
                     loadTestNamespace: config.loadTest.enabled ? config.namespaces.loadTest : undefined,
+                    region,
                 },
-                { dependsOn: [secrets] },
+                { ...site.opts, dependsOn: [secrets] },
             ),
     );
 }
 
 /** HAProxy in front of the shards, keeping each room on one shard, behind the public Ingress. */
-export function roomRouter(site: Site, shards: Shard[], ops: OpsStack): RoomRouter {
+export function roomRouter(site: Site, shards: Shard[], ops: OpsStack, regional?: RegionalRouting): RoomRouter {
     const { config } = site;
     return new RoomRouter("router", {
         namespace: site.ns,
@@ -100,7 +101,8 @@ export function roomRouter(site: Site, shards: Shard[], ops: OpsStack): RoomRout
         ingressNamespace: site.ingressNamespace,
         monitoringNamespace: site.monitoringNamespace,
         internalClients: gatewayPools(gatewaySettings(config)),
-    });
+        regional,
+    }, site.opts);
 }
 
 /** Which Jigasi pools the stack runs, as the shards, the router and the bridges need to know them. */

@@ -9,39 +9,40 @@ import { KeptObjects, KEPT_OBJECTS_PROVIDER, KEPT_OBJECTS_RECORDING_WARNING, kep
 import { Site } from "./site";
 
 /** cert-manager and its issuers, ingress-nginx, metrics-server, the dashboard and logging. */
-export function opsStack(config: StackConfig, keptObjects: KeptObjects): OpsStack {
+export function opsStack(config: StackConfig, keptObjects: KeptObjects, opts?: pulumi.ComponentResourceOptions): OpsStack {
     const takeover = existingObjectTakeover(config, upsertsExistingObjects());
     if (takeover.length > 0) throw new ConfigError(takeover);
-    return new OpsStack("ops", { ops: config.ops, namespaces: config.namespaces, acmeEmail: config.tls.acmeEmail, keptObjects });
+    return new OpsStack("ops", { ops: config.ops, namespaces: config.namespaces, acmeEmail: config.tls.acmeEmail, keptObjects }, opts);
 }
 
 /**
  * The provider of the namespaces and claims the stack keeps when a part goes off, which adopts them when
  * it comes back (lib/keptObjects.ts). Nothing else goes through it: it upserts. None for the one update
- * that first records their retainOnDelete on the default provider (keptObjectsOnOwnProvider).
+ * that first records their retainOnDelete on the default provider (keptObjectsOnOwnProvider). With several
+ * clusters each has its own (components/cluster.ts), built from that cluster's kubeconfig or context.
  */
-export function keptObjects(lastOutputs: Record<string, unknown>): KeptObjects {
+export function keptObjects(lastOutputs: Record<string, unknown>, provider = () => new k8s.Provider(KEPT_OBJECTS_PROVIDER, keptObjectsProviderArgs(new pulumi.Config("kubernetes")))): KeptObjects {
     if (!keptObjectsOnOwnProvider(lastOutputs)) {
         pulumi.log.warn(KEPT_OBJECTS_RECORDING_WARNING);
         return new KeptObjects(undefined);
     }
-    return new KeptObjects(new k8s.Provider(KEPT_OBJECTS_PROVIDER, keptObjectsProviderArgs(new pulumi.Config("kubernetes"))));
+    return new KeptObjects(provider());
 }
 
 /** Prometheus, Alertmanager, Grafana, prometheus-adapter, and the monitors of the parts this stack runs. */
-export function monitoringStack(site: Site, ops: OpsStack, runs: { turn: boolean }): MonitoringStack | undefined {
+export function monitoringStack(site: Site, ops: OpsStack, runs: { turn: boolean }, host = site.config.hosts[0]): MonitoringStack | undefined {
     const { config } = site;
     if (!config.monitoring.enabled) return undefined;
     return new MonitoringStack("monitoring", {
         monitoring: config.monitoring,
         namespaces: config.namespaces,
-        host: config.hosts[0],
+        host,
         ingressNginxNamespace: config.ops.ingressNginx.enabled ? config.namespaces.ingressNginx : undefined,
         jitsiNamespace: site.namespace,
         keptObjects: site.keptObjects,
         optional: { turn: runs.turn, jibri: config.jibri.enabled, whiteboard: config.whiteboard.enabled, visitors: config.visitors.enabled, jigasi: config.jigasi.enabled, transcription: config.transcription.enabled },
         dependsOn: ops.ingressReady,
-    });
+    }, site.opts);
 }
 
 /**

@@ -24,7 +24,7 @@ export function shardStates(site: Site, shards: Shard[]): pulumi.Output<Record<s
     );
 }
 
-function capacity(config: Site["config"]) {
+export function capacity(config: Site["config"]) {
     const base = stackCapacity(
         config.shards.length,
         config.resources.jvb.limits.cpu,

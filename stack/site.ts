@@ -21,15 +21,17 @@ export interface Site {
     ingressNamespace: string;
     /** The namespaces and claims kept when their part goes off, and their provider (lib/keptObjects.ts). */
     keptObjects: KeptObjects;
+    /** The cluster every part of this site is declared in, among several (stack/clusters.ts); unset with one cluster. */
+    opts?: pulumi.ComponentResourceOptions;
 }
 
 /** The restricted, default-deny Jitsi namespace, admitting cert-manager's HTTP-01 solvers from the ingress controller. */
-export function jitsiSite(config: StackConfig, keptObjects: KeptObjects): Site {
+export function jitsiSite(config: StackConfig, keptObjects: KeptObjects, opts?: pulumi.ComponentResourceOptions): Site {
     const namespaceName = config.namespaces.jitsi;
-    const namespace = ownedNamespace(namespaceName, RESTRICTED);
-    denyIngressByDefault("jitsi", namespace);
+    const namespace = ownedNamespace(namespaceName, RESTRICTED, opts);
+    denyIngressByDefault("jitsi", namespace, opts);
     const ingressNamespace = config.namespaces.ingressNginx;
-    admitAcmeSolvers("jitsi", namespace, ingressNamespace);
+    admitAcmeSolvers("jitsi", namespace, ingressNamespace, opts);
     return {
         config,
         namespace,
@@ -39,6 +41,7 @@ export function jitsiSite(config: StackConfig, keptObjects: KeptObjects): Site {
         monitoringNamespace: config.monitoring.enabled ? config.namespaces.monitoring : undefined,
         ingressNamespace,
         keptObjects,
+        opts,
     };
 }
 
@@ -49,7 +52,7 @@ export function jitsiSecrets(site: Site): JitsiSecrets {
         namespace: site.ns,
         keys: secretKeys(config),
         internalUsers: config.auth.type === "internal" ? config.auth.users : undefined,
-    });
+    }, site.opts);
 }
 
 function secretKeys(config: StackConfig): JitsiSecretKey[] {

@@ -1,0 +1,200 @@
+/**
+ * One stack over several clusters (config/clusters.ts, docs/architecture.md "Regions"): each cluster is
+ * declared as a stack of one would be (its ops parts, namespace, secrets, TURN, shards, router,
+ * monitoring), under its own provider; the routers of all clusters are then wired to each other: every
+ * router peers with every other over TLS (the stack's own CA) and knows every shard, its own region's
+ * as active servers and the others' as backups (lib/regions.ts).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { Cluster } from "../components/cluster";
+import { GRAFANA_PATH, MonitoringStack } from "../components/monitoringStack";
+import { INGRESS_NGINX_RELEASE, OpsStack } from "../components/opsStack";
+import { ROUTER_NAME } from "../components/roomRouter";
+import { Shard } from "../components/shard";
+import { Turn } from "../components/turn";
+import { ClusterSpec } from "../config/clusters";
+import { StackConfig } from "../config/schema";
+import { KeptObjects, labels, PEER_TLS_FILES, peerName, ROUTER_PORTS, selectorLabels, tcp } from "../lib";
+import { collaborationServices } from "./extras";
+import { roomRouter, shards as declareShards, turnServer } from "./media";
+import { keptObjects, monitoringStack, opsStack } from "./operations";
+import { jitsiSecrets, jitsiSite, Site } from "./site";
+
+/** What one cluster runs, for the routers of the others and for the outputs. */
+export interface ClusterParts {
+    cluster: Cluster;
+    spec: ClusterSpec;
+    config: StackConfig;
+    site: Site;
+    /** Its namespaces and claims kept when their part goes off, on its own kept-objects provider. */
+    kept: KeptObjects;
+    ops: OpsStack;
+    shards: Shard[];
+    turn?: Turn;
+    monitoring?: MonitoringStack;
+    /** Each shard's web as the other clusters' routers reach it. */
+    shardEntries: pulumi.Output<string | undefined>[];
+    /** Each router pod's peers port as the other clusters' routers reach it. */
+    peerEntries: pulumi.Output<string | undefined>[];
+    /** namespace/name of the ingress controller's LoadBalancer Service, the regional entry. */
+    entry: string;
+}
+
+/** The address a LoadBalancer Service was given (an IP, or a host name on clouds that give names). */
+export function loadBalancerAddress(service: k8s.core.v1.Service): pulumi.Output<string | undefined> {
+    return service.status.apply((s) => s?.loadBalancer?.ingress?.[0]?.ip ?? s?.loadBalancer?.ingress?.[0]?.hostname);
+}
+
+/** The settings of one cluster: the stack's, with its shards only and its own overrides. */
+export function clusterConfig(config: StackConfig, name: string, spec: ClusterSpec): StackConfig {
+    const storage = spec.storageClass;
+    return {
+        ...config,
+        shards: config.shards.filter((s) => s.cluster === name),
+        hosts: [...config.hosts, ...(spec.hosts ?? []).filter((h) => !config.hosts.includes(h))],
+        turn: { ...config.turn, host: spec.turn?.host ?? config.turn.host, publicIp: spec.turn?.publicIp ?? config.turn.publicIp },
+        ...(storage
+            ? {
+                  auth: { ...config.auth, storageClass: config.auth.storageClass ?? storage },
+                  etherpad: { ...config.etherpad, storageClass: config.etherpad.storageClass ?? storage },
+              }
+            : {}),
+    };
+}
+
+/** The stack's own CA for the routers' peer sessions, and one certificate per cluster signed by it. */
+function peerCertificates(clusterNames: string[]): Record<string, { certAndKey: pulumi.Output<string>; ca: pulumi.Output<string> }> {
+    const caKey = new tls.PrivateKey("router-peers-ca", { algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const ca = new tls.SelfSignedCert("router-peers-ca", {
+        privateKeyPem: caKey.privateKeyPem,
+        isCaCertificate: true,
+        subject: { commonName: "jitsi router peers CA" },
+        validityPeriodHours: 10 * 365 * 24,
+        allowedUses: ["cert_signing", "crl_signing"],
+    });
+    return Object.fromEntries(
+        clusterNames.map((name) => {
+            const key = new tls.PrivateKey(`router-peers-${name}`, { algorithm: "ECDSA", ecdsaCurve: "P256" });
+            const request = new tls.CertRequest(`router-peers-${name}`, { privateKeyPem: key.privateKeyPem, subject: { commonName: `${name} router peers` } });
+            const cert = new tls.LocallySignedCert(`router-peers-${name}`, {
+                certRequestPem: request.certRequestPem,
+                caPrivateKeyPem: caKey.privateKeyPem,
+                caCertPem: ca.certPem,
+                validityPeriodHours: 365 * 24,
+                // `pulumi up` in the last 30 days issues the next one (the routers roll one at a time).
+                earlyRenewalHours: 30 * 24,
+                allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
+            });
+            return [name, { certAndKey: pulumi.secret(pulumi.interpolate`${cert.certPem}${key.privateKeyPem}`), ca: ca.certPem }];
+        }),
+    );
+}
+
+/** Everything of one cluster but its router and monitoring, which need the other clusters' addresses. */
+function declareCluster(config: StackConfig, name: string, spec: ClusterSpec, kubeconfigs: pulumi.Output<Record<string, string>> | undefined, previous: Record<string, unknown>): ClusterParts {
+    const cluster = new Cluster(name, {
+        region: spec.region,
+        context: spec.context,
+        kubeconfig: spec.context === undefined ? kubeconfigs?.apply((k) => k[name]) : undefined,
+    });
+    const own = clusterConfig(config, name, spec);
+    // Each cluster's kept objects go through that cluster's kept-objects provider.
+    const kept = keptObjects(previous, () => cluster.keptObjectsProvider());
+    const ops = opsStack(own, kept, cluster.opts);
+    const site = jitsiSite(own, kept, cluster.opts);
+    const secrets = jitsiSecrets(site);
+    const collaboration = collaborationServices(site);
+    const turn = turnServer(site, ops, secrets);
+    const shards = declareShards(site, secrets, collaboration, spec.region);
+    const annotations = spec.serviceAnnotations;
+    // Each shard's web on an address the other clusters reach (an internal load balancer on a network the clusters share).
+    const shardEntries = own.shards.map((s) =>
+        loadBalancerAddress(
+            new k8s.core.v1.Service(`${s.name}-web-regional`, {
+                metadata: { name: `${s.name}-web-regional`, namespace: site.ns, labels: labels("web", s.name), annotations },
+                spec: { type: "LoadBalancer", selector: selectorLabels("web", s.name), ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
+            }, cluster.opts),
+        ),
+    );
+    // Each router pod's peers port on an address of its own: a peer session is with one pod, never balanced.
+    const peerEntries = Array.from({ length: own.router.replicas }, (_, i) =>
+        loadBalancerAddress(
+            new k8s.core.v1.Service(`${ROUTER_NAME}-peer-${i}`, {
+                metadata: { name: `${ROUTER_NAME}-peer-${i}`, namespace: site.ns, labels: labels("router"), annotations },
+                spec: {
+                    type: "LoadBalancer",
+                    // The table must reach a pod before it is ready (lib/haproxy.ts).
+                    publishNotReadyAddresses: true,
+                    selector: { ...selectorLabels("router"), "statefulset.kubernetes.io/pod-name": `${ROUTER_NAME}-${i}` },
+                    ports: [{ name: "peers", port: ROUTER_PORTS.peers, targetPort: ROUTER_PORTS.peers, protocol: "TCP" }],
+                },
+            }, cluster.opts),
+        ),
+    );
+    // The shards' web admits the other clusters' routers, which arrive through the load balancer.
+    for (const s of own.shards) {
+        new k8s.networking.v1.NetworkPolicy(`${s.name}-web-regional`, {
+            metadata: { name: `${s.name}-web-regional`, namespace: site.ns, labels: labels("web", s.name) },
+            spec: { podSelector: { matchLabels: selectorLabels("web", s.name) }, policyTypes: ["Ingress"], ingress: [{ ports: [tcp(80)] }] },
+        }, cluster.opts);
+    }
+    // The regional entry: the ingress controller's LoadBalancer Service, which the Helm release owns (its
+    // address is read with kubectl: docs/runbook.md "Geo DNS").
+    const entry = `${own.namespaces.ingressNginx}/${INGRESS_NGINX_RELEASE}-controller`;
+    return { cluster, spec, config: own, site, kept, ops, shards, turn, shardEntries, peerEntries, entry };
+}
+
+/** Declares every cluster, then every router with all the others' shards and peers, then monitoring. */
+export function deployClusters(config: StackConfig, clusters: Record<string, ClusterSpec>, previous: Record<string, unknown>): ClusterParts[] {
+    const kubeconfigs = new pulumi.Config("jitsi").getSecretObject<Record<string, string>>("clusterKubeconfigs");
+    const names = Object.keys(clusters);
+    const certificates = peerCertificates(names);
+    const parts = names.map((name) => declareCluster(config, name, clusters[name], kubeconfigs, previous));
+    for (const part of parts) {
+        const name = part.cluster.clusterName;
+        const secret = new k8s.core.v1.Secret(`${ROUTER_NAME}-peers-tls`, {
+            metadata: { name: `${ROUTER_NAME}-peers-tls`, namespace: part.site.ns, labels: labels("router") },
+            type: "Opaque",
+            stringData: { [PEER_TLS_FILES.certAndKey]: certificates[name].certAndKey, [PEER_TLS_FILES.ca]: certificates[name].ca },
+        }, part.cluster.opts);
+        const others = parts.filter((p) => p !== part);
+        roomRouter(part.site, part.shards, part.ops, {
+            cluster: name,
+            region: part.spec.region,
+            remoteShards: others.flatMap((o) => o.config.shards.map((s, i) => ({ name: s.name, index: s.index, drain: s.drain, address: o.shardEntries[i] }))),
+            remotePeers: others.flatMap((o) => o.peerEntries.map((address, i) => ({ name: peerName(o.cluster.clusterName, `${ROUTER_NAME}-${i}`), address }))),
+            peerTlsSecretName: secret.metadata.name,
+        });
+        // Grafana of each cluster on its regional host: the stack's hosts are answered by whichever region geo DNS picks.
+        part.monitoring = monitoringStack(part.site, part.ops, { turn: part.turn !== undefined }, part.spec.hosts?.[0] ?? config.hosts[0]);
+    }
+    return parts;
+}
+
+/**
+ * Per cluster, what DNS and firewalls need (docs/runbook.md "Geo DNS"): its region, the regional entry's
+ * load balancer address and host names, its TURN, its bridges' UDP ports, its Grafana. Grafana's
+ * passwords are one secret output.
+ */
+export function clusterOutputs(parts: ClusterParts[]) {
+    return {
+        clusters: Object.fromEntries(
+            parts.map((p) => [
+                p.cluster.clusterName,
+                {
+                    region: p.spec.region,
+                    entryService: p.entry,
+                    entryHosts: p.spec.hosts ?? [],
+                    turn: p.turn ? { host: p.turn.host, address: p.turn.address, udpPorts: p.turn.udpPorts, tcpPorts: p.turn.tcpPorts, relayUdpPorts: p.turn.relayUdpPorts } : undefined,
+                    jvbUdpPorts: Object.fromEntries(p.config.shards.map((s, i) => [s.name, p.shards[i].jvbPool.udpPorts])),
+                    grafanaUrl: p.monitoring ? `https://${p.spec.hosts?.[0] ?? p.config.hosts[0]}${GRAFANA_PATH}` : undefined,
+                },
+            ]),
+        ),
+        grafanaAdminPasswords: pulumi.secret(
+            pulumi.all(Object.fromEntries(parts.filter((p) => p.monitoring).map((p) => [p.cluster.clusterName, p.monitoring!.grafanaAdminPassword]))),
+        ),
+    };
+}
