@@ -226,6 +226,10 @@ interface Registration {
 function recordRegistrations(registering: (r: Registration) => void): void {
     const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): any };
     const monitor = settings.getMonitor();
+    // The engine's URN names every ancestor's type (parent$child$grandchild); the mock's only the parent's,
+    // which would give two clusters' routers' children one URN.
+    monitor.newUrn = (parent: string, type: string, name: string) =>
+        `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${parent ? `${parent.split("::")[2]}$` : ""}${type}::${name}`;
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: any) => {
         const parent: string = req.getParent();
