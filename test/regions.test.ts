@@ -12,7 +12,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { drainBoundMs, haproxyConfig, RouterBackend } from "../lib/haproxy";
-import { peerName, tlsPeersSection } from "../lib/regions";
+import { peerName, REGIONAL_ROUTER_ENTRYPOINT, remotePeerLines, tlsPeersSection } from "../lib/regions";
 import { commandPath, freePort, get, standIn, waitFor } from "./loopback";
 
 interface Shard { name: string; region: string; index: number; port: number; server: http.Server; health: number; regionsSeen: string[] }
@@ -146,6 +146,31 @@ describe("routers of two regions on a real HAProxy, peered over TLS", function (
         await waitFor(`${all.map((r) => r.name).join(", ")} to hold ${size} rooms`, async () => (await Promise.all(all.map(tableSize))).every((n) => n === size), logs);
     }
 
+    it("starts from the entrypoint's peers section: TLS on every peer, names with the cluster's, the other clusters' routers appended", () => {
+        const cfgDir = fs.mkdtempSync(path.join(dir, "entrypoint-"));
+        const local = shards.filter((s) => s.region === "eu").map(backend);
+        fs.writeFileSync(path.join(cfgDir, "haproxy.cfg"), haproxyConfig(local, undefined, { name: "eu", remote: shards.filter((s) => s.region === "us").map(backend) }));
+        fs.writeFileSync(path.join(cfgDir, "remote-peers.cfg"), remotePeerLines([{ name: "us-router-0", address: "192.0.2.10", port: 10000 }, { name: "us-router-1", address: "192.0.2.11", port: 10000 }]));
+        for (const f of ["peer.pem", "ca.crt"]) fs.copyFileSync(path.join(dir, f), path.join(cfgDir, f));
+        // Stand-in for the real binary: the same entrypoint, but HAProxy only checks the files.
+        const bin = path.join(cfgDir, "bin");
+        fs.mkdirSync(bin);
+        fs.writeFileSync(path.join(bin, "haproxy"), `#!/bin/sh\nexec ${haproxy} -c $(echo "$@" | sed -e 's#-db##')\n`, { mode: 0o755 });
+        const out = execFileSync("sh", ["-c", REGIONAL_ROUTER_ENTRYPOINT], {
+            encoding: "utf8",
+            env: {
+                PATH: `${bin}:${process.env.PATH}`, TMPDIR: cfgDir, ROUTER_CONFIG_DIR: cfgDir, PEER_TLS_DIR: cfgDir, HOSTNAME: "router-0", CLUSTER_NAME: "eu",
+                ROUTER_NAME: "router", ROUTER_REPLICAS: "2", ROUTER_PEERS_SERVICE: "router-peers", POD_NAMESPACE: "jitsi", CLUSTER_DOMAIN: "cluster.invalid", PEER_WAIT_SECONDS: "1",
+            },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        assert.match(out, /Configuration file is valid/);
+        const tlsArgs = `ssl crt ${cfgDir}/peer.pem ca-file ${cfgDir}/ca.crt verify required`;
+        // The unresolvable replica of its own cluster is left out rather than stopping the start.
+        assert.strictEqual(fs.readFileSync(path.join(cfgDir, "peers.cfg"), "utf8"),
+            `peers router\n    bind :10000 ${tlsArgs}\n    default-server ${tlsArgs}\n    server eu-router-0\n    server us-router-0 192.0.2.10:10000\n    server us-router-1 192.0.2.11:10000\n`);
+    });
+
     it("places a room in the receiving router's region, and every router of the other region reaches it there", async () => {
         await everyShardUp();
         const viaEu = await place(eu(), "eu-room", 20);
@@ -212,22 +237,33 @@ describe("routers of two regions on a real HAProxy, peered over TLS", function (
         for (const [room, shard] of all) assert.strictEqual(await shardOf(eu()[0], room), shard, `${room} through the restarted ${eu()[0].name}`);
     });
 
-    it("refuses a peer whose certificate the stack's CA did not sign", async () => {
-        const rogueDir = fs.mkdtempSync(path.join(dir, "rogue-"));
-        const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: rogueDir, stdio: "pipe" });
+    it("refuses a peer whose certificate the stack's CA did not sign, and teaches one it signed", async () => {
+        /** A fifth router peered with us-router-0 only, with the given certificate; the rooms it has learned after a while. */
+        async function learnedWith(certDir: string): Promise<number> {
+            const peer: Router = { name: peerName("eu", "router-0"), region: "eu", http: await freePort(), stats: await freePort(), peer: await freePort(), socket: path.join(certDir, "peer.sock") };
+            const cfg = path.join(certDir, "peer.cfg");
+            fs.writeFileSync(cfg, haproxyConfig([], { http: peer.http, stats: peer.stats, maxconn: 100 }, { name: "eu", remote: [] }) +
+                `global\n    stats socket ${peer.socket} mode 600 level admin\n` +
+                tlsPeersSection(peer.name, [{ name: us()[0].name, address: "127.0.0.1", port: us()[0].peer }], `127.0.0.1:${peer.peer}`, certDir));
+            const proc = spawn(haproxy, ["-db", "-L", peer.name, "-f", cfg], { stdio: "ignore" });
+            running.push(proc);
+            try {
+                await waitFor(`the router with ${path.basename(certDir)}'s certificate to serve`, async () => (await get(peer.stats, "/healthz")).status === 200, logs);
+                await new Promise((r) => setTimeout(r, 3000));
+                return await tableSize(peer);
+            } finally {
+                proc.kill("SIGKILL");
+            }
+        }
+        const trusted = fs.mkdtempSync(path.join(dir, "trusted-"));
+        for (const f of ["peer.pem", "ca.crt"]) fs.copyFileSync(path.join(dir, f), path.join(trusted, f));
+        const rogue = fs.mkdtempSync(path.join(dir, "rogue-"));
+        const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: rogue, stdio: "pipe" });
         ssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "peer.key", "-out", "peer.crt", "-days", "1", "-subj", "/CN=rogue");
-        fs.writeFileSync(path.join(rogueDir, "peer.pem"), fs.readFileSync(path.join(rogueDir, "peer.crt"), "utf8") + fs.readFileSync(path.join(rogueDir, "peer.key"), "utf8"));
-        fs.copyFileSync(path.join(dir, "ca.crt"), path.join(rogueDir, "ca.crt"));
-        const rogue: Router = { name: peerName("eu", "router-0"), region: "eu", http: await freePort(), stats: await freePort(), peer: await freePort(), socket: path.join(rogueDir, "rogue.sock") };
-        const cfg = path.join(rogueDir, "rogue.cfg");
-        fs.writeFileSync(cfg, haproxyConfig([], { http: rogue.http, stats: rogue.stats, maxconn: 100 }, { name: "eu", remote: [] }) +
-            `global\n    stats socket ${rogue.socket} mode 600 level admin\n` +
-            tlsPeersSection(rogue.name, [{ name: us()[0].name, address: "127.0.0.1", port: us()[0].peer }, { name: rogue.name, address: "127.0.0.1", port: rogue.peer }], `127.0.0.1:${rogue.peer}`, rogueDir));
-        const proc = spawn(haproxy, ["-db", "-L", rogue.name, "-f", cfg], { stdio: "ignore" });
-        running.push(proc);
-        await waitFor("the rogue router to serve", async () => (await get(rogue.stats, "/healthz")).status === 200, logs);
-        await new Promise((r) => setTimeout(r, 3000));
-        assert.strictEqual(await tableSize(rogue), 0, "a peer with another CA's certificate learned the table");
-        proc.kill("SIGKILL");
+        fs.writeFileSync(path.join(rogue, "peer.pem"), fs.readFileSync(path.join(rogue, "peer.crt"), "utf8") + fs.readFileSync(path.join(rogue, "peer.key"), "utf8"));
+        fs.copyFileSync(path.join(dir, "ca.crt"), path.join(rogue, "ca.crt"));
+        const size = await tableSize(us()[0]);
+        assert.strictEqual(await learnedWith(trusted), size, "a peer with the stack's certificate learns the whole table");
+        assert.strictEqual(await learnedWith(rogue), 0, "a peer with another CA's certificate learned the table");
     });
 });
