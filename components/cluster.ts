@@ -8,6 +8,8 @@ export interface ClusterArgs {
     kubeconfig?: pulumi.Input<string>;
     /** A context of the kubeconfig the Pulumi CLI sees. */
     context?: string;
+    /** The provider's skipUpdateUnreachable. */
+    skipWhileUnreachable: boolean;
 }
 
 /**
@@ -27,6 +29,7 @@ export class Cluster extends pulumi.ComponentResource {
             // A new kubeconfig (rotated credentials, a new API address) updates the provider; only another
             // identifier would replace every object it manages.
             clusterIdentifier: clusterName,
+            ...(args.skipWhileUnreachable ? { skipUpdateUnreachable: true } : {}),
         });
         super(`jitsi:cluster:${clusterName}`, clusterName, { region: args.region }, { providers: { kubernetes: provider } });
         this.provider = provider;
@@ -42,6 +45,7 @@ export class Cluster extends pulumi.ComponentResource {
             kubeconfig: this.args.kubeconfig,
             context: this.args.context,
             clusterIdentifier: this.clusterName,
+            ...(this.args.skipWhileUnreachable ? { skipUpdateUnreachable: true } : {}),
             ...KEPT_OBJECTS_UPSERT,
         });
     }

@@ -31,6 +31,12 @@ const clusterSpec = z.strictObject({
      * routers and shards through (an internal load balancer on a network the clusters share: docs/architecture.md).
      */
     serviceAnnotations: z.record(z.string(), z.string()).default({}),
+    /**
+     * While the cluster cannot be reached (a region down), `pulumi up` leaves its objects as the state
+     * records them instead of failing (the provider's skipUpdateUnreachable): the other clusters' routers
+     * still get their new configuration. Set it only for that time (docs/runbook.md "A region fails").
+     */
+    skipWhileUnreachable: z.boolean().default(false),
 });
 
 export type ClusterSpec = z.output<typeof clusterSpec>;

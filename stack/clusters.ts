@@ -16,7 +16,7 @@ import { Shard } from "../components/shard";
 import { Turn } from "../components/turn";
 import { ClusterSpec } from "../config/clusters";
 import { StackConfig } from "../config/schema";
-import { KeptObjects, labels, PEER_TLS_FILES, peerName, ROUTER_PORTS, selectorLabels, tcp } from "../lib";
+import { KeptObjects, labels, PEER_TLS_FILES, peerName, ROUTER_PORTS, selectorLabels, tcp, WEB_HTTP_PORT } from "../lib";
 import { collaborationServices } from "./extras";
 import { roomRouter, shards as declareShards, turnServer } from "./media";
 import { keptObjects, monitoringStack, opsStack } from "./operations";
@@ -97,6 +97,7 @@ function declareCluster(config: StackConfig, name: string, spec: ClusterSpec, ku
     const cluster = new Cluster(name, {
         region: spec.region,
         context: spec.context,
+        skipWhileUnreachable: spec.skipWhileUnreachable,
         kubeconfig: spec.context === undefined ? kubeconfigs?.apply((k) => k[name]) : undefined,
     });
     const own = clusterConfig(config, name, spec);
@@ -114,7 +115,7 @@ function declareCluster(config: StackConfig, name: string, spec: ClusterSpec, ku
         loadBalancerAddress(
             new k8s.core.v1.Service(`${s.name}-web-regional`, {
                 metadata: { name: `${s.name}-web-regional`, namespace: site.ns, labels: labels("web", s.name), annotations },
-                spec: { type: "LoadBalancer", selector: selectorLabels("web", s.name), ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
+                spec: { type: "LoadBalancer", selector: selectorLabels("web", s.name), ports: [{ name: "http", port: 80, targetPort: WEB_HTTP_PORT, protocol: "TCP" }] },
             }, cluster.opts),
         ),
     );
@@ -137,7 +138,7 @@ function declareCluster(config: StackConfig, name: string, spec: ClusterSpec, ku
     for (const s of own.shards) {
         new k8s.networking.v1.NetworkPolicy(`${s.name}-web-regional`, {
             metadata: { name: `${s.name}-web-regional`, namespace: site.ns, labels: labels("web", s.name) },
-            spec: { podSelector: { matchLabels: selectorLabels("web", s.name) }, policyTypes: ["Ingress"], ingress: [{ ports: [tcp(80)] }] },
+            spec: { podSelector: { matchLabels: selectorLabels("web", s.name) }, policyTypes: ["Ingress"], ingress: [{ ports: [tcp(WEB_HTTP_PORT)] }] },
         }, cluster.opts);
     }
     // The regional entry: the ingress controller's LoadBalancer Service, which the Helm release owns (its

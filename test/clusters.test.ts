@@ -67,7 +67,7 @@ describe("clusters: settings", () => {
     });
 
     it("takes each cluster's kubeconfig from the secret map, or its context, never both, and names only clusters", () => {
-        const clusters = { eu: { ...EU, context: undefined, serviceAnnotations: {} }, us: { ...US, serviceAnnotations: {} } };
+        const clusters = { eu: { ...EU, context: undefined, serviceAnnotations: {}, skipWhileUnreachable: false }, us: { ...US, serviceAnnotations: {}, skipWhileUnreachable: false } };
         assert.deepStrictEqual(kubeconfigProblems(clusters, undefined), [
             `jitsi:clusterKubeconfigs.eu = (missing): cluster eu needs its kubeconfig (a secret) or clusters.eu.context; set it with 'pulumi config set --secret --path "jitsi:clusterKubeconfigs.<name>" "$(cat <kubeconfig file>)"'`,
         ]);
@@ -89,6 +89,9 @@ describe("clusters: settings", () => {
         assert.strictEqual(us.inputs.context, "us-admin");
         assert.strictEqual(us.inputs.kubeconfig, undefined);
         assert.strictEqual(us.inputs.clusterIdentifier, "us");
+        assert.strictEqual(us.inputs.skipUpdateUnreachable, undefined);
+        const down = await runProgramOk(withConfig(twoRegions(), { "jitsi:clusters": { eu: EU, us: { ...US, skipWhileUnreachable: true } } }));
+        assert.strictEqual(down.resources.find((r) => r.type === "pulumi:providers:kubernetes" && r.name === "cluster-us")!.inputs.skipUpdateUnreachable, "true");
     });
 });
 
@@ -139,6 +142,20 @@ describe("clusters: the program over two regions", function () {
         assert.strictEqual(secrets.length, 2);
         for (const s of secrets) assert.deepStrictEqual(s.secretPaths, ["stringData"]);
         assert.deepStrictEqual(run.resources.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert").map((r) => r.name), ["router-peers-ca"]);
+    });
+
+    it("opens each shard's web to the other clusters' routers on web's own port, through a LoadBalancer with the cluster's annotations", async () => {
+        const annotated = await runProgramOk(withConfig(twoRegions(), { "jitsi:clusters": { eu: { ...EU, serviceAnnotations: { "networking.gke.io/load-balancer-type": "Internal" } }, us: US } }));
+        const svc = annotated.resources.find((r) => r.type === "kubernetes:core/v1:Service" && r.name === "shard-0-web-regional")!;
+        assert.strictEqual(svc.provider, "pulumi:providers:kubernetes::cluster-eu");
+        assert.deepStrictEqual(svc.inputs.metadata.annotations, { "networking.gke.io/load-balancer-type": "Internal" });
+        const web = annotated.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "shard-0-web")!.inputs.spec.template.spec.containers[0];
+        const port = web.ports.find((p: any) => p.name === "http").containerPort;
+        assert.strictEqual(svc.inputs.spec.ports[0].targetPort, port);
+        const policy = annotated.resources.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && r.name === "shard-0-web-regional")!;
+        assert.deepStrictEqual(policy.inputs.spec.ingress, [{ ports: [{ protocol: "TCP", port }] }]);
+        const peer = annotated.resources.find((r) => r.type === "kubernetes:core/v1:Service" && r.name === "router-peer-1" && clusterOf(r) === "eu")!;
+        assert.strictEqual(peer.inputs.spec.selector["statefulset.kubernetes.io/pod-name"], "router-1");
     });
 
     it("tells the shards their region: jicofo's local region, web's deploymentInfo.region", () => {
