@@ -1,6 +1,7 @@
 /**
  * npm run bench: how long the program takes to evaluate under the mock engine, and how many resources
- * it declares, for 1, 2, 10 and 50 shards of the production stack. The cost should grow linearly
+ * it declares, for 1, 2, 10 and 50 shards of the production stack, and for 1, 2 and 4 clusters of 10
+ * shards each (the time per resource should stay flat as clusters are added). The cost should grow linearly
  * with shards: 50 shards well under 10x the time of 2 would mean the per-stack overhead dominates.
  * It also splits production's first, cold run into loading (the Pulumi SDK, then the program's own
  * modules) and evaluation, which is what `pulumi preview` and `npm run render` pay once per run.
@@ -67,6 +68,36 @@ async function main() {
                 `${(r.median / r.resources).toFixed(2).padStart(18)}`,
         );
     }
+    // Several clusters (issue 28): 10 shards in each; every router knows every shard and every other router.
+    const clustered = (count: number) => {
+        const names = Array.from({ length: count }, (_, c) => `c${c}`);
+        return withConfig(config(10 * count), {
+            "jitsi:clusters": Object.fromEntries(names.map((n, c) => [n, { region: `region-${c}`, context: n, hosts: [`${n}.meet.example.org`], turn: { host: `turn-${n}.example.org`, publicIp: `198.51.100.${c + 1}` } }])),
+            "jitsi:shards": Array.from({ length: 10 * count }, (_, i) => ({ name: `shard-${i}`, cluster: names[Math.floor(i / 10)] })),
+        });
+    };
+    await runProgram(clustered(1)); // warm-up for the cluster series
+    const clusterRows: { clusters: number; resources: number; median: number }[] = [];
+    for (const clusters of [1, 2, 4]) {
+        const times: number[] = [];
+        let resources = 0;
+        for (let i = 0; i < RUNS; i++) {
+            const start = process.hrtime.bigint();
+            const run = await runProgram(clustered(clusters));
+            times.push(Number(process.hrtime.bigint() - start) / 1e6);
+            if (run.error) throw run.error;
+            resources = run.resources.length;
+        }
+        times.sort((a, b) => a - b);
+        clusterRows.push({ clusters, resources, median: times[Math.floor(times.length / 2)] });
+    }
+    console.log("");
+    console.log(`several clusters of 10 shards each, ${RUNS} runs each`);
+    console.log("clusters  resources  median ms  median ms/resource");
+    for (const r of clusterRows) {
+        console.log(`${String(r.clusters).padStart(8)}  ${String(r.resources).padStart(9)}  ${r.median.toFixed(0).padStart(9)}  ${(r.median / r.resources).toFixed(2).padStart(18)}`);
+    }
+
     const two = rows.find((r) => r.shards === 2)!;
     const fifty = rows.find((r) => r.shards === 50)!;
     console.log(`50 shards / 2 shards: time x${(fifty.median / two.median).toFixed(1)}, resources x${(fifty.resources / two.resources).toFixed(1)}`);
