@@ -209,19 +209,37 @@ export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = 
  * not resolvable within a minute is left out: it connects to this pod itself once it runs, and the
  * session carries updates both ways. A restarted pod learns the whole table from the peer that stayed.
  */
-export const ROUTER_ENTRYPOINT = `#!/bin/sh
+export const ROUTER_ENTRYPOINT = peersEntrypoint();
+
+/**
+ * What a router among several clusters adds to the entrypoint (lib/regions.ts): lines before the peers
+ * section, TLS on `bind` and every server, peer names with its cluster's, the other clusters' peers.
+ */
+export interface EntrypointPeers {
+    setup: string[];
+    tls: string;
+    namePrefix: string;
+    appended: string;
+    exec: string;
+}
+
+/** The entrypoint above, or (with `regional`) its form for a router among several clusters. */
+export function peersEntrypoint(regional?: EntrypointPeers): string {
+    const tls = regional ? ` ${regional.tls}` : "";
+    const name = `${regional?.namePrefix ?? ""}$peer`;
+    return `#!/bin/sh
 set -eu
 peers="\${TMPDIR:-/tmp}/peers.cfg"
 wait_seconds="\${PEER_WAIT_SECONDS:-60}"
-{
+${(regional?.setup ?? []).map((l) => `${l}\n`).join("")}{
   echo "peers ${PEERS_SECTION}"
-  echo "    bind :${ROUTER_PORTS.peers}"
-  i=0
+  echo "    bind :${ROUTER_PORTS.peers}${tls}"
+${regional ? `  echo "    default-server${tls}"\n` : ""}  i=0
   while [ "$i" -lt "$ROUTER_REPLICAS" ]; do
     peer="$ROUTER_NAME-$i"
     i=$((i + 1))
     if [ "$peer" = "$HOSTNAME" ]; then
-      echo "    server $peer"
+      echo "    server ${name}"
       continue
     fi
     host="$peer.$ROUTER_PEERS_SERVICE.$POD_NAMESPACE.svc.$CLUSTER_DOMAIN"
@@ -231,11 +249,12 @@ wait_seconds="\${PEER_WAIT_SECONDS:-60}"
       sleep 1
     done
     if getent hosts "$host" >/dev/null 2>&1; then
-      echo "    server $peer $host:${ROUTER_PORTS.peers}"
+      echo "    server ${name} $host:${ROUTER_PORTS.peers}"
     else
       echo "peer $peer does not resolve; starting without it" >&2
     fi
   done
-} > "$peers"
-exec haproxy -db -f /usr/local/etc/haproxy/haproxy.cfg -f "$peers"
+${regional?.appended ?? ""}} > "$peers"
+${regional?.exec ?? 'exec haproxy -db -f /usr/local/etc/haproxy/haproxy.cfg -f "$peers"'}
 `;
+}

@@ -9,7 +9,7 @@
  * Peer names carry the cluster's name (`eu-router-0`), because every cluster's pods are called
  * router-0, router-1: HAProxy takes the local peer's name from `-L` and skips its own line.
  */
-import { PEERS_SECTION, ROUTER_PORTS } from "./haproxy";
+import { PEERS_SECTION, peersEntrypoint } from "./haproxy";
 
 /** Where the router pod mounts the peers' certificate (cert + key, PEM) and the stack's CA. */
 export const PEER_TLS_DIR = "/usr/local/etc/haproxy-peers";
@@ -57,38 +57,10 @@ export function tlsPeersSection(local: string, peers: RemotePeer[], bind: string
  * own cluster (haproxy/haproxy#930), peer names with the cluster's, TLS on every peer session, and the
  * other clusters' routers from remote-peers.cfg (written by Pulumi from their Services' addresses).
  */
-export const REGIONAL_ROUTER_ENTRYPOINT = `#!/bin/sh
-set -eu
-peers="\${TMPDIR:-/tmp}/peers.cfg"
-wait_seconds="\${PEER_WAIT_SECONDS:-60}"
-config_dir="\${ROUTER_CONFIG_DIR:-/usr/local/etc/haproxy}"
-tls="${peerTls("$PEER_TLS_DIR")}"
-me="$CLUSTER_NAME-$HOSTNAME"
-{
-  echo "peers ${PEERS_SECTION}"
-  echo "    bind :${ROUTER_PORTS.peers} $tls"
-  echo "    default-server $tls"
-  i=0
-  while [ "$i" -lt "$ROUTER_REPLICAS" ]; do
-    pod="$ROUTER_NAME-$i"
-    i=$((i + 1))
-    if [ "$pod" = "$HOSTNAME" ]; then
-      echo "    server $me"
-      continue
-    fi
-    host="$pod.$ROUTER_PEERS_SERVICE.$POD_NAMESPACE.svc.$CLUSTER_DOMAIN"
-    tries=0
-    until getent hosts "$host" >/dev/null 2>&1 || [ "$tries" -ge "$wait_seconds" ]; do
-      tries=$((tries + 1))
-      sleep 1
-    done
-    if getent hosts "$host" >/dev/null 2>&1; then
-      echo "    server $CLUSTER_NAME-$pod $host:${ROUTER_PORTS.peers}"
-    else
-      echo "peer $pod does not resolve; starting without it" >&2
-    fi
-  done
-  cat "$config_dir/remote-peers.cfg"
-} > "$peers"
-exec haproxy -db -L "$me" -f "$config_dir/haproxy.cfg" -f "$peers"
-`;
+export const REGIONAL_ROUTER_ENTRYPOINT = peersEntrypoint({
+    setup: ['config_dir="${ROUTER_CONFIG_DIR:-/usr/local/etc/haproxy}"', `tls="${peerTls("$PEER_TLS_DIR")}"`],
+    tls: "$tls",
+    namePrefix: "$CLUSTER_NAME-",
+    appended: '  cat "$config_dir/remote-peers.cfg"\n',
+    exec: 'exec haproxy -db -L "$CLUSTER_NAME-$HOSTNAME" -f "$config_dir/haproxy.cfg" -f "$peers"',
+});

@@ -1,5 +1,7 @@
 /** What the live tests share to run daemons on loopback: finding them, a port for them, talking to them. */
-import { spawnSync } from "child_process";
+import { ChildProcess, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 import * as http from "http";
 import * as net from "net";
 
@@ -51,4 +53,30 @@ export async function waitFor(what: string, check: () => Promise<boolean>, logs:
         await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`timed out waiting for ${what}\n${logs()}`);
+}
+
+/** One command to a daemon's admin socket (HAProxy's stats socket), and its whole answer. */
+export function adminCommand(socket: string, command: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        let out = "";
+        const conn = net.createConnection(socket, () => conn.end(`${command}\n`));
+        conn.on("data", (d) => (out += d));
+        conn.on("end", () => resolve(out));
+        conn.on("error", reject);
+    });
+}
+
+/** Stops a daemon as the kubelet does (SIGTERM; it does not honour an image's STOPSIGNAL) and waits for it to exit. */
+export function stopProcess(proc: ChildProcess): Promise<void> {
+    return new Promise<void>((r) => {
+        proc.once("exit", () => r());
+        proc.kill("SIGTERM");
+    });
+}
+
+/** The last `lines` lines of every `*.log` in `dir`, to say why a daemon did not do what a test waited for. */
+export function tailLogs(dir: string, lines: number): string {
+    return fs.readdirSync(dir).filter((f) => f.endsWith(".log"))
+        .map((f) => `--- ${f}\n${fs.readFileSync(path.join(dir, f), "utf8").split("\n").slice(-lines).join("\n")}`)
+        .join("\n");
 }

@@ -8,25 +8,15 @@ import * as assert from "assert";
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { drainBoundMs, haproxyConfig, RouterBackend } from "../lib/haproxy";
 import { peerName, REGIONAL_ROUTER_ENTRYPOINT, remotePeerLines, tlsPeersSection } from "../lib/regions";
-import { commandPath, freePort, get, standIn, waitFor } from "./loopback";
+import { adminCommand, commandPath, freePort, get, standIn, stopProcess, tailLogs, waitFor } from "./loopback";
 
 interface Shard { name: string; region: string; index: number; port: number; server: http.Server; health: number; regionsSeen: string[] }
 interface Router { name: string; region: string; http: number; stats: number; peer: number; socket: string; process?: ChildProcess }
 
-function adminCommand(socket: string, command: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-        let out = "";
-        const conn = net.createConnection(socket, () => conn.end(`${command}\n`));
-        conn.on("data", (d) => (out += d));
-        conn.on("end", () => resolve(out));
-        conn.on("error", reject);
-    });
-}
 
 describe("routers of two regions on a real HAProxy, peered over TLS", function () {
     this.timeout(180_000);
@@ -97,16 +87,11 @@ describe("routers of two regions on a real HAProxy, peered over TLS", function (
     }
 
     async function stop(router: Router): Promise<void> {
-        const proc = router.process!;
-        await new Promise<void>((r) => {
-            proc.once("exit", () => r());
-            proc.kill("SIGTERM");
-        });
+        await stopProcess(router.process!);
     }
 
     function logs(): string {
-        return fs.readdirSync(dir).filter((f) => f.endsWith(".log"))
-            .map((f) => `--- ${f}\n${fs.readFileSync(path.join(dir, f), "utf8").split("\n").slice(-15).join("\n")}`).join("\n");
+        return tailLogs(dir, 15);
     }
 
     async function status(router: Router, server: string): Promise<string> {

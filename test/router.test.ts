@@ -13,12 +13,11 @@ import * as assert from "assert";
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { detectionBoundMs, drainBoundMs, HEALTH_CHECK, haproxyConfig, PEERS_SECTION, ROUTER_ENTRYPOINT, RouterBackend } from "../lib/haproxy";
 import { readStackFile, runProgram, runProgramOk } from "./harness";
-import { commandPath, freePort, get, standIn, waitFor } from "./loopback";
+import { adminCommand, commandPath, freePort, get, standIn, stopProcess, tailLogs, waitFor } from "./loopback";
 import { envValue, named } from "./objects";
 import { GATEWAY_VARIANTS } from "./variants";
 import { asContainer, cannotRunAsPod } from "./podProcess";
@@ -66,15 +65,6 @@ function browserGet(port: number, urlPath: string, headers: Record<string, strin
 }
 
 
-function adminCommand(socket: string, command: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-        let out = "";
-        const conn = net.createConnection(socket, () => conn.end(`${command}\n`));
-        conn.on("data", (d) => (out += d));
-        conn.on("end", () => resolve(out));
-        conn.on("error", reject);
-    });
-}
 
 interface Router {
     name: string;
@@ -186,18 +176,11 @@ describe("room router on a real HAProxy", function () {
     }
 
     async function stop(router: Router): Promise<void> {
-        const proc = router.process!;
-        await new Promise<void>((r) => {
-            proc.once("exit", () => r());
-            // What the kubelet sends; it does not honour the image's STOPSIGNAL.
-            proc.kill("SIGTERM");
-        });
+        await stopProcess(router.process!);
     }
 
     function routerLogs(): string {
-        return fs.readdirSync(dir).filter((f) => f.endsWith(".log"))
-            .map((f) => `--- ${f}\n${fs.readFileSync(path.join(dir, f), "utf8").split("\n").slice(-20).join("\n")}`)
-            .join("\n");
+        return tailLogs(dir, 20);
     }
 
     async function tableSize(router: Router): Promise<number> {
