@@ -178,7 +178,8 @@ export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = 
         // An entry naming a shard this router does not have (removed while the room was in use: a match
         // refreshes the expiry) is overwritten, else the room would follow the hash ring for good.
         "    stick match var(txn.room)",
-        `    stick store-request var(txn.room) unless { var(txn.room),table_server_id(shards) -m int ${sorted.map(serverId).join(" ")} }`,
+        // Among several regions the other regions' shards are this router's too (backup servers).
+        `    stick store-request var(txn.room) unless { var(txn.room),table_server_id(shards) -m int ${[...sorted, ...remote].sort((x, y) => x.index - y.index).map(serverId).join(" ")} }`,
         // 200: takes new rooms; 404: its signalling fails, no new room, live rooms stay (lib/shardHealth.ts).
         `    option httpchk GET ${SHARD_HEALTH_PATH}`,
         "    http-check disable-on-404",

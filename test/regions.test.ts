@@ -14,7 +14,7 @@ import { drainBoundMs, haproxyConfig, RouterBackend } from "../lib/haproxy";
 import { peerName, REGIONAL_ROUTER_ENTRYPOINT, remotePeerLines, tlsPeersSection } from "../lib/regions";
 import { adminCommand, commandPath, freePort, get, standIn, stopProcess, tailLogs, waitFor } from "./loopback";
 
-interface Shard { name: string; region: string; index: number; port: number; server: http.Server; health: number; regionsSeen: string[] }
+interface Shard { name: string; region: string; index: number; port: number; server: http.Server; health: number; answers: boolean; regionsSeen: string[] }
 interface Router { name: string; region: string; http: number; stats: number; peer: number; socket: string; process?: ChildProcess }
 
 
@@ -42,8 +42,12 @@ describe("routers of two regions on a real HAProxy, peered over TLS", function (
         ssl("x509", "-req", "-in", "peer.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "peer.crt", "-days", "1");
         fs.writeFileSync(path.join(dir, "peer.pem"), fs.readFileSync(path.join(dir, "peer.crt"), "utf8") + fs.readFileSync(path.join(dir, "peer.key"), "utf8"));
         for (const [name, region, index] of [["eu-0", "eu", 0], ["eu-1", "eu", 1], ["us-0", "us", 2], ["us-1", "us", 3]] as const) {
-            const shard = { name, region, index, health: 200, regionsSeen: [] as string[] } as Shard;
+            const shard = { name, region, index, health: 200, answers: true, regionsSeen: [] as string[] } as Shard;
             const { server, port } = await standIn((req, res) => {
+                if (!shard.answers) {
+                    req.socket.destroy();
+                    return;
+                }
                 if (req.url === "/about/health") {
                     res.statusCode = shard.health;
                     res.end();
@@ -199,6 +203,22 @@ describe("routers of two regions on a real HAProxy, peered over TLS", function (
         await everyShardUp();
         const back = await place(eu(), "back", 10);
         assert.deepStrictEqual([...new Set(back.values())].map(regionOf).filter((r) => r !== "eu"), [], "eu takes its new rooms again");
+    });
+
+    it("keeps a room's entry on another region's shard while that shard is down, so the room returns to it", async () => {
+        await everyShardUp();
+        const placed = await place(us(), "returning", 12);
+        const onUs0 = [...placed].filter(([, s]) => s === "us-0").map(([room]) => room);
+        assert.ok(onUs0.length > 0, "no room on us-0");
+        await sharedBy(routers, (await tableSize(us()[0])));
+        const us0 = shards.find((s) => s.name === "us-0")!;
+        us0.answers = false;
+        await waitFor("us-0 to be down on eu's routers", async () => (await Promise.all(eu().map((r) => status(r, "us-0")))).every((st) => st.startsWith("DOWN")), logs);
+        // Meanwhile its rooms are served elsewhere through eu's routers, without their entries being overwritten.
+        for (const room of onUs0) assert.notStrictEqual(await shardOf(eu()[0], room), "us-0");
+        us0.answers = true;
+        await everyShardUp();
+        for (const room of onUs0) for (const r of routers) assert.strictEqual(await shardOf(r, room), "us-0", `${room} through ${r.name} after us-0 is back`);
     });
 
     it("keeps routing every room it learned in one region while the other region's routers are stopped, and a restarted router learns the table back", async () => {
