@@ -13,11 +13,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config/load";
 import { StackConfig } from "./config/schema";
-import { KEPT_OBJECTS_OUTPUT, ShardState } from "./lib";
 import { captions, collaborationServices, loadTest, phones, recording } from "./stack/extras";
 import { roomRouter, shards, turnServer } from "./stack/media";
 import { keptObjects, monitoringStack, opsStack } from "./stack/operations";
-import { clusterOutputs, deployClusters } from "./stack/clusters";
+import { clusterOutputs, clusterShardStates, deployClusters } from "./stack/clusters";
 import { capacity, shardStates, stackOutputs } from "./stack/outputs";
 import { lastDeployment, lastOutputs, warnOnSignallingRestarts, warnOnStoredData, warnOnUnverifiedTags } from "./stack/previous";
 import { storedData } from "./stack/storedData";
@@ -56,10 +55,9 @@ function deploy(config: StackConfig, last: pulumi.StackReference, previous: Reco
 function deployAcrossClusters(config: StackConfig, clusters: NonNullable<StackConfig["clusters"]>, last: pulumi.StackReference, previous: Record<string, unknown>) {
     const parts = deployClusters(config, clusters, previous);
     warnOnUnverifiedTags(parts.flatMap((p) => p.shards));
-    const states = pulumi.all(parts.map((p) => shardStates(p.site, p.shards))).apply((each): Record<string, ShardState> => Object.assign({}, ...each));
+    const states = clusterShardStates(parts);
     warnOnSignallingRestarts(config, states, last);
     const stored = storedData(config);
     const keptData = warnOnStoredData(stored, last);
-    const keptObjectsRetained = pulumi.all(parts.map((p) => p.kept.retained())).apply(() => true);
-    return { url: `https://${config.hosts[0]}`, shards: states, storedData: stored, keptData, [KEPT_OBJECTS_OUTPUT]: keptObjectsRetained, ...clusterOutputs(parts), capacity: capacity(config) };
+    return { url: `https://${config.hosts[0]}`, shards: states, storedData: stored, keptData, ...clusterOutputs(parts), capacity: capacity(config) };
 }

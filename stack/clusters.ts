@@ -16,10 +16,11 @@ import { Shard } from "../components/shard";
 import { Turn } from "../components/turn";
 import { ClusterSpec } from "../config/clusters";
 import { StackConfig } from "../config/schema";
-import { KeptObjects, labels, PEER_TLS_FILES, peerName, ROUTER_PORTS, selectorLabels, tcp, WEB_HTTP_PORT } from "../lib";
+import { KEPT_OBJECTS_OUTPUT, KeptObjects, labels, PEER_TLS_FILES, peerName, ROUTER_PORTS, selectorLabels, ShardState, tcp, WEB_HTTP_PORT } from "../lib";
 import { collaborationServices } from "./extras";
 import { roomRouter, shards as declareShards, turnServer } from "./media";
 import { keptObjects, monitoringStack, opsStack } from "./operations";
+import { shardStates } from "./outputs";
 import { jitsiSecrets, jitsiSite, Site } from "./site";
 
 /** What one cluster runs, for the routers of the others and for the outputs. */
@@ -194,8 +195,15 @@ export function clusterOutputs(parts: ClusterParts[]) {
                 },
             ]),
         ),
+        /** Every cluster's kept namespaces and claims are retained in the state (lib/keptObjects.ts). */
+        [KEPT_OBJECTS_OUTPUT]: pulumi.all(parts.map((p) => p.kept.retained())).apply(() => true),
         grafanaAdminPasswords: pulumi.secret(
             pulumi.all(Object.fromEntries(parts.filter((p) => p.monitoring).map((p) => [p.cluster.clusterName, p.monitoring!.grafanaAdminPassword]))),
         ),
     };
+}
+
+/** Every cluster's shards in the one `shards` output, as with one cluster. */
+export function clusterShardStates(parts: ClusterParts[]): pulumi.Output<Record<string, ShardState>> {
+    return pulumi.all(parts.map((p) => shardStates(p.site, p.shards))).apply((each): Record<string, ShardState> => Object.assign({}, ...each));
 }
