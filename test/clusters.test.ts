@@ -204,7 +204,7 @@ describe("clusters: the program over two regions", function () {
  * the same, byte for byte, for every stack file and variant. Skipped where that commit is not in the
  * repository (a shallow clone).
  */
-const BEFORE_CLUSTERS = "2ebf6c3";
+const BEFORE_CLUSTERS = "35b5a9b";
 
 describe("clusters: a stack without clusters", function () {
     this.timeout(300_000);
