@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { ParsedSettings } from "./schema";
-import { hostname, ipAddress, storageClass } from "./primitives";
+import { hostname, ipAddress, storageClass, templateText } from "./primitives";
 import { normalizeShards } from "./shards";
 
 export const CLUSTER_NAME = /^[a-z]([-a-z0-9]{0,14}[a-z0-9])?$/;
@@ -14,7 +14,8 @@ export const REGION_NAME = /^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/;
 
 const clusterSpec = z.strictObject({
     /** The region its shards serve; this cluster's routers prefer its shards for new rooms. */
-    region: z.string().regex(REGION_NAME, "must be a region name of lower-case letters, digits and '-', such as eu-west"),
+    // jicofo's and the bridges' hocon (JICOFO_OCTO_REGION, JVB_OCTO_REGION) and web's config.js (DEPLOYMENTINFO_REGION).
+    region: templateText("hoconString", "jsString").regex(REGION_NAME, "must be a region name of lower-case letters, digits and '-', such as eu-west"),
     /**
      * A context of the kubeconfig the Pulumi CLI sees (KUBECONFIG or ~/.kube/config). Unset: the cluster's
      * kubeconfig is the secret setting clusterKubeconfigs.<name>; one of the two is required.

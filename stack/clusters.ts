@@ -53,7 +53,8 @@ export function clusterConfig(config: StackConfig, name: string, spec: ClusterSp
     const storage = spec.storageClass;
     return {
         ...config,
-        shards: config.shards.filter((s) => s.cluster === name),
+        // shards[].cluster may be left out while clusters lists only one: every shard runs there.
+        shards: config.shards.filter((s) => s.cluster === name || (s.cluster === undefined && Object.keys(config.clusters ?? {}).length === 1)),
         hosts: [...config.hosts, ...(spec.hosts ?? []).filter((h) => !config.hosts.includes(h))],
         turn: { ...config.turn, host: spec.turn?.host ?? config.turn.host, publicIp: spec.turn?.publicIp ?? config.turn.publicIp },
         ...(storage

@@ -92,6 +92,9 @@ describe("clusters: settings", () => {
         assert.strictEqual(us.inputs.skipUpdateUnreachable, undefined);
         const down = await runProgramOk(withConfig(twoRegions(), { "jitsi:clusters": { eu: EU, us: { ...US, skipWhileUnreachable: true } } }));
         assert.strictEqual(down.resources.find((r) => r.type === "pulumi:providers:kubernetes" && r.name === "cluster-us")!.inputs.skipUpdateUnreachable, "true");
+        assert.strictEqual(down.resources.find((r) => r.type === "pulumi:providers:kubernetes" && r.name === "kept-objects-us")!.inputs.skipUpdateUnreachable, "true");
+        const keptEu = run.resources.find((r) => r.type === "pulumi:providers:kubernetes" && r.name === "kept-objects-eu")!;
+        assert.ok(keptEu.secretPaths.includes("kubeconfig"), "the kept-objects provider gets its cluster's kubeconfig, as a secret");
     });
 });
 
@@ -105,7 +108,22 @@ describe("clusters: the program over two regions", function () {
     it("sends every Kubernetes object to its own cluster's explicit provider, none to the default one, with unique URNs", () => {
         const kube = run.resources.filter((r) => r.type.startsWith("kubernetes:"));
         assert.deepStrictEqual(kube.filter((r) => !r.provider).map((r) => `${r.type}::${r.name}`), []);
-        for (const r of kube) assert.strictEqual(r.provider, `pulumi:providers:kubernetes::cluster-${clusterOf(r)}`, `${r.type}::${r.name} (${r.urn})`);
+        // The kept namespaces and claims (lib/keptObjects.ts) go through their cluster's kept-objects provider, the rest through its own.
+        const keptObjects = kube.filter((r) => r.retainOnDelete);
+        assert.deepStrictEqual([...new Set(keptObjects.map((r) => `${r.type}::${r.name}`))].sort(), ["kubernetes:core/v1:Namespace::logging", "kubernetes:core/v1:Namespace::monitoring"]);
+        for (const r of kube) {
+            const provider = r.retainOnDelete ? `kept-objects-${clusterOf(r)}` : `cluster-${clusterOf(r)}`;
+            assert.strictEqual(r.provider, `pulumi:providers:kubernetes::${provider}`, `${r.type}::${r.name} (${r.urn})`);
+        }
+        // Each kept-objects provider reaches its cluster as the cluster's own provider does (kubeconfig or context), with upsert on.
+        const providers = run.resources.filter((r) => r.type === "pulumi:providers:kubernetes");
+        assert.deepStrictEqual(providers.map((r) => r.name).sort(), ["cluster-eu", "cluster-us", "kept-objects-eu", "kept-objects-us"]);
+        for (const cluster of ["eu", "us"]) {
+            const own = providers.find((r) => r.name === `cluster-${cluster}`)!.inputs;
+            const kept = providers.find((r) => r.name === `kept-objects-${cluster}`)!.inputs;
+            assert.deepStrictEqual([kept.kubeconfig, kept.context, kept.clusterIdentifier], [own.kubeconfig, own.context, own.clusterIdentifier], cluster);
+            assert.deepStrictEqual([kept.upsertExistingObjects, kept.enableServerSideApply, kept.enablePatchForce], ["true", "true", "true"], cluster);
+        }
         const urns = run.resources.map((r) => r.urn);
         assert.deepStrictEqual(urns.filter((u, i) => urns.indexOf(u) !== i), []);
         // Each shard's objects, its bridges' included, are in its cluster.
@@ -204,7 +222,7 @@ describe("clusters: the program over two regions", function () {
  * the same, byte for byte, for every stack file and variant. Skipped where that commit is not in the
  * repository (a shallow clone).
  */
-const BEFORE_CLUSTERS = "35b5a9b";
+const BEFORE_CLUSTERS = "aaf0ce5";
 
 describe("clusters: a stack without clusters", function () {
     this.timeout(300_000);

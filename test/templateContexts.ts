@@ -88,6 +88,7 @@ export const ENV_CONTEXTS: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri"
         USE_APP_LANGUAGE: p("switch", `${SETTINGS_JS}:31`),
         DIALIN_NUMBERS_URL: p("jsString", `${SETTINGS_JS}:275`),
         CONFCODE_URL: p("jsString", `${SETTINGS_JS}:272`),
+        DEPLOYMENTINFO_REGION: p("jsString", `${SETTINGS_JS}:421`),
     },
     prosody: {
         ...EVERY_IMAGE,
@@ -252,6 +253,8 @@ export const SETTING_REACHES: Record<string, ImageVariable[]> = {
         "jicofo/JICOFO_OCTO_REGION", "jvb/JVB_OCTO_REGION", "jicofo/XMPP_SERVER", "jvb/XMPP_SERVER", "web/XMPP_BOSH_URL_BASE",
         "jibri/XMPP_SERVER", "jigasi/XMPP_SERVER", "prosody/XMPP_SERVER", "prosody/VISITORS_XMPP_SERVER", "jicofo/VISITORS_XMPP_SERVER",
     ],
+    // With clusters set the region, not the shard's name, is jicofo's and the bridges' region.
+    "clusters.<name>.region": ["jicofo/JICOFO_OCTO_REGION", "jvb/JVB_OCTO_REGION", "web/DEPLOYMENTINFO_REGION"],
     clusterDomain: [
         "web/ETHERPAD_URL_BASE", "web/WHITEBOARD_COLLAB_SERVER_URL_BASE", "jigasi/BOSH_URL_PATTERN", "jigasi/JIGASI_TRANSCRIBER_VOSK_URL",
         // the visitor node's and the main prosody's s2s targets, fully qualified (libunbound uses no search list)

@@ -124,6 +124,12 @@ const CASES: Case[] = [
         contexts: settingContexts("shards[].name"),
     },
     {
+        name: "clusters.<name>.region",
+        accepts: schemaAccepts("clusters", "eu", "region"),
+        generate: values(label),
+        contexts: settingContexts("clusters.<name>.region"),
+    },
+    {
         name: "clusterDomain",
         accepts: schemaAccepts("clusterDomain"),
         generate: values(domain),

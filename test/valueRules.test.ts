@@ -282,6 +282,7 @@ describe("the variables each setting reaches, as the program sets them", functio
         "jigasi.sip.uri": "zqsipuser@provider.school.net",
         "jigasi.sip.server": "zqsipserver.school.net",
         "jigasi.sip.defaultRoom": "zqroom",
+        "clusters.<name>.region": "zqregion",
     };
     const secretProbes: Record<string, string> = {
         ...Object.fromEntries(Object.keys(SECRET_REACHES).map((k) => [k, `zq-${k}-0123456789`])),
@@ -335,6 +336,9 @@ describe("the variables each setting reaches, as the program sets them", functio
         );
     };
 
+    /** The stack in one named cluster of its own: its region reaches the shards' jicofo, bridges and web. */
+    const inCluster = () => withConfig(development(), { ...common, "jitsi:clusters": { zq: { region: probes["clusters.<name>.region"], context: "zq" } } });
+
     /** Each Jitsi container variable with its value, a secretKeyRef resolved through the stack's Secrets. */
     function variables(objects: Obj[]): { variable: string; value: string }[] {
         const secrets = objects.filter((o) => o?.kind === "Secret");
@@ -352,7 +356,7 @@ describe("the variables each setting reaches, as the program sets them", functio
     let runs: { variable: string; value: string }[][];
     before(async () => {
         runs = [];
-        for (const variant of [everyPart, jwtExternal]) runs.push(variables((await runProgramOk(variant())).resources.map((r) => r.inputs)));
+        for (const variant of [everyPart, jwtExternal, inCluster]) runs.push(variables((await runProgramOk(variant())).resources.map((r) => r.inputs)));
     });
 
     const check = (table: Record<string, string[]>, probeOf: (name: string) => string) => {
