@@ -23,7 +23,7 @@ const table: BadConfig[] = [
     {
         what: "shards given as text",
         change: { "jitsi:shards": "two" },
-        expect: [/jitsi:shards = "two": must be a whole number of shards \(at least 1\) or a list of shards, each \{name, zone, index, drain, imageTag\}$/m],
+        expect: [/jitsi:shards = "two": must be a whole number of shards \(at least 1\) or a list of shards, each \{name, zone, index, drain, imageTag, cluster\}$/m],
     },
     {
         what: "two shards whose names give one number",
