@@ -222,7 +222,7 @@ describe("clusters: the program over two regions", function () {
  * the same, byte for byte, for every stack file and variant. Skipped where that commit is not in the
  * repository (a shallow clone).
  */
-const BEFORE_CLUSTERS = "00ba6a6";
+const BEFORE_CLUSTERS = "980762b";
 
 describe("clusters: a stack without clusters", function () {
     this.timeout(300_000);
