@@ -1,5 +1,5 @@
 /** What the live tests share to run daemons on loopback: finding them, a port for them, talking to them. */
-import { ChildProcess, spawnSync } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as http from "http";
@@ -72,6 +72,24 @@ export function stopProcess(proc: ChildProcess): Promise<void> {
         proc.once("exit", () => r());
         proc.kill("SIGTERM");
     });
+}
+
+/**
+ * Starts HAProxy as the router pod runs it, in the foreground as peer `name` (`-L`), on `files`, logging to
+ * `<dir>/<name>.log`; records the process in `started` (the test's cleanup kills it) and waits until its
+ * stats port answers /healthz. `prefix` runs it as the container's user.
+ */
+export async function startHaproxy(
+    haproxy: string,
+    o: { dir: string; name: string; files: string[]; statsPort: number; started: ChildProcess[]; logs: () => string; prefix?: string[] },
+): Promise<ChildProcess> {
+    const log = fs.openSync(path.join(o.dir, `${o.name}.log`), "a");
+    const [cmd, ...args] = [...(o.prefix ?? []), haproxy, "-db", "-L", o.name, ...o.files.flatMap((f) => ["-f", f])];
+    const proc = spawn(cmd, args, { stdio: ["ignore", log, log] });
+    fs.closeSync(log);
+    o.started.push(proc);
+    await waitFor(`${o.name} to serve`, async () => (await get(o.statsPort, "/healthz")).status === 200, o.logs);
+    return proc;
 }
 
 /** The last `lines` lines of every `*.log` in `dir`, to say why a daemon did not do what a test waited for. */

@@ -12,7 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { drainBoundMs, haproxyConfig, RouterBackend } from "../lib/haproxy";
 import { peerName, REGIONAL_ROUTER_ENTRYPOINT, remotePeerLines, tlsPeersSection } from "../lib/regions";
-import { adminCommand, commandPath, freePort, get, standIn, stopProcess, tailLogs, waitFor } from "./loopback";
+import { adminCommand, commandPath, freePort, get, standIn, startHaproxy, stopProcess, tailLogs, waitFor } from "./loopback";
 
 interface Shard { name: string; region: string; index: number; port: number; server: http.Server; health: number; answers: boolean; regionsSeen: string[] }
 interface Router { name: string; region: string; http: number; stats: number; peer: number; socket: string; process?: ChildProcess }
@@ -82,12 +82,7 @@ describe("routers of two regions on a real HAProxy, peered over TLS", function (
         const extra = path.join(dir, `${router.name}-peers.cfg`);
         const peers = routers.map((p) => ({ name: p.name, address: "127.0.0.1", port: p.peer }));
         fs.writeFileSync(extra, `global\n    stats socket ${router.socket} mode 600 level admin\n` + tlsPeersSection(router.name, peers, `127.0.0.1:${router.peer}`, dir));
-        const log = fs.openSync(path.join(dir, `${router.name}.log`), "a");
-        const proc = spawn(haproxy, ["-db", "-L", router.name, "-f", cfg, "-f", extra], { stdio: ["ignore", log, log] });
-        fs.closeSync(log);
-        running.push(proc);
-        router.process = proc;
-        await waitFor(`${router.name} to serve`, async () => (await get(router.stats, "/healthz")).status === 200, logs);
+        router.process = await startHaproxy(haproxy, { dir, name: router.name, files: [cfg, extra], statsPort: router.stats, started: running, logs });
     }
 
     async function stop(router: Router): Promise<void> {

@@ -10,14 +10,14 @@
  * Needs the `haproxy` binary (.ci/run installs Debian's).
  */
 import * as assert from "assert";
-import { ChildProcess, execFileSync, spawn } from "child_process";
+import { ChildProcess, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { detectionBoundMs, drainBoundMs, HEALTH_CHECK, haproxyConfig, PEERS_SECTION, ROUTER_ENTRYPOINT, RouterBackend } from "../lib/haproxy";
 import { readStackFile, runProgram, runProgramOk } from "./harness";
-import { adminCommand, commandPath, freePort, get, standIn, stopProcess, tailLogs, waitFor } from "./loopback";
+import { adminCommand, commandPath, freePort, get, standIn, startHaproxy, stopProcess, tailLogs, waitFor } from "./loopback";
 import { envValue, named } from "./objects";
 import { GATEWAY_VARIANTS } from "./variants";
 import { asContainer, cannotRunAsPod } from "./podProcess";
@@ -166,13 +166,9 @@ describe("room router on a real HAProxy", function () {
                 "",
             ].join("\n"),
         );
-        const log = fs.openSync(path.join(dir, `${router.name}.log`), "a");
-        const [cmd, ...args] = [...asRouter, haproxy, "-db", "-L", router.name, "-f", cfg, "-f", extra];
-        const proc = spawn(cmd, args, { stdio: ["ignore", log, log] });
-        fs.closeSync(log);
-        running.push(proc);
-        router.process = proc;
-        await waitFor(`${router.name} to serve`, async () => (await get(router.stats, "/healthz")).status === 200, routerLogs);
+        router.process = await startHaproxy(haproxy, {
+            dir, name: router.name, files: [cfg, extra], statsPort: router.stats, started: running, logs: routerLogs, prefix: asRouter,
+        });
     }
 
     async function stop(router: Router): Promise<void> {
