@@ -7,7 +7,6 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
 import { Cluster } from "../components/cluster";
 import { GRAFANA_PATH, MonitoringStack } from "../components/monitoringStack";
 import { INGRESS_NGINX_RELEASE, OpsStack } from "../components/opsStack";
@@ -15,6 +14,7 @@ import { ROUTER_NAME } from "../components/roomRouter";
 import { Shard } from "../components/shard";
 import { Turn } from "../components/turn";
 import { ClusterSpec } from "../config/clusters";
+import { IssuedCertificate, StackAuthority } from "./certificates";
 import { StackConfig } from "../config/schema";
 import { KEPT_OBJECTS_OUTPUT, KeptObjects, labels, PEER_TLS_FILES, peerName, ROUTER_PORTS, selectorLabels, ShardState, tcp, WEB_HTTP_PORT } from "../lib";
 import { collaborationServices } from "./extras";
@@ -67,31 +67,10 @@ export function clusterConfig(config: StackConfig, name: string, spec: ClusterSp
 }
 
 /** The stack's own CA for the routers' peer sessions, and one certificate per cluster signed by it. */
-function peerCertificates(clusterNames: string[]): Record<string, { certAndKey: pulumi.Output<string>; ca: pulumi.Output<string> }> {
-    const caKey = new tls.PrivateKey("router-peers-ca", { algorithm: "ECDSA", ecdsaCurve: "P256" });
-    const ca = new tls.SelfSignedCert("router-peers-ca", {
-        privateKeyPem: caKey.privateKeyPem,
-        isCaCertificate: true,
-        subject: { commonName: "jitsi router peers CA" },
-        validityPeriodHours: 10 * 365 * 24,
-        allowedUses: ["cert_signing", "crl_signing"],
-    });
-    return Object.fromEntries(
-        clusterNames.map((name) => {
-            const key = new tls.PrivateKey(`router-peers-${name}`, { algorithm: "ECDSA", ecdsaCurve: "P256" });
-            const request = new tls.CertRequest(`router-peers-${name}`, { privateKeyPem: key.privateKeyPem, subject: { commonName: `${name} router peers` } });
-            const cert = new tls.LocallySignedCert(`router-peers-${name}`, {
-                certRequestPem: request.certRequestPem,
-                caPrivateKeyPem: caKey.privateKeyPem,
-                caCertPem: ca.certPem,
-                validityPeriodHours: 365 * 24,
-                // `pulumi up` in the last 30 days issues the next one (the routers roll one at a time).
-                earlyRenewalHours: 30 * 24,
-                allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
-            });
-            return [name, { certAndKey: pulumi.secret(pulumi.interpolate`${cert.certPem}${key.privateKeyPem}`), ca: ca.certPem }];
-        }),
-    );
+function peerCertificates(clusterNames: string[]): Record<string, IssuedCertificate> {
+    const authority = new StackAuthority("router-peers", "jitsi router peers CA");
+    // Verification is against this CA only, no host names: any router of the stack may be any peer.
+    return Object.fromEntries(clusterNames.map((name) => [name, authority.issue(name, `${name} router peers`, ["server_auth", "client_auth"])]));
 }
 
 /** Everything of one cluster but its router and monitoring, which need the other clusters' addresses. */
