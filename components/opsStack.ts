@@ -57,6 +57,8 @@ export class OpsStack extends pulumi.ComponentResource {
     readonly ingressReady: pulumi.Resource[] = [];
     /** cert-manager (its CRDs) and the issuers, for Certificates declared outside this stack part. */
     readonly certificatesReady: pulumi.Resource[] = [];
+    /** The ingress-nginx Helm release, when this stack runs the controller: it owns the entry's LoadBalancer Service. */
+    ingressNginxRelease?: k8s.helm.v3.Release;
 
     constructor(name: string, args: OpsStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("jitsi:ops:OpsStack", name, {}, opts);
@@ -157,6 +159,7 @@ export class OpsStack extends pulumi.ComponentResource {
         }, ns);
         // Its admission webhook validates every Ingress; creating one before the controller runs fails.
         this.ingressReady.push(release);
+        this.ingressNginxRelease = release;
     }
 
     private dashboard(namespace: string): void {

@@ -54,8 +54,18 @@ export interface StackConfig {
     secretKeys: string[];
 }
 
+/** An object the program reads with `get` (owned by something else, a Helm release say). */
+export interface Read {
+    type: string;
+    name: string;
+    /** What it asks for: `namespace/name` for a Kubernetes object. */
+    id: string;
+    provider?: string;
+}
+
 export interface Run {
     resources: Recorded[];
+    reads: Read[];
     outputs: Record<string, any>;
     error?: Error;
     /** What the program told the user with `pulumi.log.warn` (shown by `pulumi preview` and `pulumi up`). */
@@ -122,12 +132,21 @@ export async function runProgram(
     opts: { preview?: boolean; /** What the stack's last deployment output (a StackReference to itself reads it). */ previousOutputs?: Record<string, unknown> } = {},
 ): Promise<Run> {
     const resources: Recorded[] = [];
+    const reads: Read[] = [];
     // The registration whose newResource the mock monitor is about to call (it calls it synchronously).
     let current: Registration | undefined;
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
     await pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
+                // A `get` reads an object something else owns: it declares nothing, so it is kept apart (the
+                // StackReference, also a read, is recorded below as before).
+                if (args.id !== undefined && args.id !== "" && args.type !== "pulumi:pulumi:StackReference") {
+                    reads.push({ type: args.type, name: args.name, id: args.id, provider: args.provider ? urnKey(args.provider.split("::").slice(0, -1).join("::")) : undefined });
+                    const read: Record<string, unknown> = {};
+                    if (args.type === "kubernetes:core/v1:Service") read.status = { loadBalancer: { ingress: [{ ip: mockAddress(args.name) }] } };
+                    return { id: args.id, state: read };
+                }
                 const secretPaths: string[] = [];
                 const inputs = unwrapSecrets(args.inputs, "", secretPaths);
                 const registration = current;
@@ -149,6 +168,8 @@ export async function runProgram(
                 if (args.type === "kubernetes:core/v1:Service" && inputs.spec?.type === "LoadBalancer") {
                     state.status = { loadBalancer: { ingress: [{ ip: mockAddress(args.name) }] } };
                 }
+                // What the provider reports of a release it installed (helm_release.go: Status.Name, Status.Namespace).
+                if (args.type === "kubernetes:helm.sh/v3:Release") state.status = { name: inputs.name, namespace: inputs.namespace, status: "deployed" };
                 if (args.type === "random:index/randomPassword:RandomPassword") state.result = generatedSecret(args.name);
                 if (args.type === "pulumi:pulumi:StackReference") Object.assign(state, { outputs: opts.previousOutputs ?? {}, secretOutputNames: [] });
                 return { id: `${args.name}-id`, state };
@@ -181,7 +202,7 @@ export async function runProgram(
         error = e as Error;
     }
     await settle();
-    return { resources, outputs, error, warnings, secretOutputs };
+    return { resources, reads, outputs, error, warnings, secretOutputs };
 }
 
 /** The mock engine would print warnings among the test results; keep them with the run instead. */

@@ -41,6 +41,8 @@ export interface ClusterParts {
     peerEntries: pulumi.Output<string | undefined>[];
     /** namespace/name of the ingress controller's LoadBalancer Service, the regional entry. */
     entry: string;
+    /** That Service's address, when the stack runs the controller (its Helm release owns the Service). */
+    entryAddress?: pulumi.Output<string | undefined>;
 }
 
 /** The address a LoadBalancer Service was given (an IP, or a host name on clouds that give names). */
@@ -122,10 +124,23 @@ function declareCluster(config: StackConfig, name: string, spec: ClusterSpec, ku
             spec: { podSelector: { matchLabels: selectorLabels("web", s.name) }, policyTypes: ["Ingress"], ingress: [{ ports: [tcp(WEB_HTTP_PORT)] }] },
         }, cluster.opts);
     }
-    // The regional entry: the ingress controller's LoadBalancer Service, which the Helm release owns (its
-    // address is read with kubectl: docs/runbook.md "Geo DNS").
+    // The regional entry: the ingress controller's LoadBalancer Service, which the Helm release owns.
     const entry = `${own.namespaces.ingressNginx}/${INGRESS_NGINX_RELEASE}-controller`;
-    return { cluster, spec, config: own, site, kept, ops, shards, turn, shardEntries, peerEntries, entry };
+    return { cluster, spec, config: own, site, kept, ops, shards, turn, shardEntries, peerEntries, entry, entryAddress: releasedEntryAddress(ops, cluster) };
+}
+
+/**
+ * The address of the entry Service the ingress-nginx release made, read back (`get`), not declared: the
+ * release owns it. The id is taken from the release's status, which is unknown until the release exists,
+ * so a first preview skips the read instead of failing on a Service that is not there yet; Helm's wait
+ * for the release includes the load balancer's address (pkg/kube/ready.go, serviceReady), so the read
+ * after it finds one.
+ */
+function releasedEntryAddress(ops: OpsStack, cluster: Cluster): pulumi.Output<string | undefined> | undefined {
+    const release = ops.ingressNginxRelease;
+    if (!release) return undefined;
+    const id = pulumi.interpolate`${release.status.namespace}/${release.status.name}-controller`;
+    return loadBalancerAddress(k8s.core.v1.Service.get(`${INGRESS_NGINX_RELEASE}-entry`, id, { ...cluster.opts, dependsOn: [release] }));
 }
 
 /** Declares every cluster, then every router with all the others' shards and peers, then monitoring. */
@@ -168,6 +183,7 @@ export function clusterOutputs(parts: ClusterParts[]) {
                 {
                     region: p.spec.region,
                     entryService: p.entry,
+                    entryAddress: p.entryAddress,
                     entryHosts: p.spec.hosts ?? [],
                     turn: p.turn ? { host: p.turn.host, address: p.turn.address, udpPorts: p.turn.udpPorts, tcpPorts: p.turn.tcpPorts, relayUdpPorts: p.turn.relayUdpPorts } : undefined,
                     jvbUdpPorts: Object.fromEntries(p.config.shards.map((s, i) => [s.name, p.shards[i].jvbPool.udpPorts])),
