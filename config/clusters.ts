@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { ParsedSettings } from "./schema";
 import { hostname, ipAddress, storageClass, templateText } from "./primitives";
 import { normalizeShards } from "./shards";
+import { CROSS_CLUSTER_PORT_OFFSETS, lastCrossClusterNodePort } from "../lib/crossClusterPorts";
 
 export const CLUSTER_NAME = /^[a-z]([-a-z0-9]{0,14}[a-z0-9])?$/;
 /** One spelling of a region for the router, the shards' jicofo, bridges and web, and the outputs. */
@@ -84,6 +85,7 @@ export function checkClusters(cfg: ParsedSettings, ctx: z.RefinementCtx): void {
             });
         }
     });
+    if (clusters) checkCrossClusterPorts(cfg, shards.map((s) => s.index), ctx);
     if (!clusters || names.length < 2) return;
     for (const [key, on] of STACK_WIDE_POOLS) {
         if (on(cfg)) {
@@ -110,6 +112,38 @@ export function checkClusters(cfg: ParsedSettings, ctx: z.RefinementCtx): void {
                 }
             });
         }
+    }
+}
+
+/**
+ * The fixed NodePorts of the Services the other clusters reach (lib/crossClusterPorts.ts) lie at the
+ * bottom of the NodePort range, below every bridge's port: at most 8 routers per cluster, and the
+ * highest shard number's port under jvb.udpBasePort.
+ */
+function checkCrossClusterPorts(cfg: ParsedSettings, shardIndexes: number[], ctx: z.RefinementCtx): void {
+    const range = cfg.nodePortRange;
+    if (range.min > range.max) return;
+    const routers = CROSS_CLUSTER_PORT_OFFSETS.routerPeersMax;
+    if (cfg.router.replicas > routers) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["router", "replicas"],
+            input: cfg.router.replicas,
+            message: `must be at most ${routers} while clusters is set: each router pod's peers port is a fixed NodePort at the bottom of nodePortRange (${range.min}-${range.min + routers - 1})`,
+        });
+    }
+    const highest = Math.max(0, ...shardIndexes);
+    const last = lastCrossClusterNodePort(range, highest);
+    const firstBridgePort = cfg.jvb.udpBasePort;
+    if (last >= firstBridgePort || last > range.max) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["jvb", "udpBasePort"],
+            input: firstBridgePort,
+            message:
+                `must be above ${last} while clusters is set: the Services the other clusters reach take fixed NodePorts ` +
+                `${range.min}-${last} (shard ${highest}'s web at ${last}), below the bridges' ports; raise jvb.udpBasePort or use lower shard numbers`,
+        });
     }
 }
 

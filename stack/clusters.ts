@@ -16,7 +16,7 @@ import { Turn } from "../components/turn";
 import { ClusterSpec } from "../config/clusters";
 import { IssuedCertificate, StackAuthority } from "./certificates";
 import { StackConfig } from "../config/schema";
-import { KEPT_OBJECTS_OUTPUT, KeptObjects, labels, PEER_TLS_FILES, peerName, ROUTER_PORTS, selectorLabels, ShardState, tcp, WEB_HTTP_PORT } from "../lib";
+import { KEPT_OBJECTS_OUTPUT, KeptObjects, labels, PEER_TLS_FILES, peerName, ROUTER_PORTS, routerPeerNodePort, shardWebNodePort, selectorLabels, ShardState, tcp, WEB_HTTP_PORT } from "../lib";
 import { collaborationServices } from "./extras";
 import { roomRouter, shards as declareShards, turnServer } from "./media";
 import { keptObjects, monitoringStack, opsStack } from "./operations";
@@ -98,7 +98,7 @@ function declareCluster(config: StackConfig, name: string, spec: ClusterSpec, ku
         loadBalancerAddress(
             new k8s.core.v1.Service(`${s.name}-web-regional`, {
                 metadata: { name: `${s.name}-web-regional`, namespace: site.ns, labels: labels("web", s.name), annotations },
-                spec: { type: "LoadBalancer", selector: selectorLabels("web", s.name), ports: [{ name: "http", port: 80, targetPort: WEB_HTTP_PORT, protocol: "TCP" }] },
+                spec: { type: "LoadBalancer", selector: selectorLabels("web", s.name), ports: [{ name: "http", port: 80, targetPort: WEB_HTTP_PORT, nodePort: shardWebNodePort(own.nodePortRange, s.index), protocol: "TCP" }] },
             }, cluster.opts),
         ),
     );
@@ -112,7 +112,8 @@ function declareCluster(config: StackConfig, name: string, spec: ClusterSpec, ku
                     // The table must reach a pod before it is ready (lib/haproxy.ts).
                     publishNotReadyAddresses: true,
                     selector: { ...selectorLabels("router"), "statefulset.kubernetes.io/pod-name": `${ROUTER_NAME}-${i}` },
-                    ports: [{ name: "peers", port: ROUTER_PORTS.peers, targetPort: ROUTER_PORTS.peers, protocol: "TCP" }],
+                    // A fixed NodePort at the bottom of the range: never a bridge's (lib/crossClusterPorts.ts).
+                    ports: [{ name: "peers", port: ROUTER_PORTS.peers, targetPort: ROUTER_PORTS.peers, nodePort: routerPeerNodePort(own.nodePortRange, i), protocol: "TCP" }],
                 },
             }, cluster.opts),
         ),

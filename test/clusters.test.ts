@@ -66,6 +66,20 @@ describe("clusters: settings", () => {
         ]);
     });
 
+    it("keeps the fixed NodePorts of the Services other clusters reach below the bridges' ports, and routers within them", () => {
+        const one = [{ name: "s", cluster: "eu", index: 3 }];
+        assert.deepStrictEqual(problems({ ...base, clusters: { eu: EU }, shards: one, jvb: { udpBasePort: 30019 } }), [
+            "jitsi:jvb.udpBasePort = 30019: must be above 30019 while clusters is set: the Services the other clusters reach take fixed NodePorts " +
+                "30000-30019 (shard 3's web at 30019), below the bridges' ports; raise jvb.udpBasePort or use lower shard numbers",
+        ]);
+        assert.deepStrictEqual(problems({ ...base, clusters: { eu: EU }, shards: one, jvb: { udpBasePort: 30020 } }), []);
+        assert.deepStrictEqual(problems({ ...base, clusters: { eu: EU }, shards: one, router: { replicas: 9 } }), [
+            "jitsi:router.replicas = 9: must be at most 8 while clusters is set: each router pod's peers port is a fixed NodePort at the bottom of nodePortRange (30000-30007)",
+        ]);
+        // Without clusters nothing of this applies.
+        assert.deepStrictEqual(problems({ ...base, shards: [{ name: "s", index: 3 }], jvb: { udpBasePort: 30000 }, router: { replicas: 9 } }), []);
+    });
+
     it("takes each cluster's kubeconfig from the secret map, or its context, never both, and names only clusters", () => {
         const clusters = { eu: { ...EU, context: undefined, serviceAnnotations: {}, skipWhileUnreachable: false }, us: { ...US, serviceAnnotations: {}, skipWhileUnreachable: false } };
         assert.deepStrictEqual(kubeconfigProblems(clusters, undefined), [
@@ -176,6 +190,27 @@ describe("clusters: the program over two regions", function () {
         assert.deepStrictEqual(policy.inputs.spec.ingress, [{ ports: [{ protocol: "TCP", port }] }]);
         const peer = annotated.resources.find((r) => r.type === "kubernetes:core/v1:Service" && r.name === "router-peer-1" && clusterOf(r) === "eu")!;
         assert.strictEqual(peer.inputs.spec.selector["statefulset.kubernetes.io/pod-name"], "router-1");
+    });
+
+    it("gives the Services other clusters reach fixed NodePorts in Kubernetes' static band, none a bridge's", () => {
+        for (const cluster of ["eu", "us"]) {
+            const services = run.resources.filter((r) => r.type === "kubernetes:core/v1:Service" && clusterOf(r) === cluster);
+            const fixed = services.flatMap((r) => (r.inputs.spec.ports ?? []).filter((p: any) => p.nodePort !== undefined).map((p: any) => ({ service: r.name, port: p.nodePort, type: r.inputs.spec.type })));
+            // Every LoadBalancer Service the program declares for other clusters fixes its NodePort; none is left to chance.
+            const open = services.filter((r) => r.inputs.spec.type === "LoadBalancer" && /-regional$|^router-peer-/.test(r.name) && r.inputs.spec.ports.some((p: any) => p.nodePort === undefined));
+            assert.deepStrictEqual(open.map((r) => r.name), []);
+            const bridges = fixed.filter((f) => f.type === "NodePort").map((f) => f.port);
+            const crossCluster = fixed.filter((f) => f.type === "LoadBalancer");
+            assert.ok(crossCluster.length >= 3, `${cluster}: ${JSON.stringify(crossCluster)}`);
+            // Kubernetes keeps the bottom 86 ports of 30000-32767 for fixed allocation (calculateRangeOffset: 2768 / 32).
+            assert.ok(crossCluster.every((f) => f.port >= 30000 && f.port < 30000 + 86), JSON.stringify(crossCluster));
+            assert.ok(crossCluster.every((f) => f.port < Math.min(...bridges)), JSON.stringify(crossCluster));
+            const all = fixed.map((f) => f.port);
+            assert.strictEqual(new Set(all).size, all.length, `${cluster}: a NodePort twice`);
+        }
+        const peer = (cluster: string, name: string) => run.resources.find((r) => r.name === name && r.type === "kubernetes:core/v1:Service" && clusterOf(r) === cluster)!.inputs.spec.ports[0].nodePort;
+        // Fixed by the pod's ordinal: the same numbers in every cluster, each cluster its own nodes.
+        assert.deepStrictEqual([peer("eu", "router-peer-0"), peer("eu", "router-peer-1"), peer("us", "router-peer-1")], [30000, 30001, 30001]);
     });
 
     it("tells the shards their region: jicofo's local region, web's deploymentInfo.region", () => {
