@@ -32,3 +32,4 @@ export * from "./restarts";
 export * from "./visitors";
 export * from "./storedData";
 export * from "./keptObjects";
+export * from "./shardWebTls";
