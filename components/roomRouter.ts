@@ -173,6 +173,8 @@ export class RoomRouter extends pulumi.ComponentResource {
                         },
                         spec: {
                             automountServiceAccountToken: false,
+                            // The TLS Secret's files are 0440, root's unless fsGroup makes them the haproxy group's.
+                            ...(args.regional ? { securityContext: { fsGroup: HAPROXY_UID } } : {}),
                             affinity: { podAntiAffinity: spreadPods(selector, true) },
                             volumes: [
                                 { name: "config", configMap: { name: configMap.metadata.name, defaultMode: 0o555 } },

@@ -184,6 +184,13 @@ describe("clusters: the program over two regions", function () {
         assert.deepStrictEqual(run.resources.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert").map((r) => r.name), ["router-peers-ca", "shard-web-ca"]);
         const client = run.resources.find((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert" && r.name === "shard-web-routers.eu")!;
         assert.deepStrictEqual(client.inputs.allowedUses, ["digital_signature", "key_encipherment", "client_auth"]);
+        // HAProxy (uid 99, gid 99) reads the Secret's 0440 files through the pod's fsGroup (without it they are root's).
+        for (const set of run.resources.filter((r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.name === "router")) {
+            const pod = set.inputs.spec.template.spec;
+            const mode = pod.volumes.find((v: any) => v.name === "peers-tls").secret.defaultMode;
+            assert.strictEqual(mode & 0o004, 0, "not world-readable");
+            assert.strictEqual(pod.securityContext?.fsGroup, pod.containers[0].securityContext.runAsGroup);
+        }
         // A renewed certificate restarts the routers (HAProxy reads it at start).
         for (const cm of cfgs) {
             const cluster = clusterOf(cm)!;
