@@ -24,6 +24,7 @@ import {
 } from "../lib";
 import { oneAtATime } from "./disruptionBudget";
 import { PEER_TLS_DIR, REGIONAL_ROUTER_ENTRYPOINT, remotePeerLines } from "../lib/regions";
+import { remoteShardTls, WEB_REGIONAL_PORT } from "../lib/shardWebTls";
 
 /** uid of the `haproxy` user in the official image; set explicitly so `runAsNonRoot` can be verified. */
 export const HAPROXY_UID = 99;
@@ -61,12 +62,14 @@ export interface RoomRouterArgs {
 export interface RegionalRouting {
     cluster: string;
     region: string;
-    /** The other clusters' shards, at the addresses their clusters export (their per-shard LoadBalancer Services). */
+    /** The other clusters' shards, at the addresses their clusters export (their per-shard LoadBalancer Services), over TLS (lib/shardWebTls.ts). */
     remoteShards: { name: string; index: number; drain: boolean; address: pulumi.Output<string | undefined> }[];
     /** The other clusters' routers, at their per-pod LoadBalancer Services' addresses. */
     remotePeers: { name: string; address: pulumi.Output<string | undefined> }[];
-    /** Secret with peer.pem and ca.crt (lib/regions.ts: PEER_TLS_FILES). */
+    /** Secret with peer.pem and ca.crt (lib/regions.ts: PEER_TLS_FILES), shard-web-client.pem and shard-web-ca.crt (lib/shardWebTls.ts). */
     peerTlsSecretName: pulumi.Input<string>;
+    /** The certificates in it: HAProxy reads them at start, so a renewed one restarts the pods. */
+    certificates: pulumi.Input<string>;
 }
 
 /**
@@ -80,7 +83,7 @@ function regionalFiles(backends: RouterBackend[], r: RegionalRouting): pulumi.Ou
         .apply(([shardAddresses, peerAddresses]) => {
             const remote = r.remoteShards.flatMap((s, i) => {
                 const address = shardAddresses[i];
-                return address ? [{ name: s.name, index: s.index, drain: s.drain, address, port: 80 }] : [];
+                return address ? [{ name: s.name, index: s.index, drain: s.drain, address, port: WEB_REGIONAL_PORT, tls: remoteShardTls(s.name) }] : [];
             });
             const peers = r.remotePeers.flatMap((p, i) => {
                 const address = peerAddresses[i];
@@ -129,7 +132,7 @@ export class RoomRouter extends pulumi.ComponentResource {
         );
         // HAProxy reads its configuration at start; a new one must restart the pods.
         const checksum = regional
-            ? regional.apply((f) => configChecksum(f.config, f.remotePeers, entrypoint))
+            ? pulumi.all([regional, args.regional!.certificates]).apply(([f, certificates]) => configChecksum(f.config, f.remotePeers, entrypoint, certificates))
             : configChecksum(this.config as string, ROUTER_ENTRYPOINT);
         const tlsVolume = args.regional ? [{ name: "peers-tls", secret: { secretName: args.regional.peerTlsSecretName, defaultMode: 0o440 } }] : [];
         const tlsMount = args.regional ? [{ name: "peers-tls", mountPath: PEER_TLS_DIR, readOnly: true }] : [];
@@ -170,6 +173,8 @@ export class RoomRouter extends pulumi.ComponentResource {
                         },
                         spec: {
                             automountServiceAccountToken: false,
+                            // The TLS Secret's files are 0440, root's unless fsGroup makes them the haproxy group's.
+                            ...(args.regional ? { securityContext: { fsGroup: HAPROXY_UID } } : {}),
                             affinity: { podAntiAffinity: spreadPods(selector, true) },
                             volumes: [
                                 { name: "config", configMap: { name: configMap.metadata.name, defaultMode: 0o555 } },

@@ -59,6 +59,13 @@ import {
     USERS_DIR,
     WEB_CUSTOM_CONFIG_PATH,
     WEB_HTTP_PORT,
+    WEB_CLIENT_VERIFY_CONF_PATH,
+    WEB_STORAGE_DIR,
+    WEB_TLS_ENV,
+    WEB_TLS_FILES,
+    WEB_TLS_KEYS_DIR,
+    WEB_TLS_PORT,
+    webClientVerifyNginxConf,
     WEB_SHARD_HEALTH_CONF_PATH,
     WEB_VISITOR_ROUTES_CONF_PATH,
     webAccessEnv,
@@ -82,7 +89,7 @@ interface PodExtras {
     volumes?: Volume[];
     volumeMounts?: VolumeMount[];
     /** Pod template annotations (a checksum of a file the image reads only at start). */
-    annotations?: Record<string, string>;
+    annotations?: pulumi.Input<Record<string, string>>;
     /** Each shares the main container's mounts, plus its own. */
     sidecars?: (Omit<Container, "volumeMounts"> & { volumeMounts?: VolumeMount[] })[];
     dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -129,6 +136,11 @@ export interface ShardArgs {
     gateways: GatewaySettings;
     /** The load test's namespace while it runs: its browsers send media to the bridges from inside the cluster. */
     loadTestNamespace?: string;
+    /**
+     * Among several clusters: web also serves the other clusters' routers over TLS (lib/shardWebTls.ts),
+     * with the certificate, key and client CA of this Secret. Unset with one cluster.
+     */
+    regionalTls?: { secretName: pulumi.Input<string>; certificate: pulumi.Input<string> };
 }
 
 /**
@@ -244,11 +256,13 @@ export class Shard extends pulumi.ComponentResource {
         );
         const visitorRoutes = visitors ? visitorRouteNginxConf(shard.name, args.visitors.nodesPerShard) : undefined;
         const etherpadRoutes = args.collaboration.etherpad ? etherpadClosedRoutesNginxConf() : undefined;
+        const tls = args.regionalTls;
+        const clientVerify = tls ? webClientVerifyNginxConf() : undefined;
         const webConfig = new k8s.core.v1.ConfigMap(
             `${shard.name}-web-config`,
             {
                 metadata: { name: `${shard.name}-web-config`, namespace, labels: labels("web", shard.name) },
-                data: { "custom-config.js": customConfig, "shard-health.conf": healthConf, ...(visitorRoutes ? { "visitors.conf": visitorRoutes } : {}), ...(etherpadRoutes ? { "etherpad.conf": etherpadRoutes } : {}) },
+                data: { "custom-config.js": customConfig, "shard-health.conf": healthConf, ...(visitorRoutes ? { "visitors.conf": visitorRoutes } : {}), ...(etherpadRoutes ? { "etherpad.conf": etherpadRoutes } : {}), ...(clientVerify ? { "regional-tls.conf": clientVerify } : {}) },
             },
             { parent: this },
         );
@@ -256,8 +270,8 @@ export class Shard extends pulumi.ComponentResource {
             env: [
                 ...xmppEnv("web", shared),
                 { name: "XMPP_BOSH_URL_BASE", value: `http://${prosodyServiceName(shard.name)}:${PROSODY_PORTS.http}` },
-                // TLS ends at the ingress.
-                { name: "DISABLE_HTTPS", value: "1" },
+                // TLS ends at the ingress; among several clusters web's own HTTPS server also serves the other clusters' routers.
+                ...(tls ? WEB_TLS_ENV : [{ name: "DISABLE_HTTPS", value: "1" }]),
                 { name: "ENABLE_HTTP_REDIRECT", value: "0" },
                 ...webEnv(args.web),
                 ...webAccessEnv(args.access, args.collaboration),
@@ -265,10 +279,13 @@ export class Shard extends pulumi.ComponentResource {
                 // config.deploymentInfo.region (web/rootfs/defaults/settings-config.js:420 at stable-11146-2).
                 ...(args.region ? [{ name: "DEPLOYMENTINFO_REGION", value: args.region }] : []),
             ],
-            ports: [{ name: "http", containerPort: WEB_HTTP_PORT }],
+            ports: [{ name: "http", containerPort: WEB_HTTP_PORT }, ...(tls ? [{ name: "https", containerPort: WEB_TLS_PORT }] : [])],
             ...probes(httpProbe("/", WEB_HTTP_PORT)),
-        }, { transcripts: "/usr/share/jitsi-meet/transcripts" }, {
-            volumes: [{ name: "custom-config", configMap: { name: webConfig.metadata.name } }],
+        }, { transcripts: "/usr/share/jitsi-meet/transcripts", ...(tls ? { storage: WEB_STORAGE_DIR } : {}) }, {
+            volumes: [
+                { name: "custom-config", configMap: { name: webConfig.metadata.name } },
+                ...(tls ? [{ name: "regional-tls", secret: { secretName: tls.secretName, defaultMode: 0o440 } }] : []),
+            ],
             volumeMounts: [
                 { name: "custom-config", mountPath: WEB_CUSTOM_CONFIG_PATH, subPath: "custom-config.js", readOnly: true },
                 // The room router's health check of the shard (lib/shardHealth.ts).
@@ -277,9 +294,18 @@ export class Shard extends pulumi.ComponentResource {
                 ...(visitorRoutes ? [{ name: "custom-config", mountPath: WEB_VISITOR_ROUTES_CONF_PATH, subPath: "visitors.conf", readOnly: true }] : []),
                 // Etherpad's routes nothing uses (lib/collaboration.ts).
                 ...(etherpadRoutes ? [{ name: "custom-config", mountPath: WEB_ETHERPAD_CONF_PATH, subPath: "etherpad.conf", readOnly: true }] : []),
+                // The other clusters' routers: the certificate the image copies to /storage/keys, and only their certificates (lib/shardWebTls.ts).
+                ...(tls
+                    ? [
+                          ...Object.values(WEB_TLS_FILES).map((file) => ({ name: "regional-tls", mountPath: `${WEB_TLS_KEYS_DIR}/${file}`, subPath: file, readOnly: true })),
+                          { name: "custom-config", mountPath: WEB_CLIENT_VERIFY_CONF_PATH, subPath: "regional-tls.conf", readOnly: true },
+                      ]
+                    : []),
             ],
             // The image reads the files at start (and a subPath mount never updates): a new one restarts the pods.
-            annotations: configChecksum(customConfig, healthConf, visitorRoutes ?? "", ...(etherpadRoutes ? [etherpadRoutes] : [])),
+            annotations: tls
+                ? pulumi.output(tls.certificate).apply((certificate) => configChecksum(customConfig, healthConf, visitorRoutes ?? "", ...(etherpadRoutes ? [etherpadRoutes] : []), clientVerify!, certificate))
+                : configChecksum(customConfig, healthConf, visitorRoutes ?? "", ...(etherpadRoutes ? [etherpadRoutes] : [])),
             // nginx resolves every upstream when it starts: prosody and jicofo for the health check, the visitor nodes.
             dependsOn: [...args.collaborationReady, prosodyService, jicofoService, ...(visitors?.services ?? [])],
         });

@@ -38,6 +38,8 @@ export interface RouterBackend {
     /** Fully qualified name of the shard's web Service. */
     address: string;
     port: number;
+    /** Server options of a TLS hop (another cluster's shard: lib/shardWebTls.ts); unset: plain HTTP in the cluster. */
+    tls?: string;
 }
 
 export function serverId(backend: RouterBackend): number {
@@ -53,7 +55,8 @@ export function serverId(backend: RouterBackend): number {
  */
 export function serverLine(b: RouterBackend, extra = ""): string {
     const weight = b.drain ? " weight 0" : "";
-    return `    server ${b.name} ${b.address}:${b.port} id ${serverId(b)} check${weight}${extra} resolvers cluster init-addr last,libc,none`;
+    const tls = b.tls ? ` ${b.tls}` : "";
+    return `    server ${b.name} ${b.address}:${b.port} id ${serverId(b)} check${weight}${extra}${tls} resolvers cluster init-addr last,libc,none`;
 }
 
 /**

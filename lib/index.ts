@@ -33,3 +33,4 @@ export * from "./visitors";
 export * from "./storedData";
 export * from "./keptObjects";
 export * from "./crossClusterPorts";
+export * from "./shardWebTls";

@@ -171,6 +171,12 @@ export async function runProgram(
                 // What the provider reports of a release it installed (helm_release.go: Status.Name, Status.Namespace).
                 if (args.type === "kubernetes:helm.sh/v3:Release") state.status = { name: inputs.name, namespace: inputs.namespace, status: "deployed" };
                 if (args.type === "random:index/randomPassword:RandomPassword") state.result = generatedSecret(args.name);
+                // What @pulumi/tls computes (stack/certificates.ts), so that what a certificate reaches is known: a
+                // checksum that restarts the pods reading it, a Secret's text.
+                if (args.type === "tls:index/privateKey:PrivateKey") state.privateKeyPem = `mock private key of ${args.name}\n`;
+                if (args.type === "tls:index/selfSignedCert:SelfSignedCert" || args.type === "tls:index/locallySignedCert:LocallySignedCert") {
+                    state.certPem = `mock certificate of ${args.name}\n`;
+                }
                 if (args.type === "pulumi:pulumi:StackReference") Object.assign(state, { outputs: opts.previousOutputs ?? {}, secretOutputNames: [] });
                 return { id: `${args.name}-id`, state };
             },

@@ -16,7 +16,24 @@ import { Turn } from "../components/turn";
 import { ClusterSpec } from "../config/clusters";
 import { IssuedCertificate, StackAuthority } from "./certificates";
 import { StackConfig } from "../config/schema";
-import { KEPT_OBJECTS_OUTPUT, KeptObjects, labels, PEER_TLS_FILES, peerName, ROUTER_PORTS, routerPeerNodePort, shardWebNodePort, selectorLabels, ShardState, tcp, WEB_HTTP_PORT } from "../lib";
+import {
+    KEPT_OBJECTS_OUTPUT,
+    KeptObjects,
+    labels,
+    PEER_TLS_FILES,
+    peerName,
+    ROUTER_PORTS,
+    routerPeerNodePort,
+    selectorLabels,
+    ShardState,
+    shardWebNodePort,
+    shardWebTlsName,
+    tcp,
+    WEB_CLIENT_FILES,
+    WEB_REGIONAL_PORT,
+    WEB_TLS_FILES,
+    WEB_TLS_PORT,
+} from "../lib";
 import { collaborationServices } from "./extras";
 import { roomRouter, shards as declareShards, turnServer } from "./media";
 import { keptObjects, monitoringStack, opsStack } from "./operations";
@@ -75,8 +92,26 @@ function peerCertificates(clusterNames: string[]): Record<string, IssuedCertific
     return Object.fromEntries(clusterNames.map((name) => [name, authority.issue(name, `${name} router peers`, ["server_auth", "client_auth"])]));
 }
 
+/**
+ * Each shard web's certificate for the other clusters' routers (lib/shardWebTls.ts), in a Secret of its
+ * own with the CA that signs the routers' client certificates: the same `shard-web` CA both ways.
+ */
+function shardWebCertificates(authority: StackAuthority, config: StackConfig, ns: pulumi.Input<string>, opts: pulumi.CustomResourceOptions) {
+    return Object.fromEntries(
+        config.shards.map((s) => {
+            const cert = authority.issue(s.name, `${s.name} web`, ["server_auth"], [shardWebTlsName(s.name)]);
+            const secret = new k8s.core.v1.Secret(`${s.name}-web-tls`, {
+                metadata: { name: `${s.name}-web-tls`, namespace: ns, labels: labels("web", s.name) },
+                type: "Opaque",
+                stringData: { [WEB_TLS_FILES.cert]: cert.certPem, [WEB_TLS_FILES.key]: cert.keyPem, [WEB_TLS_FILES.clientCa]: cert.ca },
+            }, opts);
+            return [s.name, { secretName: secret.metadata.name, certificate: cert.certPem }];
+        }),
+    );
+}
+
 /** Everything of one cluster but its router and monitoring, which need the other clusters' addresses. */
-function declareCluster(config: StackConfig, name: string, spec: ClusterSpec, kubeconfigs: pulumi.Output<Record<string, string>> | undefined, previous: Record<string, unknown>): ClusterParts {
+function declareCluster(config: StackConfig, name: string, spec: ClusterSpec, kubeconfigs: pulumi.Output<Record<string, string>> | undefined, previous: Record<string, unknown>, webAuthority: StackAuthority): ClusterParts {
     const cluster = new Cluster(name, {
         region: spec.region,
         context: spec.context,
@@ -91,14 +126,15 @@ function declareCluster(config: StackConfig, name: string, spec: ClusterSpec, ku
     const secrets = jitsiSecrets(site);
     const collaboration = collaborationServices(site);
     const turn = turnServer(site, ops, secrets);
-    const shards = declareShards(site, secrets, collaboration, spec.region);
+    const shards = declareShards(site, secrets, collaboration, spec.region, shardWebCertificates(webAuthority, own, site.ns, cluster.opts));
     const annotations = spec.serviceAnnotations;
-    // Each shard's web on an address the other clusters reach (an internal load balancer on a network the clusters share).
+    // Each shard's web on an address the other clusters reach (an internal load balancer on a network the clusters
+    // share), its TLS port only: only the stack's routers are answered there (lib/shardWebTls.ts).
     const shardEntries = own.shards.map((s) =>
         loadBalancerAddress(
             new k8s.core.v1.Service(`${s.name}-web-regional`, {
                 metadata: { name: `${s.name}-web-regional`, namespace: site.ns, labels: labels("web", s.name), annotations },
-                spec: { type: "LoadBalancer", selector: selectorLabels("web", s.name), ports: [{ name: "http", port: 80, targetPort: WEB_HTTP_PORT, nodePort: shardWebNodePort(own.nodePortRange, s.index), protocol: "TCP" }] },
+                spec: { type: "LoadBalancer", selector: selectorLabels("web", s.name), ports: [{ name: "https", port: WEB_REGIONAL_PORT, targetPort: WEB_TLS_PORT, nodePort: shardWebNodePort(own.nodePortRange, s.index), protocol: "TCP" }] },
             }, cluster.opts),
         ),
     );
@@ -118,11 +154,12 @@ function declareCluster(config: StackConfig, name: string, spec: ClusterSpec, ku
             }, cluster.opts),
         ),
     );
-    // The shards' web admits the other clusters' routers, which arrive through the load balancer.
+    // The shards' web admits the other clusters' routers, which arrive through the load balancer from addresses
+    // this cluster cannot know: on the TLS port only, where a client is admitted by its certificate.
     for (const s of own.shards) {
         new k8s.networking.v1.NetworkPolicy(`${s.name}-web-regional`, {
             metadata: { name: `${s.name}-web-regional`, namespace: site.ns, labels: labels("web", s.name) },
-            spec: { podSelector: { matchLabels: selectorLabels("web", s.name) }, policyTypes: ["Ingress"], ingress: [{ ports: [tcp(WEB_HTTP_PORT)] }] },
+            spec: { podSelector: { matchLabels: selectorLabels("web", s.name) }, policyTypes: ["Ingress"], ingress: [{ ports: [tcp(WEB_TLS_PORT)] }] },
         }, cluster.opts);
     }
     // The regional entry: the ingress controller's LoadBalancer Service, which the Helm release owns.
@@ -149,13 +186,22 @@ export function deployClusters(config: StackConfig, clusters: Record<string, Clu
     const kubeconfigs = new pulumi.Config("jitsi").getSecretObject<Record<string, string>>("clusterKubeconfigs");
     const names = Object.keys(clusters);
     const certificates = peerCertificates(names);
-    const parts = names.map((name) => declareCluster(config, name, clusters[name], kubeconfigs, previous));
+    const webAuthority = new StackAuthority("shard-web", "jitsi shard web CA");
+    const parts = names.map((name) => declareCluster(config, name, clusters[name], kubeconfigs, previous, webAuthority));
     for (const part of parts) {
         const name = part.cluster.clusterName;
+        // The routers' client certificate for the other clusters' shards (lib/shardWebTls.ts); the '.' keeps its
+        // resource names apart from the shards' (shard names are DNS labels).
+        const webClient = webAuthority.issue(`routers.${name}`, `${name} routers`, ["client_auth"]);
         const secret = new k8s.core.v1.Secret(`${ROUTER_NAME}-peers-tls`, {
             metadata: { name: `${ROUTER_NAME}-peers-tls`, namespace: part.site.ns, labels: labels("router") },
             type: "Opaque",
-            stringData: { [PEER_TLS_FILES.certAndKey]: certificates[name].certAndKey, [PEER_TLS_FILES.ca]: certificates[name].ca },
+            stringData: {
+                [PEER_TLS_FILES.certAndKey]: certificates[name].certAndKey,
+                [PEER_TLS_FILES.ca]: certificates[name].ca,
+                [WEB_CLIENT_FILES.certAndKey]: webClient.certAndKey,
+                [WEB_CLIENT_FILES.ca]: webClient.ca,
+            },
         }, part.cluster.opts);
         const others = parts.filter((p) => p !== part);
         roomRouter(part.site, part.shards, part.ops, {
@@ -164,6 +210,7 @@ export function deployClusters(config: StackConfig, clusters: Record<string, Clu
             remoteShards: others.flatMap((o) => o.config.shards.map((s, i) => ({ name: s.name, index: s.index, drain: s.drain, address: o.shardEntries[i] }))),
             remotePeers: others.flatMap((o) => o.peerEntries.map((address, i) => ({ name: peerName(o.cluster.clusterName, `${ROUTER_NAME}-${i}`), address }))),
             peerTlsSecretName: secret.metadata.name,
+            certificates: pulumi.interpolate`${certificates[name].certPem}${webClient.certPem}`,
         });
         // Grafana of each cluster on its regional host: the stack's hosts are answered by whichever region geo DNS picks.
         part.monitoring = monitoringStack(part.site, part.ops, { turn: part.turn !== undefined }, part.spec.hosts?.[0] ?? config.hosts[0]);

@@ -4,7 +4,7 @@ import { JitsiSecrets } from "../components/jitsiSecrets";
 import { ingressControllerAddress, OpsStack } from "../components/opsStack";
 import { NodeAddressReader } from "../components/nodeAddressReader";
 import { RegionalRouting, RoomRouter } from "../components/roomRouter";
-import { Shard } from "../components/shard";
+import { Shard, ShardArgs } from "../components/shard";
 import { Turn } from "../components/turn";
 import { advertiseMode, StackConfig } from "../config/schema";
 import { gatewayPools, GatewaySettings, TurnEndpoint, TURN_PORTS } from "../lib";
@@ -39,7 +39,7 @@ export function turnEndpoint(config: StackConfig): TurnEndpoint | undefined {
 }
 
 /** Every shard of the stack file, each with its prosody, jicofo, web and bridge pool. */
-export function shards(site: Site, secrets: JitsiSecrets, collaborationReady: k8s.core.v1.Service[], region?: string): Shard[] {
+export function shards(site: Site, secrets: JitsiSecrets, collaborationReady: k8s.core.v1.Service[], region?: string, regionalTls?: Record<string, ShardArgs["regionalTls"]>): Shard[] {
     const { config, namespaceName } = site;
     const nodeReader = advertiseMode(config.jvb) === "nodeExternalIP"
         ? new NodeAddressReader("jvb-node-reader", { namespace: site.ns, namespaceName }, site.opts)
@@ -76,6 +76,7 @@ export function shards(site: Site, secrets: JitsiSecrets, collaborationReady: k8
                     gateways,
                     loadTestNamespace: config.loadTest.enabled ? config.namespaces.loadTest : undefined,
                     region,
+                    regionalTls: regionalTls?.[shard.name],
                 },
                 { ...site.opts, dependsOn: [secrets] },
             ),

@@ -11,20 +11,15 @@ import * as os from "os";
 import * as path from "path";
 import { parseConfig } from "../config/load";
 import { kubeconfigProblems } from "../config/clusters";
+import { configChecksum, PEER_TLS_DIR, remoteShardTls, WEB_TLS_ENV, webClientVerifyNginxConf } from "../lib";
 import { Recorded, readStackFile, ROOT, Run, runProgram, runProgramOk, StackConfig, withConfig } from "./harness";
-import { ACCESS_VARIANTS, allGatewaysVariant, GATEWAY_VARIANTS, visitorsVariant } from "./variants";
+import { envValue } from "./objects";
+import { ACCESS_VARIANTS, allGatewaysVariant, GATEWAY_VARIANTS, REGION_EU, REGION_US, twoRegionsVariant, visitorsVariant } from "./variants";
 
-const EU = { region: "eu-west", context: "eu-admin", hosts: ["eu.meet.school.example"], turn: { host: "turn-eu.school.example", publicIp: "198.51.100.10" } };
-const US = { region: "us-east", context: "us-admin", hosts: ["us.meet.school.example"], turn: { host: "turn-us.school.example", publicIp: "198.51.100.20" } };
+const EU = REGION_EU;
+const US = REGION_US;
 const AP = { region: "ap-south", context: "ap-admin", hosts: ["ap.meet.school.example"], turn: { host: "turn-ap.school.example", publicIp: "198.51.100.30" } };
-
-function twoRegions(extra: Record<string, unknown> = {}): StackConfig {
-    return withConfig(readStackFile("production"), {
-        "jitsi:clusters": { eu: EU, us: US },
-        "jitsi:shards": [{ name: "shard-0", cluster: "eu" }, { name: "shard-1", cluster: "eu" }, { name: "shard-2", cluster: "us" }, { name: "shard-3", cluster: "us" }],
-        ...extra,
-    });
-}
+const twoRegions = twoRegionsVariant;
 
 const problems = (raw: Record<string, unknown>) => parseConfig(raw).problems;
 const clusterOf = (r: Recorded) => /(?:^|\$)jitsi:cluster:([a-z0-9-]+)\$/.exec(r.urn)?.[1];
@@ -160,9 +155,24 @@ describe("clusters: the program over two regions", function () {
             const cluster = clusterOf(cm)!;
             const cfg: string = cm.inputs.data["haproxy.cfg"];
             const shards = cfg.slice(cfg.indexOf("\nbackend shards"), cfg.indexOf("\nbackend pages"));
-            const servers = [...shards.matchAll(/^ {4}server (\S+) (\S+) id (\d+) .*$/gm)].map((m) => ({ name: m[1], id: Number(m[3]), backup: / backup /.test(m[0]) }));
+            const servers = [...shards.matchAll(/^ {4}server (\S+) (\S+) id (\d+) .*$/gm)].map((m) => ({ name: m[1], address: m[2], id: Number(m[3]), backup: / backup /.test(m[0]), line: m[0] }));
             assert.deepStrictEqual(servers.map((s) => `${s.name}#${s.id}${s.backup ? " backup" : ""}`).sort(),
                 cluster === "eu" ? ["shard-0#1", "shard-1#2", "shard-2#3 backup", "shard-3#4 backup"] : ["shard-0#1 backup", "shard-1#2 backup", "shard-2#3", "shard-3#4"]);
+            // The other region's shards over TLS, verified against the shard-web CA and each shard's own name, with the
+            // routers' client certificate, checks included (lib/shardWebTls.ts); the own region's in plain HTTP as before.
+            const pages = cfg.slice(cfg.indexOf("\nbackend pages"));
+            for (const s of servers) {
+                const inPages = pages.split("\n").find((l) => l.startsWith(`    server ${s.name} `))!;
+                if (s.backup) {
+                    assert.match(s.address, /^192\.0\.2\.\d+:443$/, s.line);
+                    const tls = ` ${remoteShardTls(s.name)} `;
+                    assert.ok(s.line.includes(tls) && inPages.includes(tls), s.line);
+                    assert.strictEqual(remoteShardTls(s.name), `ssl crt ${PEER_TLS_DIR}/shard-web-client.pem ca-file ${PEER_TLS_DIR}/shard-web-ca.crt verify required verifyhost ${s.name}-web-regional`);
+                } else {
+                    assert.strictEqual(s.address, `${s.name}-web.jitsi.svc.cluster.local:80`);
+                    assert.ok(!/ ssl /.test(s.line) && !/ ssl /.test(inPages), s.line);
+                }
+            }
             // A room whose entry names any of the four is never stored anew (lib/haproxy.ts: an unknown shard's entry is).
             assert.match(cfg, /table_server_id\(shards\) -m int 1 2 3 4 \}/);
             assert.match(cfg, new RegExp(`http-request set-header X-Proxy-Region ${cluster === "eu" ? "eu-west" : "us-east"}\n`));
@@ -171,23 +181,100 @@ describe("clusters: the program over two regions", function () {
             assert.match(cm.inputs.data["entrypoint.sh"], /bind :10000 \$tls"\n {2}echo " {4}default-server \$tls"/);
             assert.match(cm.inputs.data["entrypoint.sh"], /tls="ssl crt \$PEER_TLS_DIR\/peer.pem ca-file \$PEER_TLS_DIR\/ca.crt verify required"/);
         }
-        // One CA for all clusters, its key never in plain text in an object.
+        // One CA per purpose for all clusters, its key never in plain text in an object; the routers' Secret also
+        // holds their client certificate for the other clusters' shards and the shard-web CA.
         const secrets = run.resources.filter((r) => r.type === "kubernetes:core/v1:Secret" && r.name === "router-peers-tls");
         assert.strictEqual(secrets.length, 2);
-        for (const s of secrets) assert.deepStrictEqual(s.secretPaths, ["stringData"]);
-        assert.deepStrictEqual(run.resources.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert").map((r) => r.name), ["router-peers-ca"]);
+        for (const s of secrets) {
+            assert.deepStrictEqual(s.secretPaths, ["stringData"]);
+            const cluster = clusterOf(s)!;
+            assert.deepStrictEqual(s.inputs.stringData, {
+                "peer.pem": `mock certificate of router-peers-${cluster}\nmock private key of router-peers-${cluster}\n`,
+                "ca.crt": "mock certificate of router-peers-ca\n",
+                "shard-web-client.pem": `mock certificate of shard-web-routers.${cluster}\nmock private key of shard-web-routers.${cluster}\n`,
+                "shard-web-ca.crt": "mock certificate of shard-web-ca\n",
+            });
+        }
+        assert.deepStrictEqual(run.resources.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert").map((r) => r.name), ["router-peers-ca", "shard-web-ca"]);
+        const client = run.resources.find((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert" && r.name === "shard-web-routers.eu")!;
+        assert.deepStrictEqual(client.inputs.allowedUses, ["digital_signature", "key_encipherment", "client_auth"]);
+        // HAProxy (uid 99, gid 99) reads the Secret's 0440 files through the pod's fsGroup (without it they are root's).
+        for (const set of run.resources.filter((r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.name === "router")) {
+            const pod = set.inputs.spec.template.spec;
+            const mode = pod.volumes.find((v: any) => v.name === "peers-tls").secret.defaultMode;
+            assert.strictEqual(mode & 0o004, 0, "not world-readable");
+            assert.strictEqual(pod.securityContext?.fsGroup, pod.containers[0].securityContext.runAsGroup);
+        }
+        // A renewed certificate restarts the routers (HAProxy reads it at start).
+        for (const cm of cfgs) {
+            const cluster = clusterOf(cm)!;
+            const set = run.resources.find((r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.name === "router" && clusterOf(r) === cluster)!;
+            assert.deepStrictEqual(set.inputs.spec.template.metadata.annotations, configChecksum(cm.inputs.data["haproxy.cfg"], cm.inputs.data["remote-peers.cfg"], cm.inputs.data["entrypoint.sh"],
+                `mock certificate of router-peers-${cluster}\nmock certificate of shard-web-routers.${cluster}\n`));
+        }
     });
 
-    it("opens each shard's web to the other clusters' routers on web's own port, through a LoadBalancer with the cluster's annotations", async () => {
+    it("opens each shard's web to the other clusters' routers on its TLS port only, through a LoadBalancer with the cluster's annotations", async () => {
         const annotated = await runProgramOk(withConfig(twoRegions(), { "jitsi:clusters": { eu: { ...EU, serviceAnnotations: { "networking.gke.io/load-balancer-type": "Internal" } }, us: US } }));
         const svc = annotated.resources.find((r) => r.type === "kubernetes:core/v1:Service" && r.name === "shard-0-web-regional")!;
         assert.strictEqual(svc.provider, "pulumi:providers:kubernetes::cluster-eu");
         assert.deepStrictEqual(svc.inputs.metadata.annotations, { "networking.gke.io/load-balancer-type": "Internal" });
-        const web = annotated.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "shard-0-web")!.inputs.spec.template.spec.containers[0];
-        const port = web.ports.find((p: any) => p.name === "http").containerPort;
-        assert.strictEqual(svc.inputs.spec.ports[0].targetPort, port);
+        const deployment = annotated.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "shard-0-web")!.inputs;
+        const web = deployment.spec.template.spec.containers[0];
+        const tlsPort = web.ports.find((p: any) => p.name === "https").containerPort;
+        const plainPort = web.ports.find((p: any) => p.name === "http").containerPort;
+        // web/rootfs/defaults/default:17 (stable-11146-2): the HTTPS server's port.
+        assert.strictEqual(tlsPort, 8443);
+        assert.deepStrictEqual(svc.inputs.spec.ports, [{ name: "https", port: 443, targetPort: tlsPort, protocol: "TCP" }]);
         const policy = annotated.resources.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && r.name === "shard-0-web-regional")!;
-        assert.deepStrictEqual(policy.inputs.spec.ingress, [{ ports: [{ protocol: "TCP", port }] }]);
+        assert.deepStrictEqual(policy.inputs.spec.ingress, [{ ports: [{ protocol: "TCP", port: tlsPort }] }]);
+        // Web's plain port stays its own cluster's router's only.
+        const own = annotated.resources.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && r.name === "shard-0-web")!;
+        assert.deepStrictEqual(own.inputs.spec.ingress.map((i: any) => i.ports), [[{ protocol: "TCP", port: plainPort }]]);
+        assert.ok(own.inputs.spec.ingress[0].from.length > 0);
+        // The image's HTTPS server on (scripts/config:10, default:15), no HSTS (ssl.conf:26), no redirect of the plain server (default:8).
+        for (const e of [...WEB_TLS_ENV, { name: "ENABLE_HTTP_REDIRECT", value: "0" }]) assert.strictEqual(envValue(web, e.name), e.value, e.name);
+        // Its certificate where scripts/config:88 copies it from, a writable /storage for the copy (scripts/config:14),
+        // and the client-certificate requirement among the nginx-custom files meet.conf:44 includes.
+        const mounts = Object.fromEntries(web.volumeMounts.map((m: any) => [m.mountPath, `${m.name}:${m.subPath ?? ""}`]));
+        assert.strictEqual(mounts["/config/keys/cert.crt"], "regional-tls:cert.crt");
+        assert.strictEqual(mounts["/config/keys/cert.key"], "regional-tls:cert.key");
+        assert.strictEqual(mounts["/config/keys/client-ca.crt"], "regional-tls:client-ca.crt");
+        assert.strictEqual(mounts["/config/nginx-custom/regional-tls.conf"], "custom-config:regional-tls.conf");
+        assert.strictEqual(mounts["/storage"], "storage:");
+        const volumes = Object.fromEntries(deployment.spec.template.spec.volumes.map((v: any) => [v.name, v]));
+        assert.deepStrictEqual(volumes["regional-tls"].secret, { secretName: "shard-0-web-tls", defaultMode: 0o440 });
+        assert.ok(volumes.storage.emptyDir);
+        const config = annotated.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.name === "shard-0-web-config")!.inputs.data;
+        assert.strictEqual(config["regional-tls.conf"], webClientVerifyNginxConf());
+        assert.match(config["regional-tls.conf"], /^ssl_client_certificate \/config\/keys\/client-ca\.crt;\nssl_verify_client on;$/m);
+        // The image copies the certificate at start: a renewed one restarts web (its text is in the checksum).
+        assert.deepStrictEqual(deployment.spec.template.metadata.annotations, configChecksum(config["custom-config.js"], config["shard-health.conf"], config["visitors.conf"] ?? "",
+            ...(config["etherpad.conf"] ? [config["etherpad.conf"]] : []), config["regional-tls.conf"], "mock certificate of shard-web-shard-0\n"));
+        // The shard's certificate: server use only, its own name (what the routers' verifyhost requires), from the shard-web CA; key only in a secret.
+        const cert = annotated.resources.find((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert" && r.name === "shard-web-shard-0")!;
+        assert.deepStrictEqual(cert.inputs.allowedUses, ["digital_signature", "key_encipherment", "server_auth"]);
+        assert.strictEqual(cert.inputs.caCertPem, "mock certificate of shard-web-ca\n");
+        const request = annotated.resources.find((r) => r.type === "tls:index/certRequest:CertRequest" && r.name === "shard-web-shard-0")!;
+        assert.deepStrictEqual(request.inputs.dnsNames, ["shard-0-web-regional"]);
+        const secret = annotated.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name === "shard-0-web-tls")!;
+        assert.strictEqual(secret.provider, "pulumi:providers:kubernetes::cluster-eu");
+        assert.deepStrictEqual(secret.secretPaths, ["stringData"]);
+        assert.deepStrictEqual(secret.inputs.stringData, {
+            "cert.crt": "mock certificate of shard-web-shard-0\n",
+            "cert.key": "mock private key of shard-web-shard-0\n",
+            "client-ca.crt": "mock certificate of shard-web-ca\n",
+        });
+        // No private key outside a secret path of a Kubernetes object.
+        for (const r of annotated.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
+            const open = JSON.parse(JSON.stringify(r.inputs));
+            for (const p of r.secretPaths) {
+                const keys = p.split(".");
+                const holder = keys.slice(0, -1).reduce((o: any, k) => o?.[k], open);
+                if (holder) delete holder[keys.at(-1)!];
+            }
+            assert.doesNotMatch(JSON.stringify(open), /mock private key/, `${r.type}::${r.name}`);
+        }
         const peer = annotated.resources.find((r) => r.type === "kubernetes:core/v1:Service" && r.name === "router-peer-1" && clusterOf(r) === "eu")!;
         assert.strictEqual(peer.inputs.spec.selector["statefulset.kubernetes.io/pod-name"], "router-1");
     });

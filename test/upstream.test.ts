@@ -8,7 +8,7 @@ import * as assert from "assert";
 import { DEFAULT_JITSI_TAG, VERIFIED_JITSI_TAGS } from "../config/schema";
 import { readStackFile, runProgram, runProgramOk, stackFile, withConfig } from "./harness";
 import { containersIn, Obj } from "./objects";
-import { ACCESS_VARIANTS, allGatewaysVariant, GATEWAY_VARIANTS, visitorsVariant } from "./variants";
+import { ACCESS_VARIANTS, allGatewaysVariant, GATEWAY_VARIANTS, twoRegionsVariant, visitorsVariant } from "./variants";
 
 type Table = Record<string, string>;
 
@@ -71,6 +71,8 @@ const STABLE_11146_2: Record<"web" | "prosody" | "jicofo" | "jvb" | "jibri" | "j
         XMPP_BOSH_URL_BASE: "defaults/meet.conf",
         PUBLIC_URL: "defaults/settings-config.js, defaults/system-config.js",
         DISABLE_HTTPS: "defaults/default, etc/s6-overlay/scripts/config",
+        ENABLE_HSTS: "defaults/ssl.conf (Strict-Transport-Security on the HTTPS server)",
+        DEPLOYMENTINFO_REGION: "defaults/settings-config.js (config.deploymentInfo.region)",
         ENABLE_HTTP_REDIRECT: "defaults/default",
         DEFAULT_LANGUAGE: "defaults/settings-config.js",
         START_AUDIO_MUTED: "defaults/settings-config.js",
@@ -243,6 +245,7 @@ describe("upstream facts: environment variables the Jitsi images read", function
         "production with visitors": visitorsVariant,
         ...Object.fromEntries(Object.entries(GATEWAY_VARIANTS).map(([name, variant]) => [`phones and captions: ${name}`, variant])),
         "internal accounts with phones, captions, Jibri and visitors": allGatewaysVariant,
+        "two regions": () => twoRegionsVariant(),
         "production with every web setting, nodeIP advertising and relay off": () =>
             withConfig(readStackFile("production"), {
                 "jitsi:web": { defaultLanguage: "de", p2p: { stunServers: ["stun.example.org:3478"] } },

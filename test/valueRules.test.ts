@@ -13,7 +13,7 @@ import { readStackFile, runProgram, runProgramOk, StackConfig, withConfig } from
 import { containersIn, envValue, Obj } from "./objects";
 import { ENV_CONTEXTS, SECRET_REACHES, SETTING_REACHES } from "./templateContexts";
 import { luaReadBack, missingPackages } from "./templateParsers";
-import { ACCESS_VARIANTS, allGatewaysVariant, GATEWAY_VARIANTS, visitorsVariant, WHISPER_KEY } from "./variants";
+import { ACCESS_VARIANTS, allGatewaysVariant, GATEWAY_VARIANTS, twoRegionsVariant, visitorsVariant, WHISPER_KEY } from "./variants";
 
 const development = () => readStackFile("development");
 const production = () => readStackFile("production");
@@ -221,6 +221,7 @@ describe("the template context table covers every variable the program sets", fu
         visitors: visitorsVariant,
         ...GATEWAY_VARIANTS,
         "every gateway": allGatewaysVariant,
+        "two regions": () => twoRegionsVariant(),
         "every web setting, nodeIP advertising, relay off": () =>
             withConfig(production(), {
                 "jitsi:web": { defaultLanguage: "de", p2p: { stunServers: ["stun.example.org:3478"] } },

@@ -117,6 +117,17 @@ export const allGatewaysVariant = () =>
         ["jitsi:jigasiSipPassword"],
     );
 
+/** Two regions of two shards each (config/clusters.ts): the regional parts of the program (stack/clusters.ts). */
+export const REGION_EU = { region: "eu-west", context: "eu-admin", hosts: ["eu.meet.school.example"], turn: { host: "turn-eu.school.example", publicIp: "198.51.100.10" } };
+export const REGION_US = { region: "us-east", context: "us-admin", hosts: ["us.meet.school.example"], turn: { host: "turn-us.school.example", publicIp: "198.51.100.20" } };
+export function twoRegionsVariant(extra: Record<string, unknown> = {}): StackConfig {
+    return withConfig(production(), {
+        "jitsi:clusters": { eu: REGION_EU, us: REGION_US },
+        "jitsi:shards": [{ name: "shard-0", cluster: "eu" }, { name: "shard-1", cluster: "eu" }, { name: "shard-2", cluster: "us" }, { name: "shard-3", cluster: "us" }],
+        ...extra,
+    });
+}
+
 export const STACK_VARIANTS: Record<string, () => Promise<Obj[]>> = {
     "production with phones and captions (Vosk)": async () =>
         objects(await runProgram(withConfig(GATEWAY_VARIANTS["SIP only"](), { "jitsi:transcription": { enabled: true, vosk: { image: PINNED_VOSK } } }))),
