@@ -225,7 +225,7 @@ describe("clusters: the program over two regions", function () {
         const plainPort = web.ports.find((p: any) => p.name === "http").containerPort;
         // web/rootfs/defaults/default:17 (stable-11146-2): the HTTPS server's port.
         assert.strictEqual(tlsPort, 8443);
-        assert.deepStrictEqual(svc.inputs.spec.ports, [{ name: "https", port: 443, targetPort: tlsPort, protocol: "TCP" }]);
+        assert.deepStrictEqual(svc.inputs.spec.ports, [{ name: "https", port: 443, targetPort: tlsPort, nodePort: 30016, protocol: "TCP" }]);
         const policy = annotated.resources.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && r.name === "shard-0-web-regional")!;
         assert.deepStrictEqual(policy.inputs.spec.ingress, [{ ports: [{ protocol: "TCP", port: tlsPort }] }]);
         // Web's plain port stays its own cluster's router's only.
