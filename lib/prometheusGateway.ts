@@ -7,6 +7,7 @@
  * Every other path (the admin API, `/-/reload` and `/-/quit`, which the operator switches on, federate,
  * the UI) is refused by the gateway itself.
  */
+import { HTTP_PROXY_BASE } from "./haproxy";
 
 /** The gateway's TLS port (container and LoadBalancer) and its health port (the kubelet's probes). */
 export const PROMETHEUS_GATEWAY_PORTS = { https: 9443, health: 8405 } as const;
@@ -57,15 +58,7 @@ export function prometheusGatewayConfig(prometheus: { host: string; port: number
         `    maxconn ${PROMETHEUS_GATEWAY_MAXCONN}`,
         "    ssl-default-bind-options ssl-min-ver TLSv1.2",
         "",
-        "resolvers cluster",
-        "    parse-resolv-conf",
-        "    hold valid 10s",
-        "",
-        "defaults",
-        "    mode http",
-        "    log global",
-        "    option httplog",
-        "    option dontlognull",
+        ...HTTP_PROXY_BASE,
         "    timeout connect 5s",
         // Prometheus gives a query 2 minutes (--query.timeout default); Grafana's own timeout is shorter.
         "    timeout client 150s",

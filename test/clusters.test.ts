@@ -12,7 +12,7 @@ import * as path from "path";
 import { parseConfig } from "../config/load";
 import { kubeconfigProblems } from "../config/clusters";
 import { parse } from "yaml";
-import { CLUSTER_DATASOURCES_FILE, CLUSTER_DATASOURCES_SECRET } from "../lib/prometheusGateway";
+import { CLUSTER_DATASOURCES_FILE, CLUSTER_DATASOURCES_SECRET, remoteDatasources } from "../lib/prometheusGateway";
 import { checkAll } from "../policy/invariants";
 import { generatedPem, generatedSecret, Recorded, readStackFile, ROOT, Run, runProgram, runProgramOk, StackConfig, withConfig } from "./harness";
 import { ACCESS_VARIANTS, allGatewaysVariant, GATEWAY_VARIANTS, visitorsVariant } from "./variants";
@@ -331,6 +331,14 @@ describe("clusters: one place to see all shards (each Grafana, every cluster's P
         }
         // With the cluster's annotations, as its other LoadBalancer Services.
         assert.deepStrictEqual(three.resources.filter((r) => r.name === "prometheus-gateway" && r.type === "kubernetes:core/v1:Service").map((r) => r.inputs.metadata.annotations), [{}, {}, {}]);
+    });
+
+    it("writes a load balancer's IPv6 address in brackets and a cloud's host name as it is", () => {
+        const urls = remoteDatasources([
+            { cluster: "eu", region: "eu-west", address: "2001:db8::7" },
+            { cluster: "us", region: "us-east", address: "a1b2.elb.us-east-1.amazonaws.com" },
+        ], { cert: "c", key: "k", ca: "a" }).datasources.map((d) => new URL(d.url));
+        assert.deepStrictEqual(urls.map((u) => [u.hostname, u.port]), [["[2001:db8::7]", "9443"], ["a1b2.elb.us-east-1.amazonaws.com", "9443"]]);
     });
 
     it("keeps every policy invariant in each cluster", () => {
