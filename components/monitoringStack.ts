@@ -53,6 +53,8 @@ export interface MonitoringStackArgs {
     /** The provider of kept objects: the monitoring namespace (lib/keptObjects.ts). */
     keptObjects: KeptObjects;
     dependsOn?: pulumi.Resource[];
+    /** The Jitsi dashboard lets the viewer pick the data source: among several clusters, each other cluster's Prometheus. */
+    datasourceVariable?: boolean;
 }
 
 /**
@@ -182,7 +184,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
             {
                 // Grafana's sidecar loads every ConfigMap with this label in its namespace.
                 metadata: { name: "jitsi-dashboard", namespace, labels: { ...OWNER_LABELS, grafana_dashboard: "1" } },
-                data: { "jitsi.json": JSON.stringify(jitsiDashboard(namespaces.jitsi, args.optional), null, 2) },
+                data: { "jitsi.json": JSON.stringify(jitsiDashboard(namespaces.jitsi, args.optional, args.datasourceVariable), null, 2) },
             },
             { parent: this, dependsOn: [ns] },
         );

@@ -89,7 +89,26 @@ export function jitsiPanels(namespace: string, optional: OptionalPanels): Panel[
     ];
 }
 
-export function jitsiDashboard(namespace: string, optional: OptionalPanels): Record<string, unknown> {
+/**
+ * A dashboard variable of type `datasource` over every Prometheus data source, the cluster's own first
+ * (uid `prometheus`, the chart's default data source): among several clusters it picks whose Prometheus
+ * every panel asks (stack/monitoringClusters.ts gives each Grafana the others').
+ */
+const DATASOURCE_VARIABLE = {
+    name: "datasource",
+    label: "Prometheus",
+    type: "datasource",
+    query: "prometheus",
+    current: { text: "Prometheus", value: "prometheus" },
+    hide: 0,
+    includeAll: false,
+    multi: false,
+    refresh: 1,
+    regex: "",
+};
+
+/** `datasourceVariable`: panels ask the data source the viewer picks; unset, the chart's Prometheus, as with one cluster. */
+export function jitsiDashboard(namespace: string, optional: OptionalPanels, datasourceVariable = false): Record<string, unknown> {
     return {
         uid: "jitsi-meet",
         title: "Jitsi Meet",
@@ -98,12 +117,12 @@ export function jitsiDashboard(namespace: string, optional: OptionalPanels): Rec
         refresh: "30s",
         time: { from: "now-6h", to: "now" },
         schemaVersion: 39,
-        templating: { list: [] },
+        templating: { list: datasourceVariable ? [DATASOURCE_VARIABLE] : [] },
         panels: jitsiPanels(namespace, optional).map((p, i) => ({
             id: i + 1,
             type: "timeseries",
             title: p.title,
-            datasource: { type: "prometheus", uid: "prometheus" },
+            datasource: { type: "prometheus", uid: datasourceVariable ? "${datasource}" : "prometheus" },
             gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
             fieldConfig: { defaults: { unit: p.unit ?? "short" }, overrides: [] },
             targets: [{ refId: "A", expr: p.expr, legendFormat: p.legend }],

@@ -117,6 +117,23 @@ export interface RouterRegion {
     remote: RouterBackend[];
 }
 
+/**
+ * What every HAProxy of the stack that proxies HTTP to cluster Services starts with (the router, the
+ * Prometheus gateway): Service names re-resolved from the pod's resolv.conf (serverLine), and HTTP
+ * defaults that log each request to stdout.
+ */
+export const HTTP_PROXY_BASE: readonly string[] = [
+    "resolvers cluster",
+    "    parse-resolv-conf",
+    "    hold valid 10s",
+    "",
+    "defaults",
+    "    mode http",
+    "    log global",
+    "    option httplog",
+    "    option dontlognull",
+];
+
 export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = ROUTER_LISTEN, region?: RouterRegion): string {
     const sorted = [...backends].sort((a, b) => a.index - b.index);
     const remote = [...(region?.remote ?? [])].sort((a, b) => a.index - b.index);
@@ -127,15 +144,7 @@ export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = 
         "    log stdout format raw local0 info",
         `    maxconn ${listen.maxconn}`,
         "",
-        "resolvers cluster",
-        "    parse-resolv-conf",
-        "    hold valid 10s",
-        "",
-        "defaults",
-        "    mode http",
-        "    log global",
-        "    option httplog",
-        "    option dontlognull",
+        ...HTTP_PROXY_BASE,
         // A room whose shard is down is better restarted on another shard than refused.
         "    option redispatch",
         "    retries 3",

@@ -18,6 +18,7 @@ export * from "./nodeAddress";
 export * from "./podSecurity";
 export * from "./networkPolicy";
 export * from "./prometheusServer";
+export * from "./prometheusGateway";
 export * from "./checksum";
 export * from "./access";
 export * from "./collaboration";

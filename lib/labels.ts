@@ -2,7 +2,7 @@
 
 export const APP_NAME = "jitsi-meet";
 
-export type Component = "prosody" | "jicofo" | "web" | "jvb" | "router" | "turn" | "etherpad" | "whiteboard" | "jibri" | "visitors" | "jigasi" | "transcriber" | "vosk";
+export type Component = "prosody" | "jicofo" | "web" | "jvb" | "router" | "turn" | "etherpad" | "whiteboard" | "jibri" | "visitors" | "jigasi" | "transcriber" | "vosk" | "prometheus-gateway";
 
 /** The labels a selector matches on: stable for the life of the object, since selectors are immutable. */
 export function selectorLabels(component: Component, shard?: string): Record<string, string> {

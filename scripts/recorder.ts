@@ -117,6 +117,11 @@ export function withConfig(base: StackConfig, changes: Record<string, unknown>, 
     return { values, secretKeys: [...base.secretKeys, ...secretKeys] };
 }
 
+/** A PEM block under mocks: `generated-<resource name>` between its lines. */
+export function generatedPem(label: string, name: string): string {
+    return `-----BEGIN ${label}-----\n${generatedSecret(name)}\n-----END ${label}-----\n`;
+}
+
 /** Generated passwords under mocks: recognisable, so tests can look for leaks. */
 export function generatedSecret(name: string): string {
     return `generated-${name}`;
@@ -171,12 +176,9 @@ export async function runProgram(
                 // What the provider reports of a release it installed (helm_release.go: Status.Name, Status.Namespace).
                 if (args.type === "kubernetes:helm.sh/v3:Release") state.status = { name: inputs.name, namespace: inputs.namespace, status: "deployed" };
                 if (args.type === "random:index/randomPassword:RandomPassword") state.result = generatedSecret(args.name);
-                // What @pulumi/tls computes (stack/certificates.ts), so that what a certificate reaches is known: a
-                // checksum that restarts the pods reading it, a Secret's text.
-                if (args.type === "tls:index/privateKey:PrivateKey") state.privateKeyPem = `mock private key of ${args.name}\n`;
-                if (args.type === "tls:index/selfSignedCert:SelfSignedCert" || args.type === "tls:index/locallySignedCert:LocallySignedCert") {
-                    state.certPem = `mock certificate of ${args.name}\n`;
-                }
+                // Keys and certificates of @pulumi/tls: recognisable text, so tests can follow them and look for leaks.
+                if (args.type === "tls:index/privateKey:PrivateKey") state.privateKeyPem = generatedPem("PRIVATE KEY", args.name);
+                if (args.type === "tls:index/selfSignedCert:SelfSignedCert" || args.type === "tls:index/locallySignedCert:LocallySignedCert") state.certPem = generatedPem("CERTIFICATE", args.name);
                 if (args.type === "pulumi:pulumi:StackReference") Object.assign(state, { outputs: opts.previousOutputs ?? {}, secretOutputNames: [] });
                 return { id: `${args.name}-id`, state };
             },

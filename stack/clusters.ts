@@ -39,6 +39,7 @@ import { roomRouter, shards as declareShards, turnServer } from "./media";
 import { keptObjects, monitoringStack, opsStack } from "./operations";
 import { shardStates } from "./outputs";
 import { jitsiSecrets, jitsiSite, Site } from "./site";
+import { monitorAcrossClusters } from "./monitoringClusters";
 
 /** What one cluster runs, for the routers of the others and for the outputs. */
 export interface ClusterParts {
@@ -52,6 +53,8 @@ export interface ClusterParts {
     shards: Shard[];
     turn?: Turn;
     monitoring?: MonitoringStack;
+    /** Its Prometheus gateway's address, for the other clusters' Grafanas (stack/monitoringClusters.ts). */
+    prometheusGateway?: pulumi.Output<string | undefined>;
     /** Each shard's web as the other clusters' routers reach it. */
     shardEntries: pulumi.Output<string | undefined>[];
     /** Each router pod's peers port as the other clusters' routers reach it. */
@@ -213,14 +216,17 @@ export function deployClusters(config: StackConfig, clusters: Record<string, Clu
             certificates: pulumi.interpolate`${certificates[name].certPem}${webClient.certPem}`,
         });
         // Grafana of each cluster on its regional host: the stack's hosts are answered by whichever region geo DNS picks.
-        part.monitoring = monitoringStack(part.site, part.ops, { turn: part.turn !== undefined }, part.spec.hosts?.[0] ?? config.hosts[0]);
+        // With other clusters to choose from, its dashboard offers their data sources (stack/monitoringClusters.ts).
+        part.monitoring = monitoringStack(part.site, part.ops, { turn: part.turn !== undefined }, part.spec.hosts?.[0] ?? config.hosts[0], names.length > 1);
     }
+    monitorAcrossClusters(parts);
     return parts;
 }
 
 /**
  * Per cluster, what DNS and firewalls need (docs/runbook.md "Geo DNS"): its region, the regional entry's
- * load balancer address and host names, its TURN, its bridges' UDP ports, its Grafana. Grafana's
+ * load balancer address and host names, its TURN, its bridges' UDP ports, its Grafana and the address of
+ * its Prometheus gateway (what the other clusters' Grafanas query, port 9443). Grafana's
  * passwords are one secret output.
  */
 export function clusterOutputs(parts: ClusterParts[]) {
@@ -236,6 +242,7 @@ export function clusterOutputs(parts: ClusterParts[]) {
                     turn: p.turn ? { host: p.turn.host, address: p.turn.address, udpPorts: p.turn.udpPorts, tcpPorts: p.turn.tcpPorts, relayUdpPorts: p.turn.relayUdpPorts } : undefined,
                     jvbUdpPorts: Object.fromEntries(p.config.shards.map((s, i) => [s.name, p.shards[i].jvbPool.udpPorts])),
                     grafanaUrl: p.monitoring ? `https://${p.spec.hosts?.[0] ?? p.config.hosts[0]}${GRAFANA_PATH}` : undefined,
+                    prometheusGateway: p.prometheusGateway,
                 },
             ]),
         ),

@@ -30,7 +30,7 @@ export function keptObjects(lastOutputs: Record<string, unknown>, provider = () 
 }
 
 /** Prometheus, Alertmanager, Grafana, prometheus-adapter, and the monitors of the parts this stack runs. */
-export function monitoringStack(site: Site, ops: OpsStack, runs: { turn: boolean }, host = site.config.hosts[0]): MonitoringStack | undefined {
+export function monitoringStack(site: Site, ops: OpsStack, runs: { turn: boolean }, host = site.config.hosts[0], otherClusters = false): MonitoringStack | undefined {
     const { config } = site;
     if (!config.monitoring.enabled) return undefined;
     return new MonitoringStack("monitoring", {
@@ -42,6 +42,7 @@ export function monitoringStack(site: Site, ops: OpsStack, runs: { turn: boolean
         keptObjects: site.keptObjects,
         optional: { turn: runs.turn, jibri: config.jibri.enabled, whiteboard: config.whiteboard.enabled, visitors: config.visitors.enabled, jigasi: config.jigasi.enabled, transcription: config.transcription.enabled },
         dependsOn: ops.ingressReady,
+        ...(otherClusters ? { datasourceVariable: true } : {}),
     }, site.opts);
 }
 

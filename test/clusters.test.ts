@@ -11,8 +11,11 @@ import * as os from "os";
 import * as path from "path";
 import { parseConfig } from "../config/load";
 import { kubeconfigProblems } from "../config/clusters";
+import { parse } from "yaml";
 import { configChecksum, PEER_TLS_DIR, remoteShardTls, WEB_TLS_ENV, webClientVerifyNginxConf } from "../lib";
-import { Recorded, readStackFile, ROOT, Run, runProgram, runProgramOk, StackConfig, withConfig } from "./harness";
+import { CLUSTER_DATASOURCES_FILE, CLUSTER_DATASOURCES_SECRET, remoteDatasources } from "../lib/prometheusGateway";
+import { checkAll } from "../policy/invariants";
+import { generatedPem, generatedSecret, Recorded, readStackFile, ROOT, Run, runProgram, runProgramOk, StackConfig, withConfig } from "./harness";
 import { envValue } from "./objects";
 import { ACCESS_VARIANTS, allGatewaysVariant, GATEWAY_VARIANTS, REGION_EU, REGION_US, twoRegionsVariant, visitorsVariant } from "./variants";
 
@@ -185,17 +188,18 @@ describe("clusters: the program over two regions", function () {
         // holds their client certificate for the other clusters' shards and the shard-web CA.
         const secrets = run.resources.filter((r) => r.type === "kubernetes:core/v1:Secret" && r.name === "router-peers-tls");
         assert.strictEqual(secrets.length, 2);
+        // One CA per purpose: the routers' peers, the shards' web, the Prometheus gateways (stack/monitoringClusters.ts).
         for (const s of secrets) {
             assert.deepStrictEqual(s.secretPaths, ["stringData"]);
             const cluster = clusterOf(s)!;
             assert.deepStrictEqual(s.inputs.stringData, {
-                "peer.pem": `mock certificate of router-peers-${cluster}\nmock private key of router-peers-${cluster}\n`,
-                "ca.crt": "mock certificate of router-peers-ca\n",
-                "shard-web-client.pem": `mock certificate of shard-web-routers.${cluster}\nmock private key of shard-web-routers.${cluster}\n`,
-                "shard-web-ca.crt": "mock certificate of shard-web-ca\n",
+                "peer.pem": `${generatedPem("CERTIFICATE", `router-peers-${cluster}`)}${generatedPem("PRIVATE KEY", `router-peers-${cluster}`)}`,
+                "ca.crt": `${generatedPem("CERTIFICATE", `router-peers-ca`)}`,
+                "shard-web-client.pem": `${generatedPem("CERTIFICATE", `shard-web-routers.${cluster}`)}${generatedPem("PRIVATE KEY", `shard-web-routers.${cluster}`)}`,
+                "shard-web-ca.crt": `${generatedPem("CERTIFICATE", `shard-web-ca`)}`,
             });
         }
-        assert.deepStrictEqual(run.resources.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert").map((r) => r.name), ["router-peers-ca", "shard-web-ca"]);
+        assert.deepStrictEqual(run.resources.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert").map((r) => r.name).sort(), ["monitoring-ca", "router-peers-ca", "shard-web-ca"]);
         const client = run.resources.find((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert" && r.name === "shard-web-routers.eu")!;
         assert.deepStrictEqual(client.inputs.allowedUses, ["digital_signature", "key_encipherment", "client_auth"]);
         // HAProxy (uid 99, gid 99) reads the Secret's 0440 files through the pod's fsGroup (without it they are root's).
@@ -210,7 +214,7 @@ describe("clusters: the program over two regions", function () {
             const cluster = clusterOf(cm)!;
             const set = run.resources.find((r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.name === "router" && clusterOf(r) === cluster)!;
             assert.deepStrictEqual(set.inputs.spec.template.metadata.annotations, configChecksum(cm.inputs.data["haproxy.cfg"], cm.inputs.data["remote-peers.cfg"], cm.inputs.data["entrypoint.sh"],
-                `mock certificate of router-peers-${cluster}\nmock certificate of shard-web-routers.${cluster}\n`));
+                `${generatedPem("CERTIFICATE", `router-peers-${cluster}`)}${generatedPem("CERTIFICATE", `shard-web-routers.${cluster}`)}`));
         }
     });
 
@@ -250,20 +254,20 @@ describe("clusters: the program over two regions", function () {
         assert.match(config["regional-tls.conf"], /^ssl_client_certificate \/config\/keys\/client-ca\.crt;\nssl_verify_client on;$/m);
         // The image copies the certificate at start: a renewed one restarts web (its text is in the checksum).
         assert.deepStrictEqual(deployment.spec.template.metadata.annotations, configChecksum(config["custom-config.js"], config["shard-health.conf"], config["visitors.conf"] ?? "",
-            ...(config["etherpad.conf"] ? [config["etherpad.conf"]] : []), config["regional-tls.conf"], "mock certificate of shard-web-shard-0\n"));
+            ...(config["etherpad.conf"] ? [config["etherpad.conf"]] : []), config["regional-tls.conf"], `${generatedPem("CERTIFICATE", `shard-web-shard-0`)}`));
         // The shard's certificate: server use only, its own name (what the routers' verifyhost requires), from the shard-web CA; key only in a secret.
         const cert = annotated.resources.find((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert" && r.name === "shard-web-shard-0")!;
         assert.deepStrictEqual(cert.inputs.allowedUses, ["digital_signature", "key_encipherment", "server_auth"]);
-        assert.strictEqual(cert.inputs.caCertPem, "mock certificate of shard-web-ca\n");
+        assert.strictEqual(cert.inputs.caCertPem, `${generatedPem("CERTIFICATE", `shard-web-ca`)}`);
         const request = annotated.resources.find((r) => r.type === "tls:index/certRequest:CertRequest" && r.name === "shard-web-shard-0")!;
         assert.deepStrictEqual(request.inputs.dnsNames, ["shard-0-web-regional"]);
         const secret = annotated.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name === "shard-0-web-tls")!;
         assert.strictEqual(secret.provider, "pulumi:providers:kubernetes::cluster-eu");
         assert.deepStrictEqual(secret.secretPaths, ["stringData"]);
         assert.deepStrictEqual(secret.inputs.stringData, {
-            "cert.crt": "mock certificate of shard-web-shard-0\n",
-            "cert.key": "mock private key of shard-web-shard-0\n",
-            "client-ca.crt": "mock certificate of shard-web-ca\n",
+            "cert.crt": `${generatedPem("CERTIFICATE", `shard-web-shard-0`)}`,
+            "cert.key": `${generatedPem("PRIVATE KEY", `shard-web-shard-0`)}`,
+            "client-ca.crt": `${generatedPem("CERTIFICATE", `shard-web-ca`)}`,
         });
         // No private key outside a secret path of a Kubernetes object.
         for (const r of annotated.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
@@ -345,7 +349,11 @@ describe("clusters: the program over two regions", function () {
         }));
         const before = new Map(run.resources.map((r) => [r.urn, r]));
         const changed = three.resources.filter((r) => before.has(r.urn) && JSON.stringify(r.inputs) !== JSON.stringify(before.get(r.urn)!.inputs)).map((r) => `${clusterOf(r)}:${r.type}::${r.name}`);
-        assert.deepStrictEqual(changed.sort(), ["eu:kubernetes:apps/v1:StatefulSet::router", "eu:kubernetes:core/v1:ConfigMap::router", "us:kubernetes:apps/v1:StatefulSet::router", "us:kubernetes:core/v1:ConfigMap::router"]);
+        // The routers, and each Grafana's data sources, which now name ap's Prometheus gateway (stack/monitoringClusters.ts).
+        assert.deepStrictEqual(changed.sort(), [
+            "eu:kubernetes:apps/v1:StatefulSet::router", "eu:kubernetes:core/v1:ConfigMap::router", "eu:kubernetes:core/v1:Secret::grafana-cluster-datasources",
+            "us:kubernetes:apps/v1:StatefulSet::router", "us:kubernetes:core/v1:ConfigMap::router", "us:kubernetes:core/v1:Secret::grafana-cluster-datasources",
+        ]);
         const added = three.resources.filter((r) => !before.has(r.urn));
         assert.deepStrictEqual([...new Set(added.map((r) => clusterOf(r) ?? r.type))].sort(), ["ap", "jitsi:cluster:ap", "pulumi:providers:kubernetes", "tls:index/certRequest:CertRequest", "tls:index/locallySignedCert:LocallySignedCert", "tls:index/privateKey:PrivateKey"]);
         assert.deepStrictEqual(three.resources.filter((r) => !new Set(three.resources.map((x) => x.urn)).has(r.urn)), []);
@@ -354,6 +362,155 @@ describe("clusters: the program over two regions", function () {
         const eu = haproxyCfgs(three).find((c) => clusterOf(c) === "eu")!;
         assert.match(eu.inputs.data["haproxy.cfg"], /server shard-4 \S+ id 5 check backup /);
         assert.match(eu.inputs.data["remote-peers.cfg"], /server ap-router-1 /);
+    });
+});
+
+describe("clusters: one place to see all shards (each Grafana, every cluster's Prometheus)", function () {
+    this.timeout(180_000);
+    let three: Run;
+    const THREE = { "jitsi:clusters": { eu: EU, us: US, ap: AP }, "jitsi:shards": [{ name: "shard-0", cluster: "eu" }, { name: "shard-1", cluster: "us" }, { name: "shard-2", cluster: "ap" }] };
+    const inCluster = (run: Run, cluster: string, type: string, name: string) => {
+        const found = run.resources.filter((r) => r.type === type && r.name === name && clusterOf(r) === cluster);
+        assert.strictEqual(found.length, 1, `${cluster}: ${type}::${name}`);
+        return found[0];
+    };
+    const gatewayKinds = (run: Run) => run.resources.filter((r) => r.type === "jitsi:monitoring:PrometheusGateway" || r.name === CLUSTER_DATASOURCES_SECRET || r.name.startsWith("monitoring-"));
+    before(async () => {
+        three = await runProgramOk(withConfig(twoRegions(), THREE));
+    });
+
+    it("gives each cluster's Grafana a data source per other cluster, through that cluster's gateway, its key only in a Secret", () => {
+        const all = ["eu", "us", "ap"];
+        const region: Record<string, string> = { eu: EU.region, us: US.region, ap: AP.region };
+        for (const cluster of all) {
+            const secret = inCluster(three, cluster, "kubernetes:core/v1:Secret", CLUSTER_DATASOURCES_SECRET);
+            assert.strictEqual(secret.provider, `pulumi:providers:kubernetes::cluster-${cluster}`);
+            // Where and how Grafana's datasource sidecar finds it: its own namespace, label grafana_datasource="1", Secrets too
+            // (kube-prometheus-stack 88.5.3 values.yaml:1557,1597-1598; grafana chart 12.11.1 values.yaml:1303,1311,1315, read by
+            // templates/_pod.tpl:893,905,916; its ClusterRole reads secrets: templates/clusterrole.yaml:16).
+            assert.strictEqual(secret.inputs.metadata.namespace, "monitoring");
+            assert.strictEqual(secret.inputs.metadata.labels.grafana_datasource, "1");
+            assert.deepStrictEqual(secret.secretPaths, ["stringData"]);
+            const file = parse(secret.inputs.stringData[CLUSTER_DATASOURCES_FILE]);
+            assert.strictEqual(file.apiVersion, 1);
+            const others = all.filter((c) => c !== cluster);
+            assert.deepStrictEqual(file.datasources.map((d: any) => d.name), others.map((o) => `Prometheus ${o} (region ${region[o]})`));
+            for (const [i, other] of others.entries()) {
+                const ds = file.datasources[i];
+                const gateway = inCluster(three, other, "kubernetes:core/v1:Service", "prometheus-gateway");
+                assert.strictEqual(gateway.inputs.spec.type, "LoadBalancer");
+                assert.strictEqual(ds.url, `https://${three.outputs.clusters[other].prometheusGateway}:${gateway.inputs.spec.ports[0].port}`);
+                assert.match(ds.url, /^https:\/\/192\.0\.2\.\d+:9443$/);
+                assert.deepStrictEqual([ds.type, ds.uid, ds.access, ds.isDefault], ["prometheus", `prometheus-${other}`, "proxy", false]);
+                // grafana-plugin-sdk-go backend/http_settings.go parseHTTPSettings: serverName is read only with tlsAuth or tlsAuthWithCACert.
+                assert.deepStrictEqual(ds.jsonData, { httpMethod: "POST", timeInterval: "30s", tlsAuth: true, tlsAuthWithCACert: true, tlsSkipVerify: false, serverName: `prometheus-gateway.${other}.jitsi.internal` });
+                assert.deepStrictEqual(ds.secureJsonData, {
+                    tlsCACert: generatedPem("CERTIFICATE", "monitoring-ca"),
+                    tlsClientCert: generatedPem("CERTIFICATE", `monitoring-${cluster}-grafana`),
+                    tlsClientKey: generatedPem("PRIVATE KEY", `monitoring-${cluster}-grafana`),
+                });
+                // The gateway's certificate names what Grafana checks, for server use only; Grafana's for client use only; both from the monitoring CA.
+                const serverCert = three.resources.find((r) => r.type === "tls:index/certRequest:CertRequest" && r.name === `monitoring-${other}-gateway`)!;
+                assert.deepStrictEqual(serverCert.inputs.dnsNames, [ds.jsonData.serverName]);
+            }
+            const signed = (name: string) => three.resources.find((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert" && r.name === name)!.inputs;
+            assert.deepStrictEqual(signed(`monitoring-${cluster}-grafana`).allowedUses, ["digital_signature", "key_encipherment", "client_auth"]);
+            assert.deepStrictEqual(signed(`monitoring-${cluster}-gateway`).allowedUses, ["digital_signature", "key_encipherment", "server_auth"]);
+            assert.strictEqual(signed(`monitoring-${cluster}-grafana`).caCertPem, generatedPem("CERTIFICATE", "monitoring-ca"));
+            // The gateway verifies its clients against the monitoring CA, not the routers' peers CA.
+            const tls = inCluster(three, cluster, "kubernetes:core/v1:Secret", "prometheus-gateway-tls");
+            assert.deepStrictEqual(tls.secretPaths, ["stringData"]);
+            assert.deepStrictEqual(tls.inputs.stringData, {
+                "server.pem": generatedPem("CERTIFICATE", `monitoring-${cluster}-gateway`) + generatedPem("PRIVATE KEY", `monitoring-${cluster}-gateway`),
+                "ca.crt": generatedPem("CERTIFICATE", "monitoring-ca"),
+            });
+        }
+        // No private key of the stack's CAs or certificates outside a Secret's secret data: not in a ConfigMap, not in the chart's values.
+        const keys = three.resources.filter((r) => r.type === "tls:index/privateKey:PrivateKey").map((r) => generatedSecret(r.name));
+        assert.strictEqual(keys.length, 2 + 2 * 3 + 3);
+        for (const r of three.resources.filter((x) => x.type.startsWith("kubernetes:") && x.type !== "kubernetes:core/v1:Secret")) {
+            const text = JSON.stringify(r.inputs);
+            assert.deepStrictEqual(keys.filter((k) => text.includes(k)), [], `${r.type}::${r.name} (${clusterOf(r)})`);
+        }
+        // The chart's values leave the datasource sidecar as verified above (on, label grafana_datasource, Secrets too).
+        for (const release of three.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.name === "kube-prometheus-stack")) {
+            assert.strictEqual(release.inputs.values.grafana.sidecar.datasources, undefined);
+        }
+    });
+
+    it("runs each gateway as the router runs HAProxy: the pinned image, non-root, read-only, probed, two pods, a budget, open on its TLS port only", () => {
+        for (const cluster of ["eu", "us", "ap"]) {
+            const deployment = inCluster(three, cluster, "kubernetes:apps/v1:Deployment", "prometheus-gateway").inputs;
+            const router = inCluster(three, cluster, "kubernetes:apps/v1:StatefulSet", "router").inputs.spec.template.spec.containers[0];
+            const pod = deployment.spec.template.spec;
+            const c = pod.containers[0];
+            assert.strictEqual(deployment.metadata.namespace, "jitsi");
+            assert.strictEqual(deployment.spec.replicas, 2);
+            assert.strictEqual(c.image, router.image);
+            assert.deepStrictEqual(c.securityContext, router.securityContext);
+            assert.strictEqual(c.securityContext.readOnlyRootFilesystem, true);
+            // The Secret's files are group-readable only: the pod's fsGroup is HAProxy's group.
+            assert.strictEqual(pod.securityContext.fsGroup, c.securityContext.runAsGroup);
+            assert.strictEqual(pod.volumes.find((v: any) => v.name === "tls").secret.defaultMode, 0o440);
+            assert.ok(c.resources.requests.cpu && c.resources.limits.memory);
+            const healthPort = c.ports.find((p: any) => p.name === "health").containerPort;
+            assert.deepStrictEqual([c.readinessProbe.httpGet, c.livenessProbe.httpGet], [{ path: "/healthz", port: healthPort }, { path: "/healthz", port: healthPort }]);
+            const https = c.ports.find((p: any) => p.name === "https").containerPort;
+            const cfg: string = inCluster(three, cluster, "kubernetes:core/v1:ConfigMap", "prometheus-gateway").inputs.data["haproxy.cfg"];
+            assert.match(cfg, new RegExp(`bind :${https} ssl crt /usr/local/etc/haproxy-tls/server.pem ca-file /usr/local/etc/haproxy-tls/ca.crt verify required\n`));
+            assert.match(cfg, new RegExp(`bind :${healthPort}\n`));
+            // The Prometheus Service prometheus-adapter reads too (components/monitoringStack.ts), by the name that resolves everywhere.
+            assert.match(cfg, /server prometheus kube-prometheus-stack-prometheus\.monitoring\.svc\.cluster\.local:9090 /);
+            const svc = inCluster(three, cluster, "kubernetes:core/v1:Service", "prometheus-gateway").inputs;
+            assert.deepStrictEqual(svc.spec.ports.map((p: any) => [p.port, p.targetPort]), [[https, https]]);
+            assert.deepStrictEqual(svc.spec.selector, deployment.spec.selector.matchLabels);
+            const policy = inCluster(three, cluster, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "prometheus-gateway").inputs;
+            assert.deepStrictEqual(policy.spec.podSelector.matchLabels, deployment.spec.selector.matchLabels);
+            assert.deepStrictEqual(policy.spec.ingress, [{ ports: [{ protocol: "TCP", port: https }] }]);
+            const budget = inCluster(three, cluster, "kubernetes:policy/v1:PodDisruptionBudget", "prometheus-gateway").inputs;
+            assert.deepStrictEqual([budget.spec.maxUnavailable, budget.spec.selector.matchLabels], [1, deployment.spec.selector.matchLabels]);
+        }
+        // With the cluster's annotations, as its other LoadBalancer Services.
+        assert.deepStrictEqual(three.resources.filter((r) => r.name === "prometheus-gateway" && r.type === "kubernetes:core/v1:Service").map((r) => r.inputs.metadata.annotations), [{}, {}, {}]);
+    });
+
+    it("writes a load balancer's IPv6 address in brackets and a cloud's host name as it is", () => {
+        const urls = remoteDatasources([
+            { cluster: "eu", region: "eu-west", address: "2001:db8::7" },
+            { cluster: "us", region: "us-east", address: "a1b2.elb.us-east-1.amazonaws.com" },
+        ], { cert: "c", key: "k", ca: "a" }).datasources.map((d) => new URL(d.url));
+        assert.deepStrictEqual(urls.map((u) => [u.hostname, u.port]), [["[2001:db8::7]", "9443"], ["a1b2.elb.us-east-1.amazonaws.com", "9443"]]);
+    });
+
+    it("keeps every policy invariant in each cluster", () => {
+        for (const cluster of ["eu", "us", "ap"]) {
+            const objs = three.resources.filter((r) => r.type.startsWith("kubernetes:") && typeof r.inputs.kind === "string" && clusterOf(r) === cluster).map((r) => r.inputs);
+            assert.deepStrictEqual(checkAll(objs), [], cluster);
+        }
+    });
+
+    it("lets each cluster's Jitsi dashboard switch between the clusters' Prometheus; with one cluster it stays on the chart's", async () => {
+        const dashboard = (run: Run, cluster?: string) =>
+            JSON.parse(run.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.name === "jitsi-dashboard" && clusterOf(r) === cluster)!.inputs.data["jitsi.json"]);
+        const eu = dashboard(three, "eu");
+        assert.deepStrictEqual(eu.templating.list.map((v: any) => [v.name, v.type, v.query, v.current.value]), [["datasource", "datasource", "prometheus", "prometheus"]]);
+        assert.deepStrictEqual([...new Set(eu.panels.map((p: any) => p.datasource.uid))], ["${datasource}"]);
+        const single = dashboard(await runProgramOk(readStackFile("production")));
+        assert.deepStrictEqual(single.templating.list, []);
+        assert.deepStrictEqual([...new Set(single.panels.map((p: any) => p.datasource.uid))], ["prometheus"]);
+    });
+
+    it("outputs each cluster's gateway address, and builds gateways only with another cluster's Grafana to read them", async () => {
+        for (const cluster of ["eu", "us", "ap"]) assert.match(three.outputs.clusters[cluster].prometheusGateway, /^192\.0\.2\.\d+$/);
+        const off = await runProgramOk(withConfig(twoRegions(), { ...THREE, "jitsi:monitoring": { enabled: false } }));
+        assert.deepStrictEqual(gatewayKinds(off).map((r) => r.name), []);
+        assert.strictEqual(off.outputs.clusters.eu.prometheusGateway, undefined);
+        const one = await runProgramOk(withConfig(twoRegions(), { "jitsi:clusters": { eu: EU }, "jitsi:shards": [{ name: "shard-0", cluster: "eu" }] }));
+        assert.deepStrictEqual(gatewayKinds(one).map((r) => r.name), []);
+        assert.ok(one.resources.some((r) => r.type === "jitsi:monitoring:MonitoringStack"));
+        const none = await runProgramOk(readStackFile("production"));
+        assert.deepStrictEqual(gatewayKinds(none).map((r) => r.name), []);
+        assert.ok(gatewayKinds(three).length > 0);
     });
 });
 

@@ -1,0 +1,230 @@
+/**
+ * The Prometheus gateway (components/prometheusGateway.ts) on loopback: a real Prometheus (Debian's) with
+ * a tiny configuration, in front of it the real HAProxy with the configuration the program renders (the
+ * recorded ConfigMap of a two-region stack, only its addresses and the certificates' directory
+ * substituted), run as the gateway container runs (its uid, its capabilities, the Secret's files as the
+ * kubelet mounts them with the pod's fsGroup), and curl as the other clusters' Grafana: the certificates
+ * as the program issues them (stack/certificates.ts: ECDSA P-256, the monitoring CA, the gateway's with
+ * its server name as DNS SAN for server use, Grafana's for client use), made with openssl. Needs
+ * haproxy, prometheus, openssl and curl (.ci/debian-packages).
+ */
+import * as assert from "assert";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+import { CLUSTER_DATASOURCES_FILE, CLUSTER_DATASOURCES_SECRET } from "../lib/prometheusGateway";
+import { readStackFile, Recorded, Run, runProgramOk, withConfig } from "./harness";
+import { commandPath, freePort, get, startHaproxy, tailLogs, waitFor } from "./loopback";
+import { asContainer, cannotRunAsPod } from "./podProcess";
+
+const EU = { region: "eu-west", context: "eu-admin", hosts: ["eu.meet.school.example"], turn: { host: "turn-eu.school.example", publicIp: "198.51.100.10" } };
+const US = { region: "us-east", context: "us-admin", hosts: ["us.meet.school.example"], turn: { host: "turn-us.school.example", publicIp: "198.51.100.20" } };
+
+describe("the Prometheus gateway on a real HAProxy in front of a real Prometheus, with mutual TLS", function () {
+    this.timeout(120_000);
+    let dir: string;
+    let haproxy: string;
+    let prometheus: string;
+    const running: ChildProcess[] = [];
+    const ports = { prometheus: 0, https: 0, health: 0 };
+    /** What the eu gateway is rendered with, and what us's Grafana is told about it. */
+    let gateway: { cfg: string; container: any; pod: any; tlsFiles: string[] };
+    let serverName: string;
+
+    const logs = () => tailLogs(dir, 20);
+
+    before(async function () {
+        const missing = ["haproxy", "prometheus", "openssl", "curl"].filter((c) => !commandPath(c));
+        if (missing.length > 0) {
+            if (process.env.CI) throw new Error(`${missing.join(", ")} not installed; .ci/debian-packages lists them`);
+            console.warn(`    ${missing.join(", ")} not installed: skipping the live gateway tests`);
+            this.skip();
+        }
+        haproxy = commandPath("haproxy")!;
+        prometheus = commandPath("prometheus")!;
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "prometheus-gateway-"));
+        fs.chmodSync(dir, 0o755);
+
+        const run: Run = await runProgramOk(withConfig(readStackFile("production"), {
+            "jitsi:clusters": { eu: EU, us: US },
+            "jitsi:shards": [{ name: "shard-0", cluster: "eu" }, { name: "shard-1", cluster: "us" }],
+        }));
+        const inEu = (type: string, name: string): Recorded => run.resources.find((r) => r.type === type && r.name === name && r.urn.startsWith("jitsi:cluster:eu$"))!;
+        const deployment = inEu("kubernetes:apps/v1:Deployment", "prometheus-gateway").inputs;
+        gateway = {
+            cfg: inEu("kubernetes:core/v1:ConfigMap", "prometheus-gateway").inputs.data["haproxy.cfg"],
+            container: deployment.spec.template.spec.containers[0],
+            pod: deployment.spec.template.spec,
+            tlsFiles: Object.keys(inEu("kubernetes:core/v1:Secret", "prometheus-gateway-tls").inputs.stringData),
+        };
+        const usDatasources = run.resources.find((r) => r.name === CLUSTER_DATASOURCES_SECRET && r.urn.startsWith("jitsi:cluster:us$"))!;
+        serverName = parse(usDatasources.inputs.stringData[CLUSTER_DATASOURCES_FILE]).datasources[0].jsonData.serverName;
+
+        issueCertificates();
+
+        ports.prometheus = await freePort();
+        fs.writeFileSync(path.join(dir, "prometheus.yml"), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: prometheus\n    static_configs:\n      - targets: ["127.0.0.1:${ports.prometheus}"]\n`);
+        // The admin API and lifecycle on (the operator turns lifecycle on: prometheus-operator v0.93.0
+        // pkg/prometheus/promcfg.go:1246), so that what the gateway refuses would work without it.
+        const log = fs.openSync(path.join(dir, "prometheus.log"), "a");
+        const prom = spawn(prometheus, [
+            `--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "data")}`,
+            `--web.listen-address=127.0.0.1:${ports.prometheus}`, "--web.enable-admin-api", "--web.enable-lifecycle",
+        ], { stdio: ["ignore", log, log] });
+        fs.closeSync(log);
+        running.push(prom);
+        await waitFor("Prometheus to have scraped itself", async () => /"result":\[\{/.test((await get(ports.prometheus, "/api/v1/query?query=up")).body), logs);
+
+        ports.https = await freePort();
+        ports.health = await freePort();
+        const https = gateway.container.ports.find((p: any) => p.name === "https").containerPort;
+        const health = gateway.container.ports.find((p: any) => p.name === "health").containerPort;
+        const tlsMount = gateway.container.volumeMounts.find((m: any) => m.name === "tls").mountPath;
+        // Only the addresses and the certificates' directory differ from what the pod runs.
+        const cfg = gateway.cfg
+            .replace(`bind :${https} `, `bind 127.0.0.1:${ports.https} `)
+            .replace(`bind :${health}\n`, `bind 127.0.0.1:${ports.health}\n`)
+            .split(tlsMount).join(path.join(dir, "tls"))
+            .replace(/server prometheus \S+:9090 /, `server prometheus 127.0.0.1:${ports.prometheus} `);
+        assert.notStrictEqual(cfg, gateway.cfg);
+        fs.writeFileSync(path.join(dir, "gateway.cfg"), cfg);
+        const asPod = cannotRunAsPod() === undefined ? asContainer(gateway.container) : undefined;
+        if (!asPod) console.warn(`    ${cannotRunAsPod()}: HAProxy runs as this user, not as the gateway pod's`);
+        mountTlsSecret(asPod !== undefined);
+        await startHaproxy(haproxy, { dir, name: "gateway", files: [path.join(dir, "gateway.cfg")], statsPort: ports.health, started: running, logs, prefix: asPod });
+    });
+
+    after(() => {
+        for (const p of running) p.kill("SIGKILL");
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+
+    /** A CA, and certificates signed by it with the program's key usages (stack/certificates.ts allowedUses). */
+    function issueCertificates(): void {
+        const ca = (name: string, cn: string) =>
+            ssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.crt`, "-days", "1", "-subj", `/CN=${cn}`,
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+        const issue = (name: string, by: string, use: "serverAuth" | "clientAuth", dns?: string) => {
+            ssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
+            const ext = `keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=${use}\n${dns ? `subjectAltName=DNS:${dns}\n` : ""}`;
+            fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
+            ssl("x509", "-req", "-in", `${name}.csr`, "-CA", `${by}.crt`, "-CAkey", `${by}.key`, "-CAcreateserial", "-out", `${name}.crt`, "-days", "1", "-extfile", `${name}.ext`);
+        };
+        ca("monitoring-ca", "jitsi monitoring CA");
+        issue("eu-gateway", "monitoring-ca", "serverAuth", serverName);
+        issue("us-grafana", "monitoring-ca", "clientAuth");
+        // The routers' peers CA: another purpose of the same stack (stack/clusters.ts peerCertificates).
+        ca("router-peers-ca", "jitsi router peers CA");
+        issue("us-router", "router-peers-ca", "clientAuth");
+    }
+
+    /** The gateway's Secret as the kubelet mounts it for this pod: owned by root, its group the pod's fsGroup, defaultMode. */
+    function mountTlsSecret(asPod: boolean): void {
+        const tls = path.join(dir, "tls");
+        fs.mkdirSync(tls);
+        fs.chmodSync(tls, 0o755);
+        const volume = gateway.pod.volumes.find((v: any) => v.name === "tls").secret;
+        assert.deepStrictEqual([...gateway.tlsFiles].sort(), ["ca.crt", "server.pem"]);
+        const contents: Record<string, string> = {
+            "server.pem": fs.readFileSync(path.join(dir, "eu-gateway.crt"), "utf8") + fs.readFileSync(path.join(dir, "eu-gateway.key"), "utf8"),
+            "ca.crt": fs.readFileSync(path.join(dir, "monitoring-ca.crt"), "utf8"),
+        };
+        for (const file of gateway.tlsFiles) {
+            const at = path.join(tls, file);
+            fs.writeFileSync(at, contents[file]);
+            fs.chmodSync(at, volume.defaultMode);
+            if (asPod) fs.chownSync(at, 0, gateway.pod.securityContext.fsGroup);
+        }
+    }
+
+    /** curl as Grafana calls a data source: to the server name it was given (resolved to the gateway), with this client certificate. */
+    function curl(urlPath: string, o: { cert?: string; method?: string; data?: string[]; pathAsIs?: boolean } = {}): { code: number; status: string; body: string; stderr: string } {
+        const args = [
+            "-sS", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}",
+            "--cacert", path.join(dir, "monitoring-ca.crt"),
+            "--resolve", `${serverName}:${ports.https}:127.0.0.1`,
+            ...(o.cert ? ["--cert", path.join(dir, `${o.cert}.crt`), "--key", path.join(dir, `${o.cert}.key`)] : []),
+            ...(o.method ? ["-X", o.method] : []),
+            ...(o.data ?? []).flatMap((d) => ["--data-urlencode", d]),
+            ...(o.pathAsIs ? ["--path-as-is"] : []),
+            `https://${serverName}:${ports.https}${urlPath}`,
+        ];
+        const out = spawnSync("curl", args, { encoding: "utf8" });
+        const lines = out.stdout.split("\n");
+        return { code: out.status ?? -1, status: lines.pop() ?? "", body: lines.join("\n"), stderr: out.stderr };
+    }
+
+    it("answers the other clusters' Grafana with Prometheus' data: queries (GET and POST), ranges, labels, series, metadata, version", () => {
+        const query = curl("/api/v1/query", { cert: "us-grafana", data: ["query=up"] });
+        assert.strictEqual(query.code, 0, query.stderr);
+        assert.strictEqual(query.status, "200", query.body);
+        const result = JSON.parse(query.body);
+        assert.strictEqual(result.status, "success");
+        assert.deepStrictEqual(result.data.result.map((r: any) => [r.metric.job, r.value[1]]), [["prometheus", "1"]]);
+        const now = Math.floor(Date.now() / 1000);
+        for (const p of [
+            "/api/v1/query?query=up", `/api/v1/query_range?query=up&start=${now - 60}&end=${now}&step=5`, "/api/v1/labels", "/api/v1/label/job/values",
+            "/api/v1/series?match[]=up", "/api/v1/metadata", "/api/v1/status/buildinfo", `/api/v1/query_exemplars?query=up&start=${now - 60}&end=${now}`,
+        ]) {
+            const res = curl(p.replace("[]", "%5B%5D"), { cert: "us-grafana" });
+            assert.deepStrictEqual([res.code, res.status], [0, "200"], `${p}: ${res.stderr}${res.body}`);
+            assert.strictEqual(JSON.parse(res.body).status, "success", p);
+        }
+        assert.deepStrictEqual(JSON.parse(curl("/api/v1/label/job/values", { cert: "us-grafana" }).body).data, ["prometheus"]);
+    });
+
+    it("does not complete the TLS handshake without a client certificate, with another CA's, or with the gateway's own server certificate", () => {
+        for (const cert of [undefined, "us-router", "eu-gateway"]) {
+            const res = curl("/api/v1/query?query=up", { cert });
+            assert.notStrictEqual(res.code, 0, `${cert ?? "no certificate"}: curl succeeded: ${res.status} ${res.body}`);
+            assert.strictEqual(res.status, "000", `${cert ?? "no certificate"}: got an HTTP answer`);
+            assert.match(res.stderr, /alert|certificate|handshake|SSL/i, cert ?? "no certificate");
+        }
+        // The server's name is checked too: a Grafana told another cluster's name refuses this gateway.
+        const wrongName = spawnSync("curl", ["-sS", "--max-time", "10", "--cacert", path.join(dir, "monitoring-ca.crt"), "--cert", path.join(dir, "us-grafana.crt"), "--key", path.join(dir, "us-grafana.key"),
+            "--resolve", `prometheus-gateway.ap.jitsi.internal:${ports.https}:127.0.0.1`, `https://prometheus-gateway.ap.jitsi.internal:${ports.https}/api/v1/query?query=up`], { encoding: "utf8" });
+        assert.notStrictEqual(wrongName.status, 0);
+        assert.match(wrongName.stderr, /certificate|subject|name/i);
+    });
+
+    it("refuses the admin API, lifecycle, federation, the UI, other methods and disguised paths, which Prometheus itself would serve", async () => {
+        const refused: [string, { method?: string; data?: string[]; pathAsIs?: boolean }, string][] = [
+            ["/api/v1/admin/tsdb/delete_series?match%5B%5D=up", { method: "POST" }, "403"],
+            ["/api/v1/admin/tsdb/snapshot", { method: "POST" }, "403"],
+            ["/federate?match%5B%5D=up", {}, "403"],
+            ["/-/reload", { method: "POST" }, "403"],
+            ["/-/quit", { method: "POST" }, "403"],
+            ["/api/v1/status/config", {}, "403"],
+            ["/api/v1/targets", {}, "403"],
+            ["/graph", {}, "403"],
+            ["/api/v1/query?query=up", { method: "PUT" }, "405"],
+            ["/api/v1/query?query=up", { method: "DELETE" }, "405"],
+            // Go decodes the path before Prometheus routes it: this is the admin API to Prometheus, not a query.
+            ["/api/v1/%61dmin/tsdb/delete_series?match%5B%5D=up", { method: "POST" }, "403"],
+            ["/api/v1/query/../admin/tsdb/delete_series?match%5B%5D=up", { method: "POST", pathAsIs: true }, "403"],
+            ["/api/v1/label/..%2F..%2Fadmin%2Ftsdb%2Fdelete_series/values", { method: "POST" }, "403"],
+            ["//api/v1/query?query=up", { pathAsIs: true }, "403"],
+        ];
+        for (const [p, o, status] of refused) {
+            const res = curl(p, { cert: "us-grafana", ...o });
+            assert.deepStrictEqual([res.code, res.status], [0, status], `${o.method ?? "GET"} ${p}: ${res.stderr}${res.body}`);
+        }
+        // What they would do without the gateway: the same Prometheus serves the admin API and federation.
+        const direct = (p: string, method = "GET") => new Promise<number>((resolve, reject) => {
+            const req = require("http").request({ host: "127.0.0.1", port: ports.prometheus, path: p, method, agent: false }, (res: any) => {
+                res.resume();
+                res.on("end", () => resolve(res.statusCode));
+            });
+            req.on("error", reject);
+            req.end();
+        });
+        assert.strictEqual(await direct("/federate?match%5B%5D=up"), 200);
+        assert.strictEqual(await direct("/api/v1/%61dmin/tsdb/clean_tombstones", "POST"), 204);
+        // And the data is still there.
+        assert.match(curl("/api/v1/query?query=up", { cert: "us-grafana" }).body, /"job":"prometheus"/);
+    });
+});
