@@ -135,7 +135,17 @@ function checkCrossClusterPorts(cfg: ParsedSettings, shardIndexes: number[], ctx
     const highest = Math.max(0, ...shardIndexes);
     const last = lastCrossClusterNodePort(range, highest);
     const firstBridgePort = cfg.jvb.udpBasePort;
-    if (last >= firstBridgePort || last > range.max) {
+    if (last > range.max) {
+        // No jvb.udpBasePort can help here: it must lie in the range too (config/checks.ts).
+        ctx.addIssue({
+            code: "custom",
+            path: ["nodePortRange", "max"],
+            input: range.max,
+            message:
+                `must be above ${last} while clusters is set: the Services the other clusters reach take fixed NodePorts ` +
+                `${range.min}-${last} (shard ${highest}'s web at ${last}) and the bridges' ports lie above them; widen nodePortRange or use lower shard numbers`,
+        });
+    } else if (last >= firstBridgePort) {
         ctx.addIssue({
             code: "custom",
             path: ["jvb", "udpBasePort"],

@@ -1,6 +1,7 @@
 /**
  * NodePorts of the LoadBalancer Services through which the other clusters reach this one (each router
- * pod's peers port, each shard's web, the Prometheus gateway): fixed, at the bottom of the NodePort range.
+ * pod's peers port, each shard's web; a place is kept for a Prometheus gateway, not built yet): fixed, at
+ * the bottom of the NodePort range.
  *
  * A LoadBalancer Service takes NodePorts too (allocateLoadBalancerNodePorts defaults to true), and an
  * automatically allocated one may take a port that a bridge's NodePort Service declared later (a new
@@ -19,7 +20,7 @@ export interface NodePortRange {
     max: number;
 }
 
-/** Offsets from the range's start: router pods 0-7, the Prometheus gateway 8, shard i at 16 + i. */
+/** Offsets from the range's start: router pods 0-7, 8-15 kept (a Prometheus gateway, not built yet), shard i at 16 + i. */
 export const CROSS_CLUSTER_PORT_OFFSETS = { routerPeers: 0, routerPeersMax: 8, prometheusGateway: 8, shardWeb: 16 } as const;
 
 /** The peers port of router pod `ordinal`. */

@@ -140,17 +140,23 @@ export async function runProgram(
     const reads: Read[] = [];
     // The registration whose newResource the mock monitor is about to call (it calls it synchronously).
     let current: Registration | undefined;
+    // Set while the mock monitor serves a ReadResource (a `get`, a StackReference), likewise synchronously.
+    let reading = false;
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
     await pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 // A `get` reads an object something else owns: it declares nothing, so it is kept apart (the
                 // StackReference, also a read, is recorded below as before).
-                if (args.id !== undefined && args.id !== "" && args.type !== "pulumi:pulumi:StackReference") {
-                    reads.push({ type: args.type, name: args.name, id: args.id, provider: args.provider ? urnKey(args.provider.split("::").slice(0, -1).join("::")) : undefined });
+                // Told apart by the RPC, not by an id: a resource registered with `import` carries one too, and
+                // must stay among the declared (and in the byte-for-byte snapshot of a stack without clusters).
+                const isRead = reading;
+                reading = false;
+                if (isRead && args.type !== "pulumi:pulumi:StackReference") {
+                    reads.push({ type: args.type, name: args.name, id: args.id ?? "", provider: args.provider ? urnKey(args.provider.split("::").slice(0, -1).join("::")) : undefined });
                     const read: Record<string, unknown> = {};
                     if (args.type === "kubernetes:core/v1:Service") read.status = { loadBalancer: { ingress: [{ ip: mockAddress(args.name) }] } };
-                    return { id: args.id, state: read };
+                    return { id: args.id ?? "", state: read };
                 }
                 const secretPaths: string[] = [];
                 const inputs = unwrapSecrets(args.inputs, "", secretPaths);
@@ -192,7 +198,7 @@ export async function runProgram(
         // What a DIY backend (pulumi login --local, or a bucket) calls every organization.
         "organization",
     );
-    recordRegistrations((r) => (current = r));
+    recordRegistrations((r) => (current = r), () => (reading = true));
     const warnings: string[] = [];
     recordWarnings(warnings);
     // Imported only now: the program's module must load after the mocks are in place.
@@ -252,9 +258,14 @@ interface Registration {
     urn: string;
 }
 
-function recordRegistrations(registering: (r: Registration) => void): void {
+function recordRegistrations(registering: (r: Registration) => void, reading: () => void): void {
     const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): any };
     const monitor = settings.getMonitor();
+    const read = monitor.readResource.bind(monitor);
+    monitor.readResource = (req: any, callback: any) => {
+        reading();
+        return read(req, callback);
+    };
     // The engine's URN names every ancestor's type (parent$child$grandchild); the mock's only the parent's,
     // which would give two clusters' routers' children one URN.
     monitor.newUrn = (parent: string, type: string, name: string) =>

@@ -74,6 +74,13 @@ describe("clusters: settings", () => {
         assert.deepStrictEqual(problems({ ...base, clusters: { eu: EU }, shards: one, router: { replicas: 9 } }), [
             "jitsi:router.replicas = 9: must be at most 8 while clusters is set: each router pod's peers port is a fixed NodePort at the bottom of nodePortRange (30000-30007)",
         ]);
+        // A range too narrow for them: no jvb.udpBasePort could help (it must lie in the range), so the range is named.
+        assert.deepStrictEqual(problems({ ...base, clusters: { eu: EU }, shards: one, nodePortRange: { min: 30000, max: 30015 }, jvb: { udpBasePort: 30005, maxReplicas: 2 } }), [
+            "jitsi:nodePortRange.max = 30015: must be above 30019 while clusters is set: the Services the other clusters reach take fixed NodePorts " +
+                "30000-30019 (shard 3's web at 30019) and the bridges' ports lie above them; widen nodePortRange or use lower shard numbers",
+            'jitsi:shards = [{"name":"s","index":3,"drain":false,"cluster":"eu"}]: need JVB UDP ports up to 30306, beyond the NodePort range 30000-30015; ' +
+                "lower jvb.udpBasePort, jvb.portStridePerShard or jvb.maxReplicas, or widen nodePortRange",
+        ]);
         // Without clusters nothing of this applies.
         assert.deepStrictEqual(problems({ ...base, shards: [{ name: "s", index: 3 }], jvb: { udpBasePort: 30000 }, router: { replicas: 9 } }), []);
     });
