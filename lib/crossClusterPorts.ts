@@ -1,7 +1,6 @@
 /**
  * NodePorts of the LoadBalancer Services through which the other clusters reach this one (each router
- * pod's peers port, each shard's web; a place is kept for a Prometheus gateway, not built yet): fixed, at
- * the bottom of the NodePort range.
+ * pod's peers port, the Prometheus gateway, each shard's web): fixed, at the bottom of the NodePort range.
  *
  * A LoadBalancer Service takes NodePorts too (allocateLoadBalancerNodePorts defaults to true), and an
  * automatically allocated one may take a port that a bridge's NodePort Service declared later (a new

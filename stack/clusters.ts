@@ -167,19 +167,23 @@ function declareCluster(config: StackConfig, name: string, spec: ClusterSpec, ku
     }
     // The regional entry: the ingress controller's LoadBalancer Service, which the Helm release owns.
     const entry = `${own.namespaces.ingressNginx}/${INGRESS_NGINX_RELEASE}-controller`;
-    return { cluster, spec, config: own, site, kept, ops, shards, turn, shardEntries, peerEntries, entry, entryAddress: releasedEntryAddress(ops, cluster) };
+    return { cluster, spec, config: own, site, kept, ops, shards, turn, shardEntries, peerEntries, entry, entryAddress: releasedEntryAddress(ops, cluster, spec, previous) };
 }
 
 /**
  * The address of the entry Service the ingress-nginx release made, read back (`get`), not declared: the
- * release owns it. The id is taken from the release's status, which is unknown until the release exists,
- * so a first preview skips the read instead of failing on a Service that is not there yet; Helm's wait
- * for the release includes the load balancer's address (pkg/kube/ready.go, serviceReady), so the read
- * after it finds one.
+ * release owns it. Only `pulumi up` reads it: a read needs its cluster even in a preview
+ * (pulumi-kubernetes provider.go, Read), and would fail the whole preview while one region is down,
+ * where a declared object's preview does not. A preview, and an up while the cluster is skipped as
+ * unreachable (whose read would come back empty), show the address the last deployment recorded. The
+ * id is taken from the release's status, so the read waits for the release, whose Helm wait includes
+ * the load balancer's address (helm pkg/kube/ready.go, serviceReady).
  */
-function releasedEntryAddress(ops: OpsStack, cluster: Cluster): pulumi.Output<string | undefined> | undefined {
+function releasedEntryAddress(ops: OpsStack, cluster: Cluster, spec: ClusterSpec, previous: Record<string, unknown>): pulumi.Output<string | undefined> | undefined {
     const release = ops.ingressNginxRelease;
     if (!release) return undefined;
+    const recorded = (previous.clusters as Record<string, { entryAddress?: string } | undefined> | undefined)?.[cluster.clusterName]?.entryAddress;
+    if (pulumi.runtime.isDryRun() || spec.skipWhileUnreachable) return pulumi.output(recorded);
     const id = pulumi.interpolate`${release.status.namespace}/${release.status.name}-controller`;
     return loadBalancerAddress(k8s.core.v1.Service.get(`${INGRESS_NGINX_RELEASE}-entry`, id, { ...cluster.opts, dependsOn: [release] }));
 }

@@ -323,20 +323,42 @@ describe("clusters: the program over two regions", function () {
         assert.deepStrictEqual(Object.keys(clusters), ["eu", "us"]);
         assert.strictEqual(clusters.us.region, "us-east");
         assert.strictEqual(clusters.us.entryService, "ingress-nginx/ingress-nginx-controller");
-        // The address is read back from the Service the release made, in that cluster, by an id taken from the
-        // release's status: unknown until the release exists, and a read with an unknown id is skipped in a
-        // preview (pulumi/pulumi pkg/resource/deploy/step.go, ReadStep.Apply), so a first preview passes.
-        const entryReads = run.reads.filter((r) => r.type === "kubernetes:core/v1:Service");
-        assert.deepStrictEqual(entryReads.map((r) => [r.id, r.provider]), [
-            ["ingress-nginx/ingress-nginx-controller", "pulumi:providers:kubernetes::cluster-eu"],
-            ["ingress-nginx/ingress-nginx-controller", "pulumi:providers:kubernetes::cluster-us"],
-        ]);
-        assert.match(clusters.us.entryAddress, /^192\.0\.2\.\d+$/);
+        // A preview reads nothing (a read needs its cluster even in a preview: one region down would fail it);
+        // with no deployment before, the address is not known yet.
+        assert.deepStrictEqual(run.reads.filter((r) => r.type === "kubernetes:core/v1:Service"), []);
+        assert.strictEqual(clusters.us.entryAddress, undefined);
         assert.deepStrictEqual(clusters.us.entryHosts, ["us.meet.school.example"]);
         assert.strictEqual(clusters.us.turn.address, "198.51.100.20");
         assert.deepStrictEqual(Object.keys(clusters.us.jvbUdpPorts), ["shard-2", "shard-3"]);
         assert.strictEqual(clusters.eu.grafanaUrl, "https://eu.meet.school.example/grafana");
         assert.ok(run.secretOutputs.includes("grafanaAdminPasswords"));
+    });
+
+    it("reads the entry address at pulumi up in each cluster after its release, and shows the recorded one in a preview or while a cluster is skipped", async () => {
+        // `pulumi up` refuses the placeholders of the stack files (config/load.ts): real names and addresses here.
+        const EU_REAL = { ...EU, hosts: ["eu.meet.school.de"], turn: { host: "turn-eu.school.de", publicIp: "145.253.7.1" } };
+        const US_REAL = { ...US, hosts: ["us.meet.school.de"], turn: { host: "turn-us.school.de", publicIp: "145.253.7.2" } };
+        const real = (us: object = US_REAL) => withConfig(twoRegions(), {
+            "jitsi:hosts": ["meet.school.de"],
+            "jitsi:turn": { host: "turn.school.de", publicIp: "145.253.7.3" },
+            "jitsi:tls": { issuer: "letsencrypt-production", acmeEmail: "ops@school.de" },
+            "jitsi:clusters": { eu: EU_REAL, us },
+        });
+        const up = await runProgramOk(real(), "test", { preview: false });
+        // The Service the release made, in that cluster, by an id from the release's status: the read follows the release.
+        assert.deepStrictEqual(up.reads.filter((r) => r.type === "kubernetes:core/v1:Service").map((r) => [r.id, r.provider]), [
+            ["ingress-nginx/ingress-nginx-controller", "pulumi:providers:kubernetes::cluster-eu"],
+            ["ingress-nginx/ingress-nginx-controller", "pulumi:providers:kubernetes::cluster-us"],
+        ]);
+        assert.match(up.outputs.clusters.us.entryAddress, /^192\.0\.2\.\d+$/);
+        const last = { clusters: { eu: { entryAddress: "203.0.113.7" }, us: { entryAddress: "203.0.113.8" } } };
+        const preview = await runProgramOk(twoRegions(), "test", { previousOutputs: last });
+        assert.deepStrictEqual(preview.reads.filter((r) => r.type === "kubernetes:core/v1:Service"), []);
+        assert.deepStrictEqual([preview.outputs.clusters.eu.entryAddress, preview.outputs.clusters.us.entryAddress], ["203.0.113.7", "203.0.113.8"]);
+        // us unreachable and skipped: its read would come back empty; eu is still read.
+        const skipped = await runProgramOk(real({ ...US_REAL, skipWhileUnreachable: true }), "test", { preview: false, previousOutputs: last });
+        assert.deepStrictEqual(skipped.reads.filter((r) => r.type === "kubernetes:core/v1:Service").map((r) => r.provider), ["pulumi:providers:kubernetes::cluster-eu"]);
+        assert.strictEqual(skipped.outputs.clusters.us.entryAddress, "203.0.113.8");
     });
 
     it("has no entry address to read where the stack does not run the ingress controller", async () => {
@@ -434,7 +456,9 @@ describe("clusters: one place to see all shards (each Grafana, every cluster's P
         }
         // No private key of the stack's CAs or certificates outside a Secret's secret data: not in a ConfigMap, not in the chart's values.
         const keys = three.resources.filter((r) => r.type === "tls:index/privateKey:PrivateKey").map((r) => generatedSecret(r.name));
-        assert.strictEqual(keys.length, 2 + 2 * 3 + 3);
+        // Three CAs (router peers, shard web, monitoring); per cluster a peer, a routers' web client, a gateway and a Grafana certificate; per shard a web certificate.
+        const shardCount = three.resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment" && /^shard-\d+-web$/.test(r.name)).length;
+        assert.strictEqual(keys.length, 3 + 3 * 4 + shardCount);
         for (const r of three.resources.filter((x) => x.type.startsWith("kubernetes:") && x.type !== "kubernetes:core/v1:Secret")) {
             const text = JSON.stringify(r.inputs);
             assert.deepStrictEqual(keys.filter((k) => text.includes(k)), [], `${r.type}::${r.name} (${clusterOf(r)})`);
