@@ -133,6 +133,12 @@ export function remoteDatasources(remotes: RemotePrometheus[], client: { cert: s
                 tlsAuthWithCACert: true,
                 tlsSkipVerify: false,
                 serverName: gatewayServerName(r.cluster),
+                // The gateway passes no rules API and no remote write: without these Grafana's Alerting pages would ask
+                // it for /api/v1/rules (manageAlerts unset counts as on) and offer it as a recording rules target
+                // (grafana public/app/features/alerting/unified/utils/datasource.ts at 014fd73: getRulesDataSources,
+                // isDataSourceManagingAlerts, isDataSourceAllowedAsRecordingRulesTarget), and show a 403 for each cluster.
+                manageAlerts: false,
+                allowAsRecordingRulesTarget: false,
             },
             secureJsonData: { tlsCACert: client.ca, tlsClientCert: client.cert, tlsClientKey: client.key },
         })),

@@ -432,7 +432,8 @@ describe("clusters: one place to see all shards (each Grafana, every cluster's P
                 assert.match(ds.url, /^https:\/\/192\.0\.2\.\d+:9443$/);
                 assert.deepStrictEqual([ds.type, ds.uid, ds.access, ds.isDefault], ["prometheus", `prometheus-${other}`, "proxy", false]);
                 // grafana-plugin-sdk-go backend/http_settings.go parseHTTPSettings: serverName is read only with tlsAuth or tlsAuthWithCACert.
-                assert.deepStrictEqual(ds.jsonData, { httpMethod: "POST", timeInterval: "30s", tlsAuth: true, tlsAuthWithCACert: true, tlsSkipVerify: false, serverName: `prometheus-gateway.${other}.jitsi.internal` });
+                assert.deepStrictEqual(ds.jsonData, { httpMethod: "POST", timeInterval: "30s", tlsAuth: true, tlsAuthWithCACert: true, tlsSkipVerify: false, serverName: `prometheus-gateway.${other}.jitsi.internal`,
+                    manageAlerts: false, allowAsRecordingRulesTarget: false });
                 assert.deepStrictEqual(ds.secureJsonData, {
                     tlsCACert: generatedPem("CERTIFICATE", "monitoring-ca"),
                     tlsClientCert: generatedPem("CERTIFICATE", `monitoring-${cluster}-grafana`),

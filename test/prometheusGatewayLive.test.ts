@@ -200,6 +200,10 @@ describe("the Prometheus gateway on a real HAProxy in front of a real Prometheus
             ["/-/quit", { method: "POST" }, "403"],
             ["/api/v1/status/config", {}, "403"],
             ["/api/v1/targets", {}, "403"],
+            // What Grafana would ask of an alerting or recording rules source: its data sources say neither (manageAlerts, allowAsRecordingRulesTarget).
+            ["/api/v1/rules", {}, "403"],
+            ["/api/v1/alerts", {}, "403"],
+            ["/api/v1/write", { method: "POST" }, "403"],
             ["/graph", {}, "403"],
             ["/api/v1/query?query=up", { method: "PUT" }, "405"],
             ["/api/v1/query?query=up", { method: "DELETE" }, "405"],
