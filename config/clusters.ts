@@ -86,6 +86,7 @@ export function checkClusters(cfg: ParsedSettings, ctx: z.RefinementCtx): void {
         }
     });
     if (clusters) checkCrossClusterPorts(cfg, shards.map((s) => s.index), ctx);
+    if (clusters) checkCertificateNames(names, shards, ctx);
     if (!clusters || names.length < 2) return;
     for (const [key, on] of STACK_WIDE_POOLS) {
         if (on(cfg)) {
@@ -113,6 +114,21 @@ export function checkClusters(cfg: ParsedSettings, ctx: z.RefinementCtx): void {
             });
         }
     }
+}
+
+/**
+ * With clusters, each cluster's and each shard's certificate is a resource named `<purpose>-<name>` beside
+ * its CA's `<purpose>-ca` (stack/certificates.ts StackAuthority.issue: router-peers-<cluster>,
+ * shard-web-<shard>): a cluster or shard named `ca` would give two resources one URN, which Pulumi refuses
+ * only once resources are being registered.
+ */
+function checkCertificateNames(names: string[], shards: { name: string }[], ctx: z.RefinementCtx): void {
+    const why = (what: string, purpose: string) =>
+        `must not be ca while clusters is set: the ${what}'s certificate would be named ${purpose}-ca like the stack's ${purpose} CA; choose another name`;
+    if (names.includes("ca")) ctx.addIssue({ code: "custom", path: ["clusters", "ca"], input: "ca", message: why("cluster", "router-peers") });
+    shards.forEach((s, i) => {
+        if (s.name === "ca") ctx.addIssue({ code: "custom", path: ["shards", i, "name"], input: "ca", message: why("shard", "shard-web") });
+    });
 }
 
 /**

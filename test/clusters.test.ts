@@ -62,6 +62,12 @@ describe("clusters: settings", () => {
         assert.deepStrictEqual(problems({ ...base, clusters: { eu: EU, us: US }, shards: [{ name: "s", cluster: "eu" }], jibri: { enabled: true } }), [
             "jitsi:jibri.enabled = true: must be false while clusters lists more than one: one jibri pool would serve shards in several clusters, which is not built yet (docs/decisions.md)",
         ]);
+        // A cluster or shard named ca: its certificate's resources would take its CA's URN (stack/certificates.ts).
+        assert.deepStrictEqual(problems({ ...base, clusters: { ca: EU, us: US }, shards: [{ name: "ca", cluster: "ca" }, { name: "s", cluster: "us" }] }), [
+            `jitsi:clusters.ca = "ca": must not be ca while clusters is set: the cluster's certificate would be named router-peers-ca like the stack's router-peers CA; choose another name`,
+            `jitsi:shards[0].name = "ca": must not be ca while clusters is set: the shard's certificate would be named shard-web-ca like the stack's shard-web CA; choose another name`,
+        ]);
+        assert.deepStrictEqual(problems({ ...base, shards: [{ name: "ca" }] }), []);
     });
 
     it("keeps the fixed NodePorts of the Services other clusters reach below the bridges' ports, and routers within them", () => {
