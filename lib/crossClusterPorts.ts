@@ -19,7 +19,7 @@ export interface NodePortRange {
     max: number;
 }
 
-/** Offsets from the range's start: router pods 0-7, 8-15 kept (a Prometheus gateway, not built yet), shard i at 16 + i. */
+/** Offsets from the range's start: router pods 0-7, the Prometheus gateway 8 (9-15 free), shard i at 16 + i. */
 export const CROSS_CLUSTER_PORT_OFFSETS = { routerPeers: 0, routerPeersMax: 8, prometheusGateway: 8, shardWeb: 16 } as const;
 
 /** The peers port of router pod `ordinal`. */
