@@ -18,6 +18,7 @@ import {
     ROUTER_LISTEN,
     ROUTER_PORTS,
     RouterBackend,
+    routerReadinessProbe,
     selectorLabels,
     spreadPods,
     Component,
@@ -206,7 +207,11 @@ export class RoomRouter extends pulumi.ComponentResource {
                                         { name: "tmp", mountPath: "/tmp" },
                                         ...tlsMount,
                                     ],
-                                    ...probes(httpProbe("/healthz", ROUTER_PORTS.stats)),
+                                    // Ready once the room table arrived from the peers (or HAProxy gave up waiting, lib/haproxy.ts):
+                                    // a pod that takes requests before would hash a live room it lacks, perhaps to another shard.
+                                    readinessProbe: routerReadinessProbe(),
+                                    // Alive while HAProxy answers, whatever its peers do.
+                                    livenessProbe: probes(httpProbe("/healthz", ROUTER_PORTS.stats)).livenessProbe,
                                     // Let the ingress controller drop this endpoint before HAProxy stops.
                                     lifecycle: { preStop: { exec: { command: ["/bin/sleep", "10"] } } },
                                 },

@@ -103,9 +103,73 @@ export interface RouterListen {
     stats: number;
     /** Connections per replica; a participant holds one or two (BOSH or WebSocket). */
     maxconn: number;
+    /** HAProxy's runtime API socket, which the readiness probe reads (below); unset: none. */
+    runtime?: string;
 }
 
-export const ROUTER_LISTEN: RouterListen = { http: ROUTER_PORTS.http, stats: ROUTER_PORTS.stats, maxconn: 20000 };
+/**
+ * The runtime API socket: a Unix socket in the pod's /tmp (an emptyDir), mode 600 so only HAProxy's
+ * uid (the probe's too: an exec probe runs as the container's user) may connect, and `level user`:
+ * read only. `show peers` and `show info` need no more (haproxy src/cli.c:155 checks only the
+ * master/expert levels; the keywords register none, src/peers.c:4316).
+ */
+export const ROUTER_RUNTIME_SOCKET = "/tmp/haproxy-runtime.sock";
+
+export const ROUTER_LISTEN: RouterListen = { http: ROUTER_PORTS.http, stats: ROUTER_PORTS.stats, maxconn: 20000, runtime: ROUTER_RUNTIME_SOCKET };
+
+/**
+ * What a freshly started HAProxy does for its stick tables (haproxy src/peers.c at v3.2.0, include/haproxy/peers-t.h:56-74;
+ * Debian's 2.6 likewise, its flags in src/peers.c:59-80). A pod's restart is a fresh process: no old local process
+ * hands the table over. The peers section's `flags` (`show peers`, src/peers.c:4023) hold the resync state:
+ * - At its first run the sync task arms the resync timeout, PEER_RESYNC_TIMEOUT = 5 s (src/peers.c:59, 3454-3455),
+ *   finds no old process (nb_oldpids 0), sets RESYNC_LOCAL_FINISHED (0x1) and arms the timeout again (3457-3470).
+ * - The first remote peer whose session is established is assigned the lesson (3514-3528) and sent RESYNCREQ
+ *   (2612-2619); it pushes its whole table, then RESYNCFINISHED, or RESYNCPARTIAL while its own resync is not
+ *   finished (1378). Finished: RESYNC_LOCAL_FINISHED | RESYNC_REMOTE_FINISHED (0x3, 3384-3386); the updates came
+ *   before that message on the same session, so the table is complete. Partial: that peer is not asked again
+ *   and the timeout is rearmed (3344-3347); a session lost while learning rearms it too (3319-3331).
+ * - With no lesson under way when the timeout expires, or no remote peer at all (3.2; 2.6 waits the timeout),
+ *   HAProxy gives up: RESYNC_REMOTE_FINISHED with the debug flag REMOTETIMEOUT (3592-3602). That is final:
+ *   nothing asks for a resync afterwards, so a peer that connects later teaches only newer updates.
+ * While a lesson is under way the timeout does not apply (every branch above requires no RESYNC_ASSIGN).
+ */
+export const PEER_RESYNC = { timeoutMs: 5000, finishedMask: 0x3 } as const;
+
+/**
+ * A bound on HAProxy's own wait, so that a pod is never unready for good: a peer that keeps its session alive
+ * and never ends the lesson (or sessions lost and rearmed again and again) would hold the resync open. A whole
+ * table (size 1m) reaches a peer in seconds, and no run of HAProxy's timeouts above comes near a minute.
+ */
+export const ROUTER_READY_AFTER_S = 60;
+
+/**
+ * The router's readiness command: ready once HAProxy's initial resync finished (0x3 in the peers section's
+ * flags: learnt from a peer, or given up as above), or after ROUTER_READY_AFTER_S of uptime. socat is in the
+ * image (docker-library/haproxy 3.2/Dockerfile installs it since 3fc3329, 2025-10; its alpine variant too);
+ * the shell's arithmetic reads the hex flags.
+ */
+export function routerReadyCommand(socket: string = ROUTER_RUNTIME_SOCKET, readyAfterS: number = ROUTER_READY_AFTER_S): string[] {
+    const head = `^[^ ]*: \\[[^]]*\\] id=${PEERS_SECTION} disabled=[0-9]* flags=\\(0x[0-9a-fA-F]*\\) .*`;
+    return [
+        "/bin/sh",
+        "-c",
+        [
+            `out=$(echo "show peers ${PEERS_SECTION}; show info" | socat -t 2 - "UNIX-CONNECT:${socket}") || exit 1`,
+            `flags=$(printf '%s\\n' "$out" | sed -n 's/${head}/\\1/p')`,
+            `[ -n "$flags" ] && [ $((flags & ${PEER_RESYNC.finishedMask})) -eq ${PEER_RESYNC.finishedMask} ] && exit 0`,
+            `up=$(printf '%s\\n' "$out" | sed -n 's/^Uptime_sec: \\([0-9]*\\)$/\\1/p')`,
+            `[ -n "$up" ] && [ "$up" -ge ${readyAfterS} ]`,
+        ].join("\n"),
+    ];
+}
+
+/**
+ * The router's readiness probe: asked every 2 s, so a pod is Ready about as soon as its table is there
+ * (a rolling update waits for it before it stops the next pod). socat's -t 2 ends an answer that does not come.
+ */
+export function routerReadinessProbe(): { exec: { command: string[] }; initialDelaySeconds: number; periodSeconds: number; timeoutSeconds: number; failureThreshold: number } {
+    return { exec: { command: routerReadyCommand() }, initialDelaySeconds: 1, periodSeconds: 2, timeoutSeconds: 4, failureThreshold: 3 };
+}
 
 /**
  * A router of one region among several (lib/regions.ts): the other regions' shards are backup servers,
@@ -143,6 +207,7 @@ export function haproxyConfig(backends: RouterBackend[], listen: RouterListen = 
         "global",
         "    log stdout format raw local0 info",
         `    maxconn ${listen.maxconn}`,
+        ...(listen.runtime ? [`    stats socket ${listen.runtime} mode 600 level user`] : []),
         "",
         ...HTTP_PROXY_BASE,
         // A room whose shard is down is better restarted on another shard than refused.

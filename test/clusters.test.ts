@@ -558,7 +558,7 @@ describe("clusters: one place to see all shards (each Grafana, every cluster's P
  * the same, byte for byte, for every stack file and variant. Skipped where that commit is not in the
  * repository (a shallow clone).
  */
-const BEFORE_CLUSTERS = "980762b";
+const BEFORE_CLUSTERS = "192d28d";
 
 describe("clusters: a stack without clusters", function () {
     this.timeout(300_000);

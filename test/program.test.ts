@@ -3,6 +3,7 @@
  */
 import * as assert from "assert";
 import { generatedSecret, readStackFile, Run, runProgram, runProgramOk, stackFile, withConfig } from "./harness";
+import { routerReadyCommand } from "../lib/haproxy";
 import { containers, countBy, env, envValue, mainContainers, matches, named, objects, Obj, podTemplates } from "./objects";
 
 const JITSI_TAG = /^ghcr\.io\/jitsi\/(web|prosody|jicofo|jvb):stable-\d+(-\d+)?$/;
@@ -194,8 +195,10 @@ for (const stack of ["development", "production"]) {
                 for (const probe of [container.readinessProbe, container.livenessProbe]) {
                     assert.ok(probe, `${workload.metadata.name}/${container.name} lacks a probe`);
                     if (probe.exec) {
-                        // prosody answers /health to loopback only: the image's own script asks from inside.
-                        assert.deepStrictEqual(probe.exec.command, ["/usr/local/bin/healthcheck.sh"], container.name);
+                        // prosody answers /health to loopback only: the image's own script asks from inside. The router's
+                        // readiness asks HAProxy's runtime socket whether the room table arrived (test/routerReadyLive.test.ts).
+                        const command = workload.metadata.name === "router" ? routerReadyCommand() : ["/usr/local/bin/healthcheck.sh"];
+                        assert.deepStrictEqual(probe.exec.command, command, container.name);
                         continue;
                     }
                     const port = probe.httpGet?.port ?? probe.tcpSocket?.port;
