@@ -64,9 +64,20 @@ export const WEB_CLIENT_FILES = { certAndKey: "shard-web-client.pem", ca: "shard
  * A router's server options for another cluster's shard: TLS with its client certificate, the server's
  * verified against the `shard-web` CA and the shard's own name. HAProxy's checks of a server with `ssl`
  * and no `port`/`addr` go over the same TLS with the same verification (HAProxy 3.2 src/check.c:1814-1817,
- * configuration.txt "ssl": "health checks are automatically sent in SSL too"); `verifyhost` is also
- * what the checks verify (configuration.txt "verifyhost": they send no SNI).
+ * configuration.txt "ssl": "health checks are automatically sent in SSL too").
+ *
+ * The name is sent as SNI, for traffic (`sni`) and checks (`check-sni`): HAProxy verifies the
+ * certificate against the SNI it sent, and against `verifyhost` only when it sent none (v3.2.0
+ * src/ssl_sock.c:4324-4327). From 3.3 it sends the request's Host as SNI unless one is set (`sni-auto`,
+ * on by default: v3.3.0 doc/configuration.txt:19119, commit 668916c1a), so without an explicit SNI a
+ * router on haproxy:3.3 (the image is the stack's choice) verifies the public host against the shard's
+ * certificate: every request to another region fails (503, SC) while its checks, which carry no Host,
+ * pass (seen on a 3.3.0 build with test/regions.test.ts). Web's nginx does not mind the name: it
+ * matches no server_name of 8443, so the default (only) server answers and the SNI/Host comparison of
+ * a client-verifying server is not made (nginx sets the connection's server name only on a match).
+ * `verifyhost` stays as the name checked should the SNI ever be dropped.
  */
 export function remoteShardTls(shard: string, dir = PEER_TLS_DIR): string {
-    return `ssl crt ${dir}/${WEB_CLIENT_FILES.certAndKey} ca-file ${dir}/${WEB_CLIENT_FILES.ca} verify required verifyhost ${shardWebTlsName(shard)}`;
+    const name = shardWebTlsName(shard);
+    return `ssl sni str(${name}) check-sni ${name} crt ${dir}/${WEB_CLIENT_FILES.certAndKey} ca-file ${dir}/${WEB_CLIENT_FILES.ca} verify required verifyhost ${name}`;
 }

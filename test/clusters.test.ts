@@ -183,7 +183,8 @@ describe("clusters: the program over two regions", function () {
                     assert.match(s.address, /^192\.0\.2\.\d+:443$/, s.line);
                     const tls = ` ${remoteShardTls(s.name)} `;
                     assert.ok(s.line.includes(tls) && inPages.includes(tls), s.line);
-                    assert.strictEqual(remoteShardTls(s.name), `ssl crt ${PEER_TLS_DIR}/shard-web-client.pem ca-file ${PEER_TLS_DIR}/shard-web-ca.crt verify required verifyhost ${s.name}-web-regional`);
+                    // The shard's name as SNI too: from HAProxy 3.3 an unset SNI is the request's Host, which is then what is verified (lib/shardWebTls.ts).
+                    assert.strictEqual(remoteShardTls(s.name), `ssl sni str(${s.name}-web-regional) check-sni ${s.name}-web-regional crt ${PEER_TLS_DIR}/shard-web-client.pem ca-file ${PEER_TLS_DIR}/shard-web-ca.crt verify required verifyhost ${s.name}-web-regional`);
                 } else {
                     assert.strictEqual(s.address, `${s.name}-web.jitsi.svc.cluster.local:80`);
                     assert.ok(!/ ssl /.test(s.line) && !/ ssl /.test(inPages), s.line);
