@@ -284,7 +284,9 @@ export class Shard extends pulumi.ComponentResource {
         }, { transcripts: "/usr/share/jitsi-meet/transcripts", ...(tls ? { storage: WEB_STORAGE_DIR } : {}) }, {
             volumes: [
                 { name: "custom-config", configMap: { name: webConfig.metadata.name } },
-                ...(tls ? [{ name: "regional-tls", secret: { secretName: tls.secretName, defaultMode: 0o440 } }] : []),
+                // 0640: the image copies these files to /storage/keys at every container start (web
+                // s6-overlay/scripts/config:88-90); read-only copies (0440) would make a restarted container's cp fail.
+                ...(tls ? [{ name: "regional-tls", secret: { secretName: tls.secretName, defaultMode: 0o640 } }] : []),
             ],
             volumeMounts: [
                 { name: "custom-config", mountPath: WEB_CUSTOM_CONFIG_PATH, subPath: "custom-config.js", readOnly: true },

@@ -261,7 +261,7 @@ describe("clusters: the program over two regions", function () {
         assert.strictEqual(mounts["/config/nginx-custom/regional-tls.conf"], "custom-config:regional-tls.conf");
         assert.strictEqual(mounts["/storage"], "storage:");
         const volumes = Object.fromEntries(deployment.spec.template.spec.volumes.map((v: any) => [v.name, v]));
-        assert.deepStrictEqual(volumes["regional-tls"].secret, { secretName: "shard-0-web-tls", defaultMode: 0o440 });
+        assert.deepStrictEqual(volumes["regional-tls"].secret, { secretName: "shard-0-web-tls", defaultMode: 0o640 });
         assert.ok(volumes.storage.emptyDir);
         const config = annotated.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.name === "shard-0-web-config")!.inputs.data;
         assert.strictEqual(config["regional-tls.conf"], webClientVerifyNginxConf());
