@@ -18,12 +18,18 @@ const EU = { region: "eu-west", context: "eu-admin", hosts: ["eu.meet.school.exa
 const US = { region: "us-east", context: "us-admin", hosts: ["us.meet.school.example"], turn: { host: "turn-us.school.example", publicIp: "198.51.100.20" } };
 const AP = { region: "ap-south", context: "ap-admin", hosts: ["ap.meet.school.example"], turn: { host: "turn-ap.school.example", publicIp: "198.51.100.30" } };
 
+/** Several clusters need DNS-01 for the shared hosts (config/dns01.ts; test/dns01.test.ts tests it). */
+const CLOUDFLARE_TOKEN = "cloudflare-api-token-value-0123456789abcdef";
+
 function twoRegions(extra: Record<string, unknown> = {}): StackConfig {
-    return withConfig(readStackFile("production"), {
+    const production = readStackFile("production");
+    return withConfig(production, {
         "jitsi:clusters": { eu: EU, us: US },
         "jitsi:shards": [{ name: "shard-0", cluster: "eu" }, { name: "shard-1", cluster: "eu" }, { name: "shard-2", cluster: "us" }, { name: "shard-3", cluster: "us" }],
+        "jitsi:tls": { ...JSON.parse(production.values["jitsi:tls"]), dns01: { provider: "cloudflare" } },
+        "jitsi:acmeDns01Credential": CLOUDFLARE_TOKEN,
         ...extra,
-    });
+    }, ["jitsi:acmeDns01Credential"]);
 }
 
 const problems = (raw: Record<string, unknown>) => parseConfig(raw).problems;
@@ -31,7 +37,8 @@ const clusterOf = (r: Recorded) => /(?:^|\$)jitsi:cluster:([a-z0-9-]+)\$/.exec(r
 const haproxyCfgs = (run: Run) => run.resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.name === "router");
 
 describe("clusters: settings", () => {
-    const base = { hosts: ["meet.school.example"], tls: { acmeEmail: "ops@school.example" }, turn: { host: "turn.school.example", publicIp: "198.51.100.1" } };
+    // Several clusters need DNS-01 (or the operator's word): Route 53 with ambient credentials takes no secret.
+    const base = { hosts: ["meet.school.example"], tls: { acmeEmail: "ops@school.example", dns01: { provider: "route53" } }, turn: { host: "turn.school.example", publicIp: "198.51.100.1" } };
 
     it("requires each shard's cluster once there are several, and refuses one that is not listed", () => {
         assert.deepStrictEqual(problems({ ...base, clusters: { eu: EU, us: US }, shards: [{ name: "shard-0", cluster: "eu" }, { name: "shard-1" }, { name: "shard-2", cluster: "ap" }] }), [
