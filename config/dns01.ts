@@ -8,13 +8,10 @@
  */
 import { isIP } from "net";
 import { z } from "zod";
+import { DNS01_PROVIDERS, Dns01Provider, Dns01Settings, TSIG_ALGORITHMS } from "../lib/acme";
 import type { ParsedSettings } from "./schema";
 
-export const DNS01_PROVIDERS = ["cloudflare", "route53", "cloudDNS", "rfc2136"] as const;
-export type Dns01Provider = (typeof DNS01_PROVIDERS)[number];
-
-/** cert-manager's TSIG algorithms (pkg/issuer/acme/dns/rfc2136/rfc2136.go:36-41); BIND's tsig-keygen makes hmac-sha256 keys. */
-export const TSIG_ALGORITHMS = ["HMACSHA256", "HMACSHA512", "HMACSHA1", "HMACMD5"] as const;
+export type { Dns01Settings };
 
 export const DNS01_CREDENTIAL_KEY = "acmeDns01Credential";
 
@@ -104,8 +101,7 @@ export const dns01Settings = z
             if ((s as Record<string, unknown>)[field] === undefined) ctx.addIssue({ code: "custom", path: [field], input: undefined, message: `is required with provider ${s.provider}` });
         }
     });
-
-export type Dns01Settings = z.output<typeof dns01Settings>;
+// Its output is lib/acme.ts's Dns01Settings, which builds the solver: stack/operations.ts hands one to the other, so tsc checks they agree.
 
 /** `tls.http01UnderGeoDns`: the operator's word that HTTP-01 still works for the stack's hosts with several clusters. */
 export const GEO_DNS_ACKNOWLEDGED = "acknowledged";

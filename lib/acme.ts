@@ -3,7 +3,27 @@
  * and, with `tls.dns01`, DNS-01 for the names the Ingress serves (docs/decisions.md "Certificates under
  * geo DNS: DNS-01").
  */
-import type { Dns01Provider, Dns01Settings } from "../config/dns01";
+
+/** The DNS providers whose cert-manager solver the stack writes (config/dns01.ts checks their settings). */
+export const DNS01_PROVIDERS = ["cloudflare", "route53", "cloudDNS", "rfc2136"] as const;
+export type Dns01Provider = (typeof DNS01_PROVIDERS)[number];
+/** cert-manager's TSIG algorithms (pkg/issuer/acme/dns/rfc2136/rfc2136.go:36-41); BIND's tsig-keygen makes hmac-sha256 keys. */
+export const TSIG_ALGORITHMS = ["HMACSHA256", "HMACSHA512", "HMACSHA1", "HMACMD5"] as const;
+
+/** `tls.dns01` as the schema gives it: the provider and the settings that belong to it. */
+export interface Dns01Settings {
+    provider: Dns01Provider;
+    region?: string;
+    hostedZoneID?: string;
+    role?: string;
+    accessKeyID?: string;
+    project?: string;
+    hostedZoneName?: string;
+    nameserver?: string;
+    tsigKeyName?: string;
+    tsigAlgorithm?: (typeof TSIG_ALGORITHMS)[number];
+    cnameStrategy?: "None" | "Follow";
+}
 
 /**
  * The Secret holding the DNS provider's credential. A ClusterIssuer's secret references are read in
