@@ -3,11 +3,15 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config/schema";
 import {
+    acmeSolvers,
     CHART_DEFAULT,
     configChecksum,
     CERT_MANAGER_RELEASE,
     CHARTS,
     ChartRef,
+    DNS01_SECRET_KEYS,
+    DNS01_SECRET_NAME,
+    Dns01Solving,
     ELASTIC_STACK_VERSION,
     HOST_AGENTS,
     OWNER_LABELS,
@@ -42,6 +46,8 @@ export interface OpsStackArgs {
     ops: StackConfig["ops"];
     namespaces: StackConfig["namespaces"];
     acmeEmail?: string;
+    /** DNS-01 for the Ingress's names (tls.dns01), with the provider's credential, a secret, when it takes one. */
+    dns01?: Omit<Dns01Solving, "withCredential"> & { credential?: pulumi.Output<string> };
     /** The provider of kept objects: the logging namespace (lib/keptObjects.ts). */
     keptObjects: KeptObjects;
 }
@@ -64,7 +70,7 @@ export class OpsStack extends pulumi.ComponentResource {
         super("jitsi:ops:OpsStack", name, {}, opts);
         const { ops, namespaces } = args;
 
-        if (ops.certManager.enabled) this.certManager(namespaces.certManager, args.acmeEmail!);
+        if (ops.certManager.enabled) this.certManager(namespaces.certManager, args.acmeEmail!, args.dns01);
         if (ops.ingressNginx.enabled) this.ingressNginx(namespaces.ingressNginx, ops.ingressNginx);
         if (ops.metricsServer.enabled) {
             const ns = namespaces.metricsServer === "kube-system" ? undefined : this.namespace(namespaces.metricsServer);
@@ -90,7 +96,7 @@ export class OpsStack extends pulumi.ComponentResource {
         return pinnedRelease(name, ref, namespace, values, { parent: this, dependsOn: [ns] });
     }
 
-    private certManager(namespace: string, email: string): void {
+    private certManager(namespace: string, email: string, dns01: OpsStackArgs["dns01"]): void {
         const ns = this.namespace(namespace);
         const certManager = new certmanager.CertManager(
             "cert-manager",
@@ -111,6 +117,19 @@ export class OpsStack extends pulumi.ComponentResource {
             { parent: this, dependsOn: [ns] },
         );
         this.certificatesReady.push(certManager);
+        // The DNS provider's credential, where the ClusterIssuers' secret references are read: cert-manager's own namespace.
+        const credential = dns01?.credential
+            ? new k8s.core.v1.Secret(
+                  DNS01_SECRET_NAME,
+                  {
+                      metadata: { name: DNS01_SECRET_NAME, namespace, labels: { ...OWNER_LABELS } },
+                      type: "Opaque",
+                      stringData: { [DNS01_SECRET_KEYS[dns01.settings.provider]]: dns01.credential },
+                  },
+                  { parent: this, dependsOn: [ns] },
+              )
+            : undefined;
+        const solvers = acmeSolvers(INGRESS_CLASS, dns01 && { settings: dns01.settings, dnsNames: dns01.dnsNames, withCredential: credential !== undefined });
         for (const [issuer, server] of Object.entries(LETSENCRYPT_SERVERS)) {
             const clusterIssuer = new k8s.apiextensions.CustomResource(
                 issuer,
@@ -123,12 +142,12 @@ export class OpsStack extends pulumi.ComponentResource {
                             email,
                             server,
                             privateKeySecretRef: { name: `${issuer}-account-key` },
-                            solvers: [{ http01: { ingress: { ingressClassName: INGRESS_CLASS } } }],
+                            solvers,
                         },
                     },
                 },
                 // The ClusterIssuer CRD comes with the chart.
-                { parent: this, dependsOn: [certManager] },
+                { parent: this, dependsOn: credential ? [certManager, credential] : [certManager] },
             );
             this.ingressReady.push(clusterIssuer);
             this.certificatesReady.push(clusterIssuer);

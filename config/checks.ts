@@ -10,11 +10,13 @@ import { bridgeCapacity } from "../lib/relay";
 import type { ParsedSettings } from "./schema";
 import { checkClusters } from "./clusters";
 import { VOSK_IMAGES } from "./defaults";
+import { checkTls } from "./dns01";
 import { checkPhoneSettings, checkWhisper, stackVoskImage } from "./gateways";
 import { highestIndex, normalizeShards, shardNumberOf, ShardSpec } from "./shards";
 
 export function checkAcrossSettings(cfg: ParsedSettings, ctx: z.RefinementCtx): void {
     checkClusters(cfg, ctx);
+    checkTls(cfg, ctx);
     const lt = cfg.loadTest;
     if (lt.enabled && lt.conferences * lt.participantsPerConference > lt.seleniumNodes * lt.sessionsPerNode) {
         ctx.addIssue({

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_JITSI_TAG, DEFAULT_ROUTER_IMAGE } from "./defaults";
+import { dns01Settings, GEO_DNS_ACKNOWLEDGED } from "./dns01";
 import { DNS_LABEL, DNS_NAME, hostname, image, imageTag, labelValue, namespace, port, resources, timezone } from "./primitives";
 
 const shardSpec = z.strictObject({
@@ -110,6 +111,13 @@ export const coreSettings = {
             issuer: z.enum(["letsencrypt-staging", "letsencrypt-production"]).default("letsencrypt-staging"),
             acmeEmail: z.email().optional(),
             secretName: z.string().min(1).default("jitsi-tls"),
+            /**
+             * The Ingress's host names over ACME DNS-01 through this DNS provider (config/dns01.ts); its
+             * credential is the secret setting acmeDns01Credential. Unset: HTTP-01 for every name.
+             */
+            dns01: dns01Settings.optional(),
+            /** With several clusters and no dns01: the operator's word that `hosts` resolve to one cluster at a time. */
+            http01UnderGeoDns: z.literal(GEO_DNS_ACKNOWLEDGED, `must be ${GEO_DNS_ACKNOWLEDGED} (or left out)`).optional(),
         })
         .prefault({}),
 };

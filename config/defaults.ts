@@ -49,6 +49,8 @@ export const SECRET_KEYS = [
     "jigasiWhisperPrivateKey",
     // clusters without a context: a map of cluster name to kubeconfig; never generated.
     "clusterKubeconfigs",
+    // tls.dns01: the DNS provider's credential (API token, secret key, TSIG secret); never generated.
+    "acmeDns01Credential",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
@@ -56,7 +58,7 @@ export type SecretKey = (typeof SECRET_KEYS)[number];
  * Secret settings that belong to something outside the stack: read, never generated. (turnSharedSecret is
  * generated for the stack's own coturn and read for an external one.)
  */
-export const PROVIDED_SECRET_KEYS: readonly SecretKey[] = ["alertEmailPassword", "alertWebhookUrl", "alertChatWebhookUrl", "jwtAppSecret", "jigasiSipPassword", "jigasiWhisperPrivateKey"];
+export const PROVIDED_SECRET_KEYS: readonly SecretKey[] = ["alertEmailPassword", "alertWebhookUrl", "alertChatWebhookUrl", "jwtAppSecret", "jigasiSipPassword", "jigasiWhisperPrivateKey", "acmeDns01Credential"];
 
 export const AUTH_TYPES = ["anonymous", "internal", "jwt"] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { z } from "zod";
 import { kubeconfigProblems } from "./clusters";
+import { DNS01_CREDENTIAL_KEY, dns01CredentialProblems } from "./dns01";
 import { placeholderProblems } from "./placeholders";
 import { TemplateContext, templateTextProblem } from "./primitives";
 import { stackVoskImage, whisperKeyProblem, whisperRuns } from "./gateways";
@@ -76,6 +77,7 @@ export function loadConfig(): StackConfig {
         problems.push(...missingSecrets(result.config, new Set(Object.keys(all))));
         problems.push(...userPasswordProblems(result.config.auth.users, all[`${NAMESPACE}:internalUserPasswords`]));
         problems.push(...kubeconfigProblems(result.config.clusters, all[`${NAMESPACE}:clusterKubeconfigs`]));
+        problems.push(...dns01CredentialProblems(result.config.tls.dns01, all[`${NAMESPACE}:${DNS01_CREDENTIAL_KEY}`]));
         if (result.config.auth.type === "jwt") problems.push(...jwtSecretProblems(all[`${NAMESPACE}:jwtAppSecret`]));
         const whisperKey = all[`${NAMESPACE}:jigasiWhisperPrivateKey`];
         const whisperKeyWrong = whisperRuns(result.config) && whisperKey !== undefined ? whisperKeyProblem(whisperKey) : undefined;

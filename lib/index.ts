@@ -7,6 +7,7 @@ export * from "./metrics";
 export * from "./ports";
 export * from "./quantity";
 export * from "./charts";
+export * from "./acme";
 export * from "./dashboard";
 export * from "./loadTest";
 export * from "./namespace";

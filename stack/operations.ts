@@ -3,7 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MonitoringStack } from "../components/monitoringStack";
 import { ConfigError } from "../config/load";
-import { OpsStack } from "../components/opsStack";
+import { OpsStack, OpsStackArgs } from "../components/opsStack";
+import { DNS01_CREDENTIAL_KEY } from "../config/dns01";
 import { StackConfig } from "../config/schema";
 import { KeptObjects, KEPT_OBJECTS_PROVIDER, KEPT_OBJECTS_RECORDING_WARNING, keptObjectsOnOwnProvider, keptObjectsProviderArgs } from "../lib";
 import { Site } from "./site";
@@ -12,7 +13,18 @@ import { Site } from "./site";
 export function opsStack(config: StackConfig, keptObjects: KeptObjects, opts?: pulumi.ComponentResourceOptions): OpsStack {
     const takeover = existingObjectTakeover(config, upsertsExistingObjects());
     if (takeover.length > 0) throw new ConfigError(takeover);
-    return new OpsStack("ops", { ops: config.ops, namespaces: config.namespaces, acmeEmail: config.tls.acmeEmail, keptObjects }, opts);
+    return new OpsStack("ops", { ops: config.ops, namespaces: config.namespaces, acmeEmail: config.tls.acmeEmail, dns01: dns01(config), keptObjects }, opts);
+}
+
+/**
+ * DNS-01 for every name the Ingress serves: the stack's hosts, which geo DNS answers with any region
+ * once there are several clusters, and the cluster's regional hosts, so that one certificate has one
+ * way of being issued. The TURN host keeps HTTP-01 (docs/decisions.md "Certificates under geo DNS: DNS-01").
+ */
+function dns01(config: StackConfig): OpsStackArgs["dns01"] {
+    const settings = config.tls.dns01;
+    if (settings === undefined) return undefined;
+    return { settings, dnsNames: config.hosts, credential: new pulumi.Config("jitsi").getSecret(DNS01_CREDENTIAL_KEY) };
 }
 
 /**

@@ -24,12 +24,14 @@ const US = REGION_US;
 const AP = { region: "ap-south", context: "ap-admin", hosts: ["ap.meet.school.example"], turn: { host: "turn-ap.school.example", publicIp: "198.51.100.30" } };
 const twoRegions = twoRegionsVariant;
 
+
 const problems = (raw: Record<string, unknown>) => parseConfig(raw).problems;
 const clusterOf = (r: Recorded) => /(?:^|\$)jitsi:cluster:([a-z0-9-]+)\$/.exec(r.urn)?.[1];
 const haproxyCfgs = (run: Run) => run.resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.name === "router");
 
 describe("clusters: settings", () => {
-    const base = { hosts: ["meet.school.example"], tls: { acmeEmail: "ops@school.example" }, turn: { host: "turn.school.example", publicIp: "198.51.100.1" } };
+    // Several clusters need DNS-01 (or the operator's word): Route 53 with ambient credentials takes no secret.
+    const base = { hosts: ["meet.school.example"], tls: { acmeEmail: "ops@school.example", dns01: { provider: "route53" } }, turn: { host: "turn.school.example", publicIp: "198.51.100.1" } };
 
     it("requires each shard's cluster once there are several, and refuses one that is not listed", () => {
         assert.deepStrictEqual(problems({ ...base, clusters: { eu: EU, us: US }, shards: [{ name: "shard-0", cluster: "eu" }, { name: "shard-1" }, { name: "shard-2", cluster: "ap" }] }), [
@@ -348,7 +350,7 @@ describe("clusters: the program over two regions", function () {
         const real = (us: object = US_REAL) => withConfig(twoRegions(), {
             "jitsi:hosts": ["meet.school.de"],
             "jitsi:turn": { host: "turn.school.de", publicIp: "145.253.7.3" },
-            "jitsi:tls": { issuer: "letsencrypt-production", acmeEmail: "ops@school.de" },
+            "jitsi:tls": { issuer: "letsencrypt-production", acmeEmail: "ops@school.de", dns01: { provider: "cloudflare" } },
             "jitsi:clusters": { eu: EU_REAL, us },
         });
         const up = await runProgramOk(real(), "test", { preview: false });

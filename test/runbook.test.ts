@@ -46,6 +46,8 @@ const FILLED_IN: Record<string, string> = {
     '"$(openssl rand -hex 16)"': "0123456789abcdef0123456789abcdef",
     '"$(openssl rand -hex 32)"': "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
     '"$(openssl rand -base64 18)"': "aGVsbG8gd29ybGQgMTIz",
+    "'<a Cloudflare API token: Zone:DNS:Edit on the zone>'": "cloudflare-api-token-0123456789abcdefghij",
+    "<the hosted zone's ID>": "Z0123456789ABCDEFGHIJ",
     // Set in the same block: NS=monitoring; P=kube-prometheus-stack-prometheus; SIZE=200Gi
     $SIZE: "200Gi",
 };
@@ -118,6 +120,8 @@ interface Recipe {
     /** docs/runbook.md unless said. */
     doc?: string;
     section: string;
+    /** Which of a section's recipes, where it has several. */
+    variant?: string;
     /** The stack files it is applied to. */
     stacks: string[];
     /** What the stack file is like before the recipe (a setting the section assumes). */
@@ -172,6 +176,38 @@ function firstDeploy(doc: string, section: string, addressPlaceholder: string): 
     };
     return { doc, section, stacks: ["production", "development"], deploy: true, steps: [{ lines, claims }] };
 }
+
+/**
+ * The production stack file over two clusters that ran on HTTP-01 with the operator's word
+ * (tls.http01UnderGeoDns), as the runbook's "Certificates under geo DNS" starts from.
+ */
+function twoClustersOnHttp01(file: StackFile): void {
+    file["jitsi:clusters"] = {
+        eu: { region: "eu-west", context: "eu", hosts: ["eu.meet.example.org"], turn: { host: "turn-eu.example.org", publicIp: "198.51.100.10" } },
+        us: { region: "us-east", context: "us", hosts: ["us.meet.example.org"], turn: { host: "turn-us.example.org", publicIp: "198.51.100.20" } },
+    };
+    file["jitsi:shards"] = [{ name: "shard-0", cluster: "eu" }, { name: "shard-1", cluster: "us" }];
+    file["jitsi:tls"].http01UnderGeoDns = "acknowledged";
+}
+
+/** "in each cluster, the two ClusterIssuers updated and, with a credential, the Secret acme-dns01-credential created; nothing of Jitsi changes". */
+function dns01On(provider: string, credential: boolean) {
+    return (c: ReturnType<typeof changes>, after: Run) => {
+        assert.deepStrictEqual(c, {
+            created: credential ? ["Secret cert-manager/acme-dns01-credential"] : [],
+            updated: ["ClusterIssuer -/letsencrypt-production", "ClusterIssuer -/letsencrypt-staging"],
+            deleted: [],
+        });
+        assert.deepStrictEqual(restartWarnings(after), []);
+        // One change per cluster: changes() keys by kind and name, which both clusters share.
+        const issuers = objects(after, "ClusterIssuer");
+        assert.strictEqual(issuers.length, 4);
+        for (const issuer of issuers) assert.ok(issuer.spec.acme.solvers[0].dns01[provider], JSON.stringify(issuer.spec.acme.solvers));
+        assert.strictEqual(objects(after, "Secret").filter((s) => s.metadata.name === "acme-dns01-credential").length, credential ? 2 : 0);
+    };
+}
+/** "A stack that ran with tls.http01UnderGeoDns: acknowledged drops it in the same change". */
+const dropAcknowledgement = (f: StackFile) => delete f["jitsi:tls"].http01UnderGeoDns;
 
 const RECIPES: Recipe[] = [
     firstDeploy("docs/runbook.md", "## First deploy", "<the static address reserved for TURN>"),
@@ -378,6 +414,32 @@ const RECIPES: Recipe[] = [
             },
         ],
     },
+    {
+        section: "### Certificates under geo DNS",
+        variant: "Cloudflare",
+        stacks: ["production"],
+        setup: twoClustersOnHttp01,
+        steps: [
+            {
+                lines: ["pulumi config set --path 'jitsi:tls.dns01.provider' cloudflare", "pulumi config set --secret jitsi:acmeDns01Credential '<a Cloudflare API token: Zone:DNS:Edit on the zone>'"],
+                edit: dropAcknowledgement,
+                claims: dns01On("cloudflare", true),
+            },
+        ],
+    },
+    {
+        section: "### Certificates under geo DNS",
+        variant: "Route 53",
+        stacks: ["production"],
+        setup: twoClustersOnHttp01,
+        steps: [
+            {
+                lines: ["pulumi config set --path 'jitsi:tls.dns01.provider' route53", "pulumi config set --path 'jitsi:tls.dns01.hostedZoneID' <the hosted zone's ID>"],
+                edit: dropAcknowledgement,
+                claims: dns01On("route53", false),
+            },
+        ],
+    },
     firstDeploy("README.md", "## Deploy in five steps", "<the static address you reserved>"),
     {
         doc: "README.md",
@@ -480,7 +542,7 @@ describe("the runbook's recipes, applied to the shipped stack files", function (
 
     for (const recipe of RECIPES) {
         for (const stack of recipe.stacks) {
-            it(`${recipe.section.replace(/^#+ /, "")} (${stack})`, async () => {
+            it(`${recipe.section.replace(/^#+ /, "")}${recipe.variant ? `, ${recipe.variant}` : ""} (${stack})`, async () => {
                 const file = clone(stackFile(stack));
                 recipe.setup?.(file);
                 const secrets = new Set(recipe.setupSecrets ?? []);

@@ -120,12 +120,17 @@ export const allGatewaysVariant = () =>
 /** Two regions of two shards each (config/clusters.ts): the regional parts of the program (stack/clusters.ts). */
 export const REGION_EU = { region: "eu-west", context: "eu-admin", hosts: ["eu.meet.school.example"], turn: { host: "turn-eu.school.example", publicIp: "198.51.100.10" } };
 export const REGION_US = { region: "us-east", context: "us-admin", hosts: ["us.meet.school.example"], turn: { host: "turn-us.school.example", publicIp: "198.51.100.20" } };
+/** Several clusters need DNS-01 for the shared hosts (config/dns01.ts; test/dns01.test.ts tests it). */
+export const CLOUDFLARE_TOKEN = "cloudflare-api-token-value-0123456789abcdef";
 export function twoRegionsVariant(extra: Record<string, unknown> = {}): StackConfig {
-    return withConfig(production(), {
+    const base = production();
+    return withConfig(base, {
         "jitsi:clusters": { eu: REGION_EU, us: REGION_US },
         "jitsi:shards": [{ name: "shard-0", cluster: "eu" }, { name: "shard-1", cluster: "eu" }, { name: "shard-2", cluster: "us" }, { name: "shard-3", cluster: "us" }],
+        "jitsi:tls": { ...JSON.parse(base.values["jitsi:tls"]), dns01: { provider: "cloudflare" } },
+        "jitsi:acmeDns01Credential": CLOUDFLARE_TOKEN,
         ...extra,
-    });
+    }, ["jitsi:acmeDns01Credential"]);
 }
 
 export const STACK_VARIANTS: Record<string, () => Promise<Obj[]>> = {
