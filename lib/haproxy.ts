@@ -110,8 +110,10 @@ export interface RouterListen {
 /**
  * The runtime API socket: a Unix socket in the pod's /tmp (an emptyDir), mode 600 so only HAProxy's
  * uid (the probe's too: an exec probe runs as the container's user) may connect, and `level user`:
- * read only. `show peers` and `show info` need no more (haproxy src/cli.c:155 checks only the
- * master/expert levels; the keywords register none, src/peers.c:4316).
+ * read only. `show peers` and `show info` need no more (haproxy v3.2.0 src/cli.c:817-836 refuses a keyword
+ * only for the master/expert/experimental levels; these register none, src/peers.c:4316, src/stats.c:1324).
+ * The socket is not subject to the global maxconn (src/cli.c:567, BC_O_UNLIMITED), so a router full of
+ * participants still answers its probe.
  */
 export const ROUTER_RUNTIME_SOCKET = "/tmp/haproxy-runtime.sock";
 

@@ -106,10 +106,10 @@ describe("router readiness on a real HAProxy, the probe run as the kubelet runs 
     }
 
     /** Starts `router` as the pod runs HAProxy, with the generated haproxy.cfg and a peers section naming `peers` (host:port). */
-    async function start(router: Router, peers: { name: string; port: number }[]): Promise<void> {
+    async function start(router: Router, peers: { name: string; port: number }[], maxconn = 2000): Promise<void> {
         const cfg = path.join(dir, `${router.name}.cfg`);
         const backends = [{ name: "shard-0", index: 0, address: "127.0.0.1", port: shard.port }];
-        fs.writeFileSync(cfg, haproxyConfig(backends, { http: router.http, stats: router.stats, maxconn: 2000, runtime: router.runtime }));
+        fs.writeFileSync(cfg, haproxyConfig(backends, { http: router.http, stats: router.stats, maxconn, runtime: router.runtime }));
         const peersCfg = path.join(dir, `${router.name}-peers.cfg`);
         fs.writeFileSync(peersCfg, [`peers ${PEERS_SECTION}`, `    bind 127.0.0.1:${router.peer}`, `    server ${router.name}`, ...peers.map((p) => `    server ${p.name} 127.0.0.1:${p.port}`), ""].join("\n"));
         router.process = await startHaproxy(haproxyPath(), { dir, name: router.name, files: [cfg, peersCfg], statsPort: router.stats, started: running, logs, prefix: asRouter });
@@ -190,6 +190,34 @@ describe("router readiness on a real HAProxy, the probe run as the kubelet runs 
         const took = await msUntilReady(lonely, since, PEER_RESYNC.timeoutMs + 5000);
         assert.ok(took >= PEER_RESYNC.timeoutMs - 1000 && took <= PEER_RESYNC.timeoutMs + 3000, `ready after ${took} ms`);
         await stopProcess(lonely.process!);
+    });
+
+    it("a router at its global maxconn (full of participants) still answers its probe: the runtime socket is not subject to it", async () => {
+        // haproxy v3.2.0 src/cli.c:567 marks a stats socket BC_O_UNLIMITED (2.6 likewise); only listeners without
+        // it count against maxconn (src/listener.c:1022-1025, 1146-1148), so the HTTP ones, /healthz's stats frontend
+        // among them, stop accepting. A probe that failed here would take every full router out of the Service at once.
+        const full = await newRouter("full");
+        const maxconn = 4;
+        await start(full, [], maxconn);
+        await msUntilReady(full, Date.now(), PEER_RESYNC.timeoutMs + 5000);
+        const held: net.Socket[] = [];
+        try {
+            // Idle client connections, as held BOSH polls or WebSockets are: HAProxy keeps each until timeout http-request (10 s).
+            for (let i = 0; i < maxconn + 2; i++) {
+                held.push(await new Promise<net.Socket>((resolve, reject) => {
+                    const s = net.connect(full.http, "127.0.0.1", () => resolve(s));
+                    s.on("error", reject);
+                }));
+            }
+            await waitFor("HAProxy to reach its maxconn", async () => /CurrConns: (\d+)/.exec(await adminCommand(full.runtime, "show info"))?.[1] === String(maxconn), logs, 5000);
+            // The HTTP side is full: /healthz (liveness) gets no answer while the probe's socket still does.
+            const healthz = await Promise.race([get(full.stats, "/healthz").then(() => "answered"), new Promise((r) => setTimeout(() => r("no answer"), 1500))]);
+            assert.strictEqual(healthz, "no answer", "HAProxy was not full: the test proves nothing");
+            assert.strictEqual(await ready(full), true, "a full router fails its readiness probe");
+        } finally {
+            for (const s of held) s.destroy();
+            await stopProcess(full.process!);
+        }
     });
 
     it("a peer that never finishes its lesson holds the router unready only until ROUTER_READY_AFTER_S of uptime", async () => {
