@@ -9,7 +9,6 @@ import {
     ingressPolicy,
     scrapedBy,
     tcp,
-    httpProbe,
     labels,
     probes,
     resourceRequirements,
@@ -18,6 +17,7 @@ import {
     ROUTER_LISTEN,
     ROUTER_PORTS,
     RouterBackend,
+    routerLiveCommand,
     routerReadinessProbe,
     selectorLabels,
     spreadPods,
@@ -211,7 +211,7 @@ export class RoomRouter extends pulumi.ComponentResource {
                                     // a pod that takes requests before would hash a live room it lacks, perhaps to another shard.
                                     readinessProbe: routerReadinessProbe(),
                                     // Alive while HAProxy answers, whatever its peers do.
-                                    livenessProbe: probes(httpProbe("/healthz", ROUTER_PORTS.stats)).livenessProbe,
+                                    livenessProbe: probes({ exec: { command: routerLiveCommand() }, periodSeconds: 10, timeoutSeconds: 5 }).livenessProbe,
                                     // Let the ingress controller drop this endpoint before HAProxy stops.
                                     lifecycle: { preStop: { exec: { command: ["/bin/sleep", "10"] } } },
                                 },

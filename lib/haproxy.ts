@@ -174,6 +174,17 @@ export function routerReadinessProbe(): { exec: { command: string[] }; initialDe
 }
 
 /**
+ * The router's liveness: HAProxy answers `show info` on its runtime socket. Not `/healthz` on the stats
+ * port, which counts against the global maxconn like every listener but the socket (src/cli.c:567): a
+ * router full of participants would stop answering it and be restarted, dropping every connection on
+ * it (test/routerReadyLive.test.ts). Nothing a peer does changes this answer. Checked as seldom and
+ * with as much patience as every liveness probe here (lib/jitsi.ts probes()).
+ */
+export function routerLiveCommand(socket: string = ROUTER_RUNTIME_SOCKET): string[] {
+    return ["/bin/sh", "-c", `echo "show info" | socat -t 2 - "UNIX-CONNECT:${socket}" | grep -q '^Uptime_sec: '`];
+}
+
+/**
  * A router of one region among several (lib/regions.ts): the other regions' shards are backup servers,
  * the header tells the shard the region that received the user. Unset: one cluster, as before.
  */

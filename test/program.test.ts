@@ -3,7 +3,7 @@
  */
 import * as assert from "assert";
 import { generatedSecret, readStackFile, Run, runProgram, runProgramOk, stackFile, withConfig } from "./harness";
-import { routerReadyCommand } from "../lib/haproxy";
+import { routerLiveCommand, routerReadyCommand } from "../lib/haproxy";
 import { containers, countBy, env, envValue, mainContainers, matches, named, objects, Obj, podTemplates } from "./objects";
 
 const JITSI_TAG = /^ghcr\.io\/jitsi\/(web|prosody|jicofo|jvb):stable-\d+(-\d+)?$/;
@@ -197,7 +197,9 @@ for (const stack of ["development", "production"]) {
                     if (probe.exec) {
                         // prosody answers /health to loopback only: the image's own script asks from inside. The router's
                         // readiness asks HAProxy's runtime socket whether the room table arrived (test/routerReadyLive.test.ts).
-                        const command = workload.metadata.name === "router" ? routerReadyCommand() : ["/usr/local/bin/healthcheck.sh"];
+                        // Its liveness asks HAProxy on that socket, which a full router still serves.
+                        const router = probe === container.readinessProbe ? routerReadyCommand() : routerLiveCommand();
+                        const command = workload.metadata.name === "router" ? router : ["/usr/local/bin/healthcheck.sh"];
                         assert.deepStrictEqual(probe.exec.command, command, container.name);
                         continue;
                     }

@@ -15,12 +15,10 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { CLUSTER_DATASOURCES_FILE, CLUSTER_DATASOURCES_SECRET } from "../lib/prometheusGateway";
-import { readStackFile, Recorded, Run, runProgramOk, withConfig } from "./harness";
+import { Recorded, Run, runProgramOk } from "./harness";
+import { twoRegionsVariant } from "./variants";
 import { commandPath, freePort, get, startHaproxy, tailLogs, waitFor } from "./loopback";
 import { asContainer, cannotRunAsPod } from "./podProcess";
-
-const EU = { region: "eu-west", context: "eu-admin", hosts: ["eu.meet.school.example"], turn: { host: "turn-eu.school.example", publicIp: "198.51.100.10" } };
-const US = { region: "us-east", context: "us-admin", hosts: ["us.meet.school.example"], turn: { host: "turn-us.school.example", publicIp: "198.51.100.20" } };
 
 describe("the Prometheus gateway on a real HAProxy in front of a real Prometheus, with mutual TLS", function () {
     this.timeout(120_000);
@@ -47,10 +45,7 @@ describe("the Prometheus gateway on a real HAProxy in front of a real Prometheus
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "prometheus-gateway-"));
         fs.chmodSync(dir, 0o755);
 
-        const run: Run = await runProgramOk(withConfig(readStackFile("production"), {
-            "jitsi:clusters": { eu: EU, us: US },
-            "jitsi:shards": [{ name: "shard-0", cluster: "eu" }, { name: "shard-1", cluster: "us" }],
-        }));
+        const run: Run = await runProgramOk(twoRegionsVariant());
         const inEu = (type: string, name: string): Recorded => run.resources.find((r) => r.type === type && r.name === name && r.urn.startsWith("jitsi:cluster:eu$"))!;
         const deployment = inEu("kubernetes:apps/v1:Deployment", "prometheus-gateway").inputs;
         gateway = {

@@ -1,7 +1,8 @@
 /**
  * The router's readiness means "the room table is here". Under the mock engine: the router StatefulSet's
  * readiness probe is the command lib/haproxy.ts builds, reading the runtime socket haproxy.cfg declares,
- * and its liveness is still HAProxy's own /healthz. Live, on loopback with a real HAProxy and socat (the
+ * and its liveness asks HAProxy's `show info` on the same socket (no peer can fail it, and a full router
+ * still answers it). Live, on loopback with a real HAProxy and socat (the
  * image has both: docker-library/haproxy 3.2/Dockerfile), the command run as the kubelet runs an exec probe
  * (test/podProcess.ts execProbe: its argv, the container's uid, cut at timeoutSeconds): a router alone is
  * ready within HAProxy's resync timeout; a router restarted while its peer holds the rooms is not ready
@@ -15,25 +16,18 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { haproxyConfig, PEER_RESYNC, PEERS_SECTION, ROUTER_PORTS, ROUTER_READY_AFTER_S, ROUTER_RUNTIME_SOCKET, routerReadyCommand } from "../lib/haproxy";
-import { readStackFile, runProgramOk, withConfig } from "./harness";
+import { haproxyConfig, PEER_RESYNC, PEERS_SECTION, ROUTER_READY_AFTER_S, ROUTER_RUNTIME_SOCKET, routerLiveCommand, routerReadyCommand } from "../lib/haproxy";
+import { readStackFile, runProgramOk } from "./harness";
 import { adminCommand, commandPath, freePort, get, standIn, startHaproxy, stopProcess, tailLogs, waitFor } from "./loopback";
 import { named, Obj } from "./objects";
 import { asContainer, cannotRunAsPod, execProbe } from "./podProcess";
-
-const CLUSTERS = {
-    "jitsi:clusters": {
-        eu: { region: "eu-west", context: "eu-admin", hosts: ["eu.meet.school.example"], turn: { host: "turn-eu.school.example", publicIp: "198.51.100.10" } },
-        us: { region: "us-east", context: "us-admin", hosts: ["us.meet.school.example"], turn: { host: "turn-us.school.example", publicIp: "198.51.100.20" } },
-    },
-    "jitsi:shards": [{ name: "shard-0", cluster: "eu" }, { name: "shard-1", cluster: "us" }],
-};
+import { twoRegionsVariant } from "./variants";
 
 describe("router readiness: the probe the program declares", function () {
     this.timeout(60_000);
 
-    it("is the resync check on the runtime socket haproxy.cfg declares, in the pod's /tmp; liveness stays /healthz, with or without clusters", async () => {
-        for (const config of [readStackFile("production"), withConfig(readStackFile("production"), CLUSTERS)]) {
+    it("is the resync check on the runtime socket haproxy.cfg declares, in the pod's /tmp; liveness asks HAProxy on that socket, with or without clusters", async () => {
+        for (const config of [readStackFile("production"), twoRegionsVariant()]) {
             const run = await runProgramOk(config);
             const routers = run.resources.filter((r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.name === "router");
             const cfgs = run.resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.name === "router");
@@ -42,8 +36,8 @@ describe("router readiness: the probe the program declares", function () {
             for (const sts of routers) {
                 const c = sts.inputs.spec.template.spec.containers[0];
                 assert.deepStrictEqual(c.readinessProbe, { exec: { command: routerReadyCommand() }, initialDelaySeconds: 1, periodSeconds: 2, timeoutSeconds: 4, failureThreshold: 3 });
-                // As before this change: HAProxy's own answer, which no peer can fail.
-                assert.deepStrictEqual(c.livenessProbe, { httpGet: { path: "/healthz", port: ROUTER_PORTS.stats }, periodSeconds: 10, timeoutSeconds: 5, initialDelaySeconds: 60, failureThreshold: 6 });
+                // HAProxy's own answer, which no peer can fail, on the socket a full router still serves (below).
+                assert.deepStrictEqual(c.livenessProbe, { exec: { command: routerLiveCommand() }, periodSeconds: 10, timeoutSeconds: 5, initialDelaySeconds: 60, failureThreshold: 6 });
                 const tmp = c.volumeMounts.find((m: Obj) => m.mountPath === path.dirname(ROUTER_RUNTIME_SOCKET));
                 assert.ok(sts.inputs.spec.template.spec.volumes.find((v: Obj) => v.name === tmp?.name)?.emptyDir, "the socket's directory is a writable emptyDir");
                 assert.ok(!tmp.readOnly);
@@ -122,6 +116,10 @@ describe("router readiness on a real HAProxy, the probe run as the kubelet runs 
         return (await execProbe(routerReadyCommand(router.runtime, readyAfterS), { container, timeoutSeconds: container.readinessProbe.timeoutSeconds })).ok;
     }
 
+    async function live(router: Router): Promise<boolean> {
+        return (await execProbe(routerLiveCommand(router.runtime), { container, timeoutSeconds: container.livenessProbe.timeoutSeconds })).ok;
+    }
+
     async function tableSize(router: Router): Promise<number> {
         return Number(/size:\d+, used:(\d+)/.exec(await adminCommand(router.runtime, "show table shards"))?.[1] ?? -1);
     }
@@ -192,7 +190,7 @@ describe("router readiness on a real HAProxy, the probe run as the kubelet runs 
         await stopProcess(lonely.process!);
     });
 
-    it("a router at its global maxconn (full of participants) still answers its probe: the runtime socket is not subject to it", async () => {
+    it("a router at its global maxconn (full of participants) still answers its probes: the runtime socket is not subject to it", async () => {
         // haproxy v3.2.0 src/cli.c:567 marks a stats socket BC_O_UNLIMITED (2.6 likewise); only listeners without
         // it count against maxconn (src/listener.c:1022-1025, 1146-1148), so the HTTP ones, /healthz's stats frontend
         // among them, stop accepting. A probe that failed here would take every full router out of the Service at once.
@@ -210,14 +208,17 @@ describe("router readiness on a real HAProxy, the probe run as the kubelet runs 
                 }));
             }
             await waitFor("HAProxy to reach its maxconn", async () => /CurrConns: (\d+)/.exec(await adminCommand(full.runtime, "show info"))?.[1] === String(maxconn), logs, 5000);
-            // The HTTP side is full: /healthz (liveness) gets no answer while the probe's socket still does.
+            // The HTTP side is full: /healthz (liveness before it moved to the socket) gets no answer while the socket still does.
             const healthz = await Promise.race([get(full.stats, "/healthz").then(() => "answered"), new Promise((r) => setTimeout(() => r("no answer"), 1500))]);
             assert.strictEqual(healthz, "no answer", "HAProxy was not full: the test proves nothing");
             assert.strictEqual(await ready(full), true, "a full router fails its readiness probe");
+            assert.strictEqual(await live(full), true, "a full router fails its liveness probe: the kubelet would restart it");
         } finally {
             for (const s of held) s.destroy();
             await stopProcess(full.process!);
         }
+        // And a router that is gone fails it.
+        assert.strictEqual(await live(full), false);
     });
 
     it("a peer that never finishes its lesson holds the router unready only until ROUTER_READY_AFTER_S of uptime", async () => {
