@@ -561,7 +561,7 @@ describe("clusters: one place to see all shards (each Grafana, every cluster's P
  * the same, byte for byte, for every stack file and variant. Skipped where that commit is not in the
  * repository (a shallow clone).
  */
-const BEFORE_CLUSTERS = "192d28d";
+const BEFORE_CLUSTERS = "2fd0005";
 
 describe("clusters: a stack without clusters", function () {
     this.timeout(300_000);
