@@ -126,6 +126,7 @@ export function checkTls(cfg: ParsedSettings, ctx: z.RefinementCtx): void {
     if (tls.dns01 !== undefined && tls.http01UnderGeoDns !== undefined) {
         ctx.addIssue({ code: "custom", path: ["tls", "http01UnderGeoDns"], input: tls.http01UnderGeoDns, message: "must be unset while tls.dns01 is set: the stack's hosts are issued over DNS-01" });
     }
+    if (tls.dns01 !== undefined) checkPinnedZone(tls.dns01, cfg, ctx);
     if (names.length > 1 && cfg.ops.certManager.enabled && tls.dns01 === undefined && tls.http01UnderGeoDns === undefined) {
         ctx.addIssue({
             code: "custom",
@@ -136,6 +137,36 @@ export function checkTls(cfg: ParsedSettings, ctx: z.RefinementCtx): void {
                 "reaches regions that hold no challenge for the token, and issuance and every renewal fail over HTTP-01 (docs/runbook.md \"Several clusters, one room authority\"); " +
                 `set a DNS-01 provider (${DNS01_PROVIDERS.join(", ")}), or tls.http01UnderGeoDns: ${GEO_DNS_ACKNOWLEDGED} if hosts resolve to one cluster at a time`,
         });
+    }
+}
+
+/**
+ * route53's hostedZoneID and cloudDNS's hostedZoneName send every challenge of the solver to that one
+ * zone (cert-manager v1.19.4 pkg/issuer/acme/dns/route53/route53.go:317-320, clouddns/clouddns.go:244-247), and the
+ * solver takes every name of each cluster's Ingress: `hosts` and that cluster's regional hosts. Names
+ * with no common parent of two labels (meet.example.org, eu.meet.school.example) are in no one zone:
+ * Route 53 refuses the TXT change, the order fails, and with it the certificate of every name.
+ * A shared parent does not prove one zone (a delegated subdomain); it only catches the certain case.
+ */
+function checkPinnedZone(dns01: Dns01Settings, cfg: ParsedSettings, ctx: z.RefinementCtx): void {
+    const field = dns01.provider === "route53" ? "hostedZoneID" : dns01.provider === "cloudDNS" ? "hostedZoneName" : undefined;
+    const zone = field && dns01[field];
+    if (!field || zone === undefined) return;
+    const perCluster = Object.entries(cfg.clusters ?? {}).map(([name, spec]) => [name, spec.hosts ?? []] as const);
+    for (const [cluster, regional] of perCluster.length ? perCluster : [["", [] as string[]] as const]) {
+        const names = [...cfg.hosts, ...regional];
+        const parent = (n: string) => n.split(".").slice(-2).join(".");
+        const apart = names.find((n) => parent(n) !== parent(names[0]));
+        if (apart === undefined) continue;
+        ctx.addIssue({
+            code: "custom",
+            path: ["tls", "dns01", field],
+            input: zone,
+            message:
+                `names one zone for every name solved over DNS-01, but ${names[0]} and ${apart}${cluster ? ` (cluster ${cluster}'s Ingress)` : ""} cannot be in one zone; ` +
+                `leave ${field} unset (cert-manager then finds each name's zone), or give the names one parent domain`,
+        });
+        return;
     }
 }
 

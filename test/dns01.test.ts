@@ -97,6 +97,22 @@ describe("dns01: settings", () => {
         assert.deepStrictEqual(withTls({ dns01: { provider: "rfc2136", nameserver: "192.0.2.53:70000", tsigKeyName: "acme" } }), ['jitsi:tls.dns01.nameserver = "192.0.2.53:70000": must have a port from 1 to 65535']);
     });
 
+    it("refuses one pinned zone for names that cannot share a zone (a regional host under another domain)", () => {
+        // hostedZoneID / hostedZoneName is used for every name (cert-manager v1.19.4 pkg/issuer/acme/dns/route53/route53.go:317-320,
+        // clouddns/clouddns.go:244-247), and the solver takes hosts and each cluster's regional hosts.
+        const two = { clusters: { eu: { ...EU, hosts: ["eu.meet.school.example"] }, us: { ...US, hosts: ["us.meet.school.example"] } }, shards: [{ name: "shard-0", cluster: "eu" }, { name: "shard-1", cluster: "us" }] };
+        const otherDomain = { ...base, hosts: ["meet.example.org"], ...two };
+        assert.deepStrictEqual(problems({ ...otherDomain, tls: { ...base.tls, dns01: { provider: "route53", hostedZoneID: "Z0123456789ABCDEFGHIJ" } } }), [
+            'jitsi:tls.dns01.hostedZoneID = "Z0123456789ABCDEFGHIJ": names one zone for every name solved over DNS-01, but meet.example.org and eu.meet.school.example (cluster eu\'s Ingress) cannot be in one zone; leave hostedZoneID unset (cert-manager then finds each name\'s zone), or give the names one parent domain',
+        ]);
+        assert.deepStrictEqual(problems({ ...otherDomain, tls: { ...base.tls, dns01: { provider: "cloudDNS", project: "school-dns", hostedZoneName: "school-example" } } }), [
+            'jitsi:tls.dns01.hostedZoneName = "school-example": names one zone for every name solved over DNS-01, but meet.example.org and eu.meet.school.example (cluster eu\'s Ingress) cannot be in one zone; leave hostedZoneName unset (cert-manager then finds each name\'s zone), or give the names one parent domain',
+        ]);
+        assert.deepStrictEqual(problems({ ...otherDomain, tls: { ...base.tls, dns01: { provider: "route53" } } }), [], "unset: each name's zone is looked up");
+        assert.deepStrictEqual(problems({ ...base, ...two, tls: { ...base.tls, dns01: { provider: "route53", hostedZoneID: "Z0123456789ABCDEFGHIJ" } } }), [], "one parent domain");
+        assert.deepStrictEqual(problems({ ...base, hosts: ["meet.school.example", "meet.example.org"], tls: { ...base.tls, dns01: { provider: "route53", hostedZoneID: "Z0123456789ABCDEFGHIJ" } } }).length, 1, "without clusters too");
+    });
+
     it("refuses DNS-01 without the stack's cert-manager, and the geo-DNS acknowledgement beside it", () => {
         assert.deepStrictEqual(withTls({ dns01: { provider: "cloudflare" } }, { ops: { certManager: { enabled: false } }, turn: { enabled: false } }), [
             'jitsi:tls.dns01 = {"provider":"cloudflare"}: must be unset while ops.certManager.enabled is false: the stack then makes no ClusterIssuer; give yours a DNS-01 solver',
