@@ -87,3 +87,18 @@ export function acmeSolvers(ingressClassName: string, dns01?: Dns01Solving): Rec
         http01,
     ];
 }
+
+/**
+ * Route 53 keeps one TXT record set per name and cert-manager's solver replaces it (UPSERT, route53.go:251-253):
+ * clusters that renew the shared hosts at once, which they do (issued together, renewed at two thirds of the
+ * lifetime), overwrite each other's record, and a Challenge whose record went before its own check waits for
+ * good (cert-manager v1.19.4 pkg/controller/acmechallenges/sync.go:162-185). Said at every preview and up.
+ */
+export function dns01Warnings(provider: Dns01Provider | undefined, clusterNames: string[]): string[] {
+    if (provider !== "route53" || clusterNames.length < 2) return [];
+    return [
+        `tls.dns01.provider route53 with ${clusterNames.length} clusters (${clusterNames.join(", ")}): their renewals of the shared hosts ` +
+            "replace each other's TXT record, and a Challenge that lost its record waits for good. Watch `kubectl get challenges -A` " +
+            'in each cluster around each renewal (docs/runbook.md "Certificates under geo DNS"), or use cloudflare, cloudDNS or rfc2136, which add records.',
+    ];
+}

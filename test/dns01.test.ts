@@ -263,6 +263,16 @@ describe("dns01: the ClusterIssuers", function () {
         else if (process.env.CI) console.warn(`    cert-manager's source is not at ${CERT_MANAGER_GIT_DIR}: checked against the model package only`);
     });
 
+    it("warns at every preview that Route 53 renewals of several clusters replace each other's record; not with one cluster or another provider", async () => {
+        const route53: Dns01Settings = { provider: "route53", region: "eu-central-1" };
+        const twoOnRoute53 = await runProgramOk(withDns01(route53, undefined, withConfig(production(), TWO_REGIONS)));
+        assert.deepStrictEqual(twoOnRoute53.warnings.filter((w) => w.includes("route53")).length, 1);
+        assert.match(twoOnRoute53.warnings.find((w) => w.includes("route53"))!, /^tls\.dns01\.provider route53 with 2 clusters \(eu, us\): .*replace each other's TXT record/);
+        assert.deepStrictEqual(two.warnings.filter((w) => w.includes("TXT record")), []);
+        const oneOnRoute53 = await runProgramOk(withDns01(route53, undefined));
+        assert.deepStrictEqual(oneOnRoute53.warnings.filter((w) => w.includes("TXT record")), []);
+    });
+
     it("leaves a stack without dns01 on HTTP-01 alone, with no credential Secret", async () => {
         const run = await runProgramOk(production());
         for (const issuer of objects(run, "ClusterIssuer")) assert.deepStrictEqual(issuer.spec.acme.solvers, [{ http01: { ingress: { ingressClassName: "nginx" } } }]);
