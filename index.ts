@@ -18,7 +18,6 @@ import { roomRouter, shards, turnServer } from "./stack/media";
 import { keptObjects, monitoringStack, opsStack } from "./stack/operations";
 import { clusterOutputs, clusterShardStates, deployClusters } from "./stack/clusters";
 import { capacity, shardStates, stackOutputs } from "./stack/outputs";
-import { dns01Warnings } from "./lib/acme";
 import { lastDeployment, lastOutputs, warnOnSignallingRestarts, warnOnStoredData, warnOnUnverifiedTags } from "./stack/previous";
 import { storedData } from "./stack/storedData";
 import { jitsiSecrets, jitsiSite } from "./stack/site";
@@ -56,7 +55,6 @@ function deploy(config: StackConfig, last: pulumi.StackReference, previous: Reco
 function deployAcrossClusters(config: StackConfig, clusters: NonNullable<StackConfig["clusters"]>, last: pulumi.StackReference, previous: Record<string, unknown>) {
     const parts = deployClusters(config, clusters, previous);
     warnOnUnverifiedTags(parts.flatMap((p) => p.shards));
-    if (config.ops.certManager.enabled) for (const warning of dns01Warnings(config.tls.dns01?.provider, Object.keys(clusters))) pulumi.log.warn(warning);
     const states = clusterShardStates(parts);
     warnOnSignallingRestarts(config, states, last);
     const stored = storedData(config);

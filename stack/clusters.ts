@@ -14,6 +14,7 @@ import { ROUTER_NAME } from "../components/roomRouter";
 import { Shard } from "../components/shard";
 import { Turn } from "../components/turn";
 import { ClusterSpec } from "../config/clusters";
+import { dns01Warnings } from "../lib/acme";
 import { IssuedCertificate, StackAuthority } from "./certificates";
 import { StackConfig } from "../config/schema";
 import {
@@ -195,6 +196,8 @@ export function deployClusters(config: StackConfig, clusters: Record<string, Clu
     const certificates = peerCertificates(names);
     const webAuthority = new StackAuthority("shard-web", "jitsi shard web CA");
     const parts = names.map((name) => declareCluster(config, name, clusters[name], kubeconfigs, previous, webAuthority));
+    // Route 53's renewals across clusters replace each other's TXT record (lib/acme.ts): said at every preview and up.
+    if (config.ops.certManager.enabled) for (const warning of dns01Warnings(config.tls.dns01?.provider, names)) pulumi.log.warn(warning);
     for (const part of parts) {
         const name = part.cluster.clusterName;
         // The routers' client certificate for the other clusters' shards (lib/shardWebTls.ts); the '.' keeps its
