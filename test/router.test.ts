@@ -225,6 +225,7 @@ describe("room router on a real HAProxy", function () {
         await waitFor("router-1 to learn the mid-roll rooms", async () => (await tableSize(b)) === 70, routerLogs);
         for (const room of midRoll) await shardOf(b, room);
         await new Promise((r) => setTimeout(r, 500)); // the routers exchange what they stored
+        // HAProxy 3.2.0 to 3.2.8 never send router-1's re-store to router-0 (config/core.ts ROUTER_IMAGE_WITHOUT_PEER_UPDATES).
         for (const [room, on] of await onShards([a, b], midRoll)) assert.strictEqual(on[0], on[1], `${room}: ${on.join(" and ")} mid-roll`);
         await stop(b);
         await start(b, peers, 3);
