@@ -7,6 +7,17 @@ import { DEFAULT_JITSI_TAG, DEFAULT_ROUTER_IMAGE } from "./defaults";
 import { dns01Settings, GEO_DNS_ACKNOWLEDGED } from "./dns01";
 import { DNS_LABEL, DNS_NAME, hostname, image, imageTag, labelValue, namespace, port, resources, timezone } from "./primitives";
 
+/**
+ * The official HAProxy image at 3.2.0 to 3.2.8 (any variant, such as -alpine): these never tell their peers a
+ * change a router makes to a room entry it learned from a peer. The entry is queued for the peers only if it is
+ * not in the update tree or was already sent (haproxy v3.2.0 src/stick_table.c:616), and the tasklet that files a
+ * learned entry clears the "sent" mark (:810) that peers.c:2080 set for this case; fixed by haproxy c26bcfc1e
+ * ("BUG/MEDIUM: stick-tables: Make sure updates are seen as local"), released in 3.2.9. The router overwrites a
+ * learned entry when it names a shard this router does not have: a room created mid-roll on a new shard would
+ * meet on two shards, for good (docs/decisions.md, "The router on HAProxy 3.2").
+ */
+export const ROUTER_IMAGE_WITHOUT_PEER_UPDATES = /^(?:docker\.io\/)?(?:library\/)?haproxy:3\.2\.[0-8](?:-[A-Za-z0-9_.-]+)?(?:@sha256:[0-9a-f]{64})?$/;
+
 const shardSpec = z.strictObject({
     name: z.string().regex(DNS_LABEL, "must be a DNS label of at most 20 characters: lower-case letters, digits and '-', starting with a letter"),
     /** Pins all of the shard's pods to one availability zone (topology.kubernetes.io/zone). */
@@ -102,7 +113,9 @@ export const coreSettings = {
         .strictObject({
             /** At least two, so that the stick table survives a restart of either through its peer. */
             replicas: z.number().int().min(2, "must be at least 2: the room table lives in the peers").default(2),
-            image: image.default(DEFAULT_ROUTER_IMAGE),
+            image: image
+                .refine((i) => !ROUTER_IMAGE_WITHOUT_PEER_UPDATES.test(i), "must be HAProxy 3.2.9 or later: 3.2.0 to 3.2.8 do not pass a router's change of a room to its peers, so a room created during a rolling update that adds a shard meets on two shards (haproxy c26bcfc1e)")
+                .default(DEFAULT_ROUTER_IMAGE),
         })
         .prefault({}),
     tls: z

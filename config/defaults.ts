@@ -11,7 +11,7 @@ export const DEFAULT_JITSI_TAG = "stable-11146-2";
  * table for each). Another tag works if its images read the same variables; the preview says so.
  */
 export const VERIFIED_JITSI_TAGS = ["stable-11146-2"] as const;
-/** Official HAProxy image, 3.2 LTS branch (Debian based: its shell and getent are used at start). */
+/** Official HAProxy image, 3.2 LTS branch (Debian based: its shell and getent are used at start); 3.2.9 or later (config/core.ts). */
 export const DEFAULT_ROUTER_IMAGE = "haproxy:3.2.25";
 /** The coturn project's own image (Debian based, runs as nobody, built with Prometheus support). */
 export const DEFAULT_TURN_IMAGE = "coturn/coturn:4.17.0-r0";

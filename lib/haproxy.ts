@@ -9,8 +9,9 @@
  * back. A shard whose signalling fails is drained (no new room), not taken down. Requests without a
  * room (the page and what it loads) go to one shard per browser, by cookie.
  *
- * Verified against HAProxy 3.2 (the router image, config/defaults.ts) and run on Debian's 2.6
- * (test/router.test.ts): every keyword here exists in both.
+ * Verified against HAProxy 3.2 (the router image, config/defaults.ts) and run on Debian's 2.6 and on 3.2
+ * (test/router.test.ts; HAPROXY_BIN, docs/development.md): every keyword here exists in both. 3.2.0 to 3.2.8
+ * do not pass a re-stored room to the peers, so the schema refuses them (config/core.ts).
  *
  * Servers keep their numeric ids (shard number + 1), which is what stick-table entries and the hash
  * ring refer to: adding, removing or draining a shard changes no other shard's id, so rooms that are

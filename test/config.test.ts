@@ -5,6 +5,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { ROUTER_IMAGE_WITHOUT_PEER_UPDATES } from "../config/core";
+import { DEFAULT_ROUTER_IMAGE } from "../config/defaults";
 import { parseStackFile, PROJECT, readStackFile, ROOT, runProgram, runProgramOk, withConfig } from "./harness";
 
 const production = readStackFile("production");
@@ -124,6 +126,11 @@ const table: BadConfig[] = [
         what: "an unpinned image",
         change: { "jitsi:imageTag": "latest" },
         expect: [/jitsi:imageTag = "latest": must pin a version/],
+    },
+    {
+        what: "a router image whose HAProxy does not pass a changed room to its peers",
+        change: { "jitsi:router": { image: "haproxy:3.2.8-alpine" } },
+        expect: [/jitsi:router\.image = "haproxy:3\.2\.8-alpine": must be HAProxy 3\.2\.9 or later: 3\.2\.0 to 3\.2\.8 do not pass a router's change of a room to its peers/],
     },
     {
         what: "a single router replica",
@@ -531,6 +538,14 @@ describe("bad stack config", function () {
         const run = await runProgram(withConfig(production, { "jitsi:jvbAuthPassword": "hunter2hunter2" }));
         assert.ok(run.error);
         assert.ok(!run.error.message.includes("hunter2hunter2"));
+    });
+
+    it("refuses exactly the router images of HAProxy 3.2.0 to 3.2.8, which keep a router's change of a room from its peers", async () => {
+        const refused = ["haproxy:3.2.0", "haproxy:3.2.8", "haproxy:3.2.5-alpine", "docker.io/library/haproxy:3.2.1-trixie", `haproxy:3.2.3@sha256:${"a".repeat(64)}`];
+        const accepted = [DEFAULT_ROUTER_IMAGE, "haproxy:3.2.9", "haproxy:3.2.10", "haproxy:3.2.80", "haproxy:3.2", "haproxy:3.3.0", "haproxy:2.6.12", "registry.example.org/haproxy:3.2.0"];
+        assert.deepStrictEqual(refused.filter((i) => !ROUTER_IMAGE_WITHOUT_PEER_UPDATES.test(i)), []);
+        assert.deepStrictEqual(accepted.filter((i) => ROUTER_IMAGE_WITHOUT_PEER_UPDATES.test(i)), []);
+        await runProgramOk(withConfig(production, { "jitsi:router": { image: "haproxy:3.2.9" } }));
     });
 
     it("accepts two shards far apart whose ports leave the TURN relay ports between them free", async () => {

@@ -14,7 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { BOSH_HOLD, haproxyConfig, PEERS_SECTION } from "../lib/haproxy";
 import { readStackFile, runProgramOk } from "./harness";
-import { commandPath, freePort, get, standIn, waitFor } from "./loopback";
+import { freePort, get, standIn, waitFor, haproxyPath, missingCommands } from "./loopback";
 import { named, Obj } from "./objects";
 import { asContainer, cannotRunAsPod } from "./podProcess";
 import { startWebNginx } from "./webNginx";
@@ -86,7 +86,7 @@ describe("timeouts on a BOSH poll's way, as rendered", () => {
 
 describe("a BOSH long poll through the router and web's nginx", function () {
     this.timeout(120_000);
-    const missing = ["haproxy", "nginx"].filter((c) => !commandPath(c));
+    const missing = missingCommands(["haproxy", "nginx"]);
     const notAsPod = cannotRunAsPod();
     let dir: string;
     const daemons: ChildProcess[] = [];
@@ -135,7 +135,7 @@ describe("a BOSH long poll through the router and web's nginx", function () {
         const peers = path.join(dir, "peers.cfg");
         fs.writeFileSync(peers, `peers ${PEERS_SECTION}\n    bind 127.0.0.1:${await freePort()}\n    server router-0\n`);
         const router: Obj = named(run, "StatefulSet", "router").spec.template.spec.containers[0];
-        const [cmd, ...args] = [...asContainer(router), commandPath("haproxy")!, "-db", "-L", "router-0", "-f", cfg, "-f", peers];
+        const [cmd, ...args] = [...asContainer(router), haproxyPath()!, "-db", "-L", "router-0", "-f", cfg, "-f", peers];
         const log = path.join(dir, "haproxy.log");
         const out = fs.openSync(log, "a");
         daemons.push(spawn(cmd, args, { stdio: ["ignore", out, out] }));

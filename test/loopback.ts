@@ -1,5 +1,6 @@
 /** What the live tests share to run daemons on loopback: finding them, a port for them, talking to them. */
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from "child_process";
+import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as http from "http";
@@ -9,6 +10,44 @@ import * as net from "net";
 export function commandPath(name: string): string | undefined {
     const found = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
     return found.status === 0 ? found.stdout.trim() || undefined : undefined;
+}
+
+/**
+ * The HAProxy the live tests run: $HAPROXY_BIN, a path to another build (the router image's 3.2 branch:
+ * docs/development.md), or else Debian's `haproxy` on the PATH (CI's); undefined when neither is there (a live
+ * test then skips). A HAPROXY_BIN that is not an executable file fails the test rather than quietly testing Debian's.
+ */
+export function haproxyPath(): string | undefined {
+    const bin = process.env.HAPROXY_BIN;
+    if (!bin) return commandPath("haproxy");
+    try {
+        fs.accessSync(bin, fs.constants.X_OK);
+    } catch {
+        throw new Error(`HAPROXY_BIN=${bin} is not an executable file`);
+    }
+    return path.resolve(bin);
+}
+
+/** Which of the commands a live test needs are not here (`haproxy`: haproxyPath()). */
+export function missingCommands(names: string[]): string[] {
+    return names.filter((n) => !(n === "haproxy" ? haproxyPath() : commandPath(n)));
+}
+
+/**
+ * Asserts that `haproxy -c` (run by `check`, stdout and stderr apart) found nothing to fault: exit 0, no warning, no
+ * alert. Not its "Configuration file is valid": 2.6 prints it, but since 2.9 a valid check is quiet unless -V
+ * (haproxy a06f6212c; v3.2.0 src/haproxy.c:2206-2207). Warnings come as `[WARNING]` lines on stderr and
+ * "Warnings were found." on stdout in both (v3.2.0 src/haproxy.c:2186-2187), and exit 0 all the same.
+ */
+export function assertCheckClean(check: SpawnSyncReturns<string>): void {
+    const said = `${check.stdout}${check.stderr}`;
+    assert.strictEqual(check.status, 0, said);
+    assert.deepStrictEqual(said.split("\n").filter((l) => /\[(WARNING|ALERT)\]|Warnings were found/.test(l)), [], said);
+}
+
+/** The first line of `haproxy -v` (version and build), which the live router tests print, so a run says what it proved. */
+export function haproxyVersion(bin: string): string {
+    return spawnSync(bin, ["-v"], { encoding: "utf8" }).stdout.split("\n")[0].trim();
 }
 
 /**

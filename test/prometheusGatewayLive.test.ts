@@ -17,7 +17,7 @@ import { parse } from "yaml";
 import { CLUSTER_DATASOURCES_FILE, CLUSTER_DATASOURCES_SECRET } from "../lib/prometheusGateway";
 import { Recorded, Run, runProgramOk } from "./harness";
 import { twoRegionsVariant } from "./variants";
-import { commandPath, freePort, get, startHaproxy, tailLogs, waitFor } from "./loopback";
+import { commandPath, freePort, get, startHaproxy, tailLogs, waitFor, haproxyPath, missingCommands } from "./loopback";
 import { asContainer, cannotRunAsPod } from "./podProcess";
 
 describe("the Prometheus gateway on a real HAProxy in front of a real Prometheus, with mutual TLS", function () {
@@ -34,13 +34,13 @@ describe("the Prometheus gateway on a real HAProxy in front of a real Prometheus
     const logs = () => tailLogs(dir, 20);
 
     before(async function () {
-        const missing = ["haproxy", "prometheus", "openssl", "curl"].filter((c) => !commandPath(c));
+        const missing = missingCommands(["haproxy", "prometheus", "openssl", "curl"]);
         if (missing.length > 0) {
             if (process.env.CI) throw new Error(`${missing.join(", ")} not installed; .ci/debian-packages lists them`);
             console.warn(`    ${missing.join(", ")} not installed: skipping the live gateway tests`);
             this.skip();
         }
-        haproxy = commandPath("haproxy")!;
+        haproxy = haproxyPath()!;
         prometheus = commandPath("prometheus")!;
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "prometheus-gateway-"));
         fs.chmodSync(dir, 0o755);
@@ -137,9 +137,10 @@ describe("the Prometheus gateway on a real HAProxy in front of a real Prometheus
     }
 
     /** curl as Grafana calls a data source: to the server name it was given (resolved to the gateway), with this client certificate. */
-    function curl(urlPath: string, o: { cert?: string; method?: string; data?: string[]; pathAsIs?: boolean } = {}): { code: number; status: string; body: string; stderr: string } {
+    function curl(urlPath: string, o: { cert?: string; method?: string; data?: string[]; pathAsIs?: boolean; tls?: "1.2" | "1.3" } = {}): { code: number; status: string; body: string; stderr: string } {
         const args = [
             "-sS", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}",
+            ...(o.tls ? [`--tlsv${o.tls}`, "--tls-max", o.tls] : []),
             "--cacert", path.join(dir, "monitoring-ca.crt"),
             "--resolve", `${serverName}:${ports.https}:127.0.0.1`,
             ...(o.cert ? ["--cert", path.join(dir, `${o.cert}.crt`), "--key", path.join(dir, `${o.cert}.key`)] : []),
@@ -174,10 +175,24 @@ describe("the Prometheus gateway on a real HAProxy in front of a real Prometheus
 
     it("does not complete the TLS handshake without a client certificate, with another CA's, or with the gateway's own server certificate", () => {
         for (const cert of [undefined, "us-router", "eu-gateway"]) {
-            const res = curl("/api/v1/query?query=up", { cert });
-            assert.notStrictEqual(res.code, 0, `${cert ?? "no certificate"}: curl succeeded: ${res.status} ${res.body}`);
-            assert.strictEqual(res.status, "000", `${cert ?? "no certificate"}: got an HTTP answer`);
-            assert.match(res.stderr, /alert|certificate|handshake|SSL/i, cert ?? "no certificate");
+            for (const tls of ["1.2", "1.3"] as const) {
+                const who = `${cert ?? "no certificate"}, TLS ${tls}`;
+                const res = curl("/api/v1/query?query=up", { cert, tls });
+                assert.notStrictEqual(res.code, 0, `${who}: curl succeeded: ${res.status} ${res.body}`);
+                assert.strictEqual(res.status, "000", `${who}: got an HTTP answer`);
+                if (tls === "1.2") {
+                    // The server refuses inside the handshake, before the client may send anything: curl reads its alert.
+                    assert.match(res.stderr, /alert|certificate|handshake|SSL/i, who);
+                } else {
+                    // TLS 1.3: the server judges the client's certificate after the client's Finished (RFC 8446 4.4.2.4), and
+                    // curl sends its request right behind it. HAProxy answers with an alert and closes; a request that
+                    // arrives after the close makes the kernel reset the connection, and the reset may reach curl before
+                    // it read the alert. HAProxy 3.2 reads a new connection at once (no wait for the poller) and closed
+                    // first 20 times in 20 here, 2.6 in none: curl then says "reset" or "getpeername() failed" (55, 56)
+                    // instead of the alert (56). Either way the connection was made, and broken by the gateway before any answer.
+                    assert.ok([35, 55, 56].includes(res.code), `${who}: curl exit ${res.code}: ${res.stderr}`);
+                }
+            }
         }
         // The server's name is checked too: a Grafana told another cluster's name refuses this gateway.
         const wrongName = spawnSync("curl", ["-sS", "--max-time", "10", "--cacert", path.join(dir, "monitoring-ca.crt"), "--cert", path.join(dir, "us-grafana.crt"), "--key", path.join(dir, "us-grafana.key"),

@@ -10,14 +10,14 @@
  * Needs the `haproxy` binary (.ci/run installs Debian's).
  */
 import * as assert from "assert";
-import { ChildProcess, execFileSync } from "child_process";
+import { ChildProcess, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { detectionBoundMs, drainBoundMs, HEALTH_CHECK, haproxyConfig, PEERS_SECTION, ROUTER_ENTRYPOINT, RouterBackend } from "../lib/haproxy";
 import { readStackFile, runProgram, runProgramOk } from "./harness";
-import { adminCommand, commandPath, freePort, get, standIn, startHaproxy, stopProcess, tailLogs, waitFor } from "./loopback";
+import { adminCommand, assertCheckClean, freePort, haproxyPath, haproxyVersion, get, standIn, startHaproxy, stopProcess, tailLogs, waitFor } from "./loopback";
 import { envValue, named } from "./objects";
 import { GATEWAY_VARIANTS } from "./variants";
 import { asContainer, cannotRunAsPod } from "./podProcess";
@@ -85,7 +85,7 @@ describe("room router on a real HAProxy", function () {
     const running: ChildProcess[] = [];
 
     before(async function () {
-        const found = commandPath("haproxy");
+        const found = haproxyPath();
         if (!found) {
             // CI installs it (.ci/run) and must never skip; a fresh developer machine may not have it yet.
             if (process.env.CI) throw new Error("haproxy is not installed; .ci/run installs it with apt-get");
@@ -93,6 +93,7 @@ describe("room router on a real HAProxy", function () {
             this.skip();
         }
         haproxy = found;
+        console.log(`      ${haproxyVersion(haproxy)}`);
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "router-test-"));
         // As the router pod runs it: HAProxy's uid, no capability, no escalation (where this runs as root, as CI does).
         if (!cannotRunAsPod()) {
@@ -121,15 +122,17 @@ describe("room router on a real HAProxy", function () {
     it("accepts the generated configuration with the peers section the entrypoint writes", () => {
         const cfgDir = fs.mkdtempSync(path.join(dir, "check-"));
         fs.writeFileSync(path.join(cfgDir, "haproxy.cfg"), haproxyConfig(backends(3)));
-        // Stand-in for the real binary: the same entrypoint, but HAProxy only checks the files.
+        // Stand-in for the real binary: the same entrypoint, but HAProxy only checks the files. HAProxy names its
+        // local peer after the host (gethostname), which in the pod is the pod's name, $HOSTNAME: -L says so here,
+        // where the host has another name (without it HAProxy drops the whole peers section with a warning).
         const bin = path.join(cfgDir, "bin");
         fs.mkdirSync(bin);
         fs.writeFileSync(
             path.join(bin, "haproxy"),
-            `#!/bin/sh\nexec ${haproxy} -c $(echo "$@" | sed -e 's#-db##' -e 's#/usr/local/etc/haproxy#${cfgDir}#')\n`,
+            `#!/bin/sh\nexec ${haproxy} -c -L "$HOSTNAME" $(echo "$@" | sed -e 's#-db##' -e 's#/usr/local/etc/haproxy#${cfgDir}#')\n`,
             { mode: 0o755 },
         );
-        const out = execFileSync("sh", ["-c", ROUTER_ENTRYPOINT], {
+        const check = spawnSync("sh", ["-c", ROUTER_ENTRYPOINT], {
             encoding: "utf8",
             env: {
                 PATH: `${bin}:${process.env.PATH}`,
@@ -144,7 +147,7 @@ describe("room router on a real HAProxy", function () {
             },
             stdio: ["ignore", "pipe", "pipe"],
         });
-        assert.match(out, /Configuration file is valid/);
+        assertCheckClean(check);
         const peers = fs.readFileSync(path.join(cfgDir, "peers.cfg"), "utf8");
         // The unresolvable peer is left out rather than stopping the start.
         assert.strictEqual(peers, `peers ${PEERS_SECTION}\n    bind :10000\n    server router-0\n`);
@@ -222,6 +225,7 @@ describe("room router on a real HAProxy", function () {
         await waitFor("router-1 to learn the mid-roll rooms", async () => (await tableSize(b)) === 70, routerLogs);
         for (const room of midRoll) await shardOf(b, room);
         await new Promise((r) => setTimeout(r, 500)); // the routers exchange what they stored
+        // HAProxy 3.2.0 to 3.2.8 never send router-1's re-store to router-0 (config/core.ts ROUTER_IMAGE_WITHOUT_PEER_UPDATES).
         for (const [room, on] of await onShards([a, b], midRoll)) assert.strictEqual(on[0], on[1], `${room}: ${on.join(" and ")} mid-roll`);
         await stop(b);
         await start(b, peers, 3);

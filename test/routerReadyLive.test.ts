@@ -18,7 +18,7 @@ import * as os from "os";
 import * as path from "path";
 import { haproxyConfig, PEER_RESYNC, PEERS_SECTION, ROUTER_READY_AFTER_S, ROUTER_RUNTIME_SOCKET, routerLiveCommand, routerReadyCommand } from "../lib/haproxy";
 import { readStackFile, runProgramOk } from "./harness";
-import { adminCommand, commandPath, freePort, get, standIn, startHaproxy, stopProcess, tailLogs, waitFor } from "./loopback";
+import { adminCommand, freePort, get, standIn, startHaproxy, stopProcess, tailLogs, waitFor, haproxyPath, missingCommands } from "./loopback";
 import { named, Obj } from "./objects";
 import { asContainer, cannotRunAsPod, execProbe } from "./podProcess";
 import { twoRegionsVariant } from "./variants";
@@ -58,7 +58,7 @@ interface Router {
 
 describe("router readiness on a real HAProxy, the probe run as the kubelet runs it", function () {
     this.timeout(120_000);
-    const missing = ["haproxy", "socat"].filter((c) => !commandPath(c));
+    const missing = missingCommands(["haproxy", "socat"]);
     let dir: string;
     let container: Obj;
     let asRouter: string[] = [];
@@ -106,11 +106,10 @@ describe("router readiness on a real HAProxy, the probe run as the kubelet runs 
         fs.writeFileSync(cfg, haproxyConfig(backends, { http: router.http, stats: router.stats, maxconn, runtime: router.runtime }));
         const peersCfg = path.join(dir, `${router.name}-peers.cfg`);
         fs.writeFileSync(peersCfg, [`peers ${PEERS_SECTION}`, `    bind 127.0.0.1:${router.peer}`, `    server ${router.name}`, ...peers.map((p) => `    server ${p.name} 127.0.0.1:${p.port}`), ""].join("\n"));
-        router.process = await startHaproxy(haproxyPath(), { dir, name: router.name, files: [cfg, peersCfg], statsPort: router.stats, started: running, logs, prefix: asRouter });
+        router.process = await startHaproxy(haproxyPath()!, { dir, name: router.name, files: [cfg, peersCfg], statsPort: router.stats, started: running, logs, prefix: asRouter });
     }
 
-    const haproxyPath = () => commandPath("haproxy")!;
-
+    
     /** One run of the readiness probe: the rendered command with the test's socket, as the kubelet runs it. */
     async function ready(router: Router, readyAfterS = ROUTER_READY_AFTER_S): Promise<boolean> {
         return (await execProbe(routerReadyCommand(router.runtime, readyAfterS), { container, timeoutSeconds: container.readinessProbe.timeoutSeconds })).ok;

@@ -21,7 +21,7 @@ import * as tls from "tls";
 import { FILE_CAPABILITIES } from "../lib/fileCapabilities";
 import { TURN_CONFIG_DIR, TURN_TLS_DIR } from "../lib/turn";
 import { readStackFile, runProgramOk } from "./harness";
-import { commandPath } from "./loopback";
+import { commandPath, haproxyPath, missingCommands } from "./loopback";
 import { named, Obj } from "./objects";
 import { asContainer, cannotRunAsPod, withFileCapabilities } from "./podProcess";
 
@@ -81,7 +81,7 @@ function relayThrough(turnPort: number, peerPort: number): { status: number | nu
 
 describe("TURN on a real coturn", function () {
     this.timeout(60_000);
-    const missing = ["turnserver", "turnutils_peer", "turnutils_uclient", "haproxy", "openssl", "unshare", "nsenter"].filter((b) => !commandPath(b));
+    const missing = missingCommands(["turnserver", "turnutils_peer", "turnutils_uclient", "haproxy", "openssl", "unshare", "nsenter"]);
     const notAsPod = cannotRunAsPod();
     let rendered: string;
     let coturn: Obj;
@@ -283,7 +283,7 @@ describe("TURN on a real coturn", function () {
         const file = path.join(dir, "haproxy.cfg");
         // The cluster's ingress controller name does not resolve here; HAProxy checks the rest.
         fs.writeFileSync(file, forwarder.replace(/server ingress \S+/, "server ingress 127.0.0.1:80"));
-        const r = spawnSync("haproxy", ["-c", "-f", file], { encoding: "utf8" });
+        const r = spawnSync(haproxyPath()!, ["-c", "-f", file], { encoding: "utf8" });
         assert.strictEqual(r.status, 0, `${r.stdout}${r.stderr}`);
     });
 });
