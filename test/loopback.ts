@@ -34,6 +34,18 @@ export function missingCommands(names: string[]): string[] {
 }
 
 /**
+ * In a `before` hook: the commands its live tests need are here, or else CI fails (it installs every one of
+ * .ci/debian-packages and must never skip) and a developer machine skips them, naming what to install.
+ */
+export function requireCommands(hook: Mocha.Context, names: string[], tests: string): void {
+    const missing = missingCommands(names);
+    if (missing.length === 0) return;
+    if (process.env.CI) throw new Error(`${missing.join(", ")} not installed; .ci/debian-packages lists them and .ci/run installs them`);
+    console.warn(`    ${missing.join(", ")} not installed (apt-get install ${missing.join(" ")}): skipping ${tests}`);
+    hook.skip();
+}
+
+/**
  * Asserts that `haproxy -c` (run by `check`, stdout and stderr apart) found nothing to fault: exit 0, no warning, no
  * alert. Not its "Configuration file is valid": 2.6 prints it, but since 2.9 a valid check is quiet unless -V
  * (haproxy a06f6212c; v3.2.0 src/haproxy.c:2206-2207). Warnings come as `[WARNING]` lines on stderr and

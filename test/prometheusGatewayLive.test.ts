@@ -17,7 +17,7 @@ import { parse } from "yaml";
 import { CLUSTER_DATASOURCES_FILE, CLUSTER_DATASOURCES_SECRET } from "../lib/prometheusGateway";
 import { Recorded, Run, runProgramOk } from "./harness";
 import { twoRegionsVariant } from "./variants";
-import { commandPath, freePort, get, startHaproxy, tailLogs, waitFor, haproxyPath, missingCommands } from "./loopback";
+import { commandPath, freePort, get, startHaproxy, tailLogs, waitFor, haproxyPath, requireCommands } from "./loopback";
 import { asContainer, cannotRunAsPod } from "./podProcess";
 
 describe("the Prometheus gateway on a real HAProxy in front of a real Prometheus, with mutual TLS", function () {
@@ -34,12 +34,7 @@ describe("the Prometheus gateway on a real HAProxy in front of a real Prometheus
     const logs = () => tailLogs(dir, 20);
 
     before(async function () {
-        const missing = missingCommands(["haproxy", "prometheus", "openssl", "curl"]);
-        if (missing.length > 0) {
-            if (process.env.CI) throw new Error(`${missing.join(", ")} not installed; .ci/debian-packages lists them`);
-            console.warn(`    ${missing.join(", ")} not installed: skipping the live gateway tests`);
-            this.skip();
-        }
+        requireCommands(this, ["haproxy", "prometheus", "openssl", "curl"], "the live gateway tests");
         haproxy = haproxyPath()!;
         prometheus = commandPath("prometheus")!;
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "prometheus-gateway-"));

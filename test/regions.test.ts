@@ -18,7 +18,7 @@ import { detectionBoundMs, drainBoundMs, haproxyConfig, RouterBackend } from "..
 import { peerName, REGIONAL_ROUTER_ENTRYPOINT, remotePeerLines, tlsPeersSection } from "../lib/regions";
 import { remoteShardTls, WEB_TLS_KEYS_DIR } from "../lib/shardWebTls";
 import { runProgramOk } from "./harness";
-import { adminCommand, assertCheckClean, commandPath, freePort, haproxyPath, haproxyVersion, get, standIn, startHaproxy, stopProcess, tailLogs, waitFor } from "./loopback";
+import { adminCommand, assertCheckClean, freePort, haproxyPath, haproxyVersion, get, standIn, startHaproxy, stopProcess, tailLogs, requireCommands, waitFor } from "./loopback";
 import { named, Obj } from "./objects";
 import { cannotRunAsPod } from "./podProcess";
 import { twoRegionsVariant } from "./variants";
@@ -41,13 +41,8 @@ describe("routers of two regions on a real HAProxy, peered over TLS", function (
     let clientVerifyConf: string;
 
     before(async function () {
-        const found = haproxyPath();
-        if (!found || !commandPath("openssl") || !commandPath("nginx")) {
-            if (process.env.CI) throw new Error("haproxy, nginx or openssl is not installed; .ci/debian-packages lists them");
-            console.warn("    haproxy, nginx or openssl not installed (apt-get install haproxy nginx openssl): skipping the live region tests");
-            this.skip();
-        }
-        haproxy = found!;
+        requireCommands(this, ["haproxy", "nginx", "openssl"], "the live region tests");
+        haproxy = haproxyPath()!;
         console.log(`      ${haproxyVersion(haproxy)}`);
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "regions-test-"));
         // nginx runs as web's user: it must reach its files.

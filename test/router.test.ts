@@ -17,7 +17,7 @@ import * as os from "os";
 import * as path from "path";
 import { detectionBoundMs, drainBoundMs, HEALTH_CHECK, haproxyConfig, PEERS_SECTION, ROUTER_ENTRYPOINT, RouterBackend } from "../lib/haproxy";
 import { readStackFile, runProgram, runProgramOk } from "./harness";
-import { adminCommand, assertCheckClean, freePort, haproxyPath, haproxyVersion, get, standIn, startHaproxy, stopProcess, tailLogs, waitFor } from "./loopback";
+import { adminCommand, assertCheckClean, freePort, haproxyPath, haproxyVersion, get, standIn, startHaproxy, stopProcess, tailLogs, requireCommands, waitFor } from "./loopback";
 import { envValue, named } from "./objects";
 import { GATEWAY_VARIANTS } from "./variants";
 import { asContainer, cannotRunAsPod } from "./podProcess";
@@ -87,14 +87,8 @@ describe("room router on a real HAProxy", function () {
     const running: ChildProcess[] = [];
 
     before(async function () {
-        const found = haproxyPath();
-        if (!found) {
-            // CI installs it (.ci/run) and must never skip; a fresh developer machine may not have it yet.
-            if (process.env.CI) throw new Error("haproxy is not installed; .ci/run installs it with apt-get");
-            console.warn("    haproxy not installed (apt-get install haproxy): skipping the live router tests");
-            this.skip();
-        }
-        haproxy = found;
+        requireCommands(this, ["haproxy"], "the live router tests");
+        haproxy = haproxyPath()!;
         console.log(`      ${haproxyVersion(haproxy)}`);
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "router-test-"));
         // As the router pod runs it: HAProxy's uid, no capability, no escalation (where this runs as root, as CI does).

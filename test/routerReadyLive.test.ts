@@ -18,7 +18,7 @@ import * as os from "os";
 import * as path from "path";
 import { haproxyConfig, PEER_RESYNC, PEERS_SECTION, ROUTER_READY_AFTER_S, ROUTER_RUNTIME_SOCKET, routerLiveCommand, routerReadyCommand } from "../lib/haproxy";
 import { readStackFile, runProgramOk } from "./harness";
-import { adminCommand, freePort, get, standIn, startHaproxy, stopProcess, tailLogs, waitFor, haproxyPath, missingCommands } from "./loopback";
+import { adminCommand, freePort, get, standIn, startHaproxy, stopProcess, tailLogs, waitFor, haproxyPath, requireCommands } from "./loopback";
 import { named, Obj } from "./objects";
 import { asContainer, cannotRunAsPod, execProbe } from "./podProcess";
 import { twoRegionsVariant } from "./variants";
@@ -58,7 +58,6 @@ interface Router {
 
 describe("router readiness on a real HAProxy, the probe run as the kubelet runs it", function () {
     this.timeout(120_000);
-    const missing = missingCommands(["haproxy", "socat"]);
     let dir: string;
     let container: Obj;
     let asRouter: string[] = [];
@@ -66,11 +65,7 @@ describe("router readiness on a real HAProxy, the probe run as the kubelet runs 
     const running: ChildProcess[] = [];
 
     before(async function () {
-        if (missing.length > 0) {
-            if (process.env.CI) throw new Error(`${missing.join(", ")} not installed; .ci/run installs them with apt-get`);
-            console.warn(`    ${missing.join(", ")} not installed (apt-get install ${missing.join(" ")}): skipping the live router readiness tests`);
-            this.skip();
-        }
+        requireCommands(this, ["haproxy", "socat"], "the live router readiness tests");
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "router-ready-"));
         const run = await runProgramOk(readStackFile("production"));
         container = named(run, "StatefulSet", "router").spec.template.spec.containers[0];
