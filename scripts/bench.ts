@@ -18,6 +18,27 @@ const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
 const SHARDS = [1, 2, 10, 50];
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
+interface Timed {
+    resources: number;
+    min: number;
+    median: number;
+}
+
+/** RUNS evaluations of one configuration: how many resources it declares, its fastest and median time. */
+async function timed(config: Parameters<typeof runProgram>[0]): Promise<Timed> {
+    const times: number[] = [];
+    let resources = 0;
+    for (let i = 0; i < RUNS; i++) {
+        const start = process.hrtime.bigint();
+        const run = await runProgram(config);
+        times.push(Number(process.hrtime.bigint() - start) / 1e6);
+        if (run.error) throw run.error;
+        resources = run.resources.length;
+    }
+    times.sort((a, b) => a - b);
+    return { resources, min: times[0], median: times[Math.floor(times.length / 2)] };
+}
+
 async function main() {
     const production = readStackFile("production");
     // 50 shards of 6 bridges need a tighter port stride than the stack file's 100 to stay in the NodePort range.
@@ -39,20 +60,8 @@ async function main() {
     const evaluation = warm[Math.floor(warm.length / 2)];
 
     await runProgram(config(2)); // warm-up for the shard series
-    const rows: { shards: number; resources: number; min: number; median: number }[] = [];
-    for (const shards of SHARDS) {
-        const times: number[] = [];
-        let resources = 0;
-        for (let i = 0; i < RUNS; i++) {
-            const start = process.hrtime.bigint();
-            const run = await runProgram(config(shards));
-            times.push(Number(process.hrtime.bigint() - start) / 1e6);
-            if (run.error) throw run.error;
-            resources = run.resources.length;
-        }
-        times.sort((a, b) => a - b);
-        rows.push({ shards, resources, min: times[0], median: times[Math.floor(times.length / 2)] });
-    }
+    const rows: ({ shards: number } & Timed)[] = [];
+    for (const shards of SHARDS) rows.push({ shards, ...(await timed(config(shards))) });
 
     console.log(`Pulumi.production.yaml as it is (${cold.resources.length} resources), node ${process.version}:`);
     console.log(`  loading the Pulumi SDK            ${ms(startedAt, sdkLoaded).toFixed(0).padStart(6)} ms`);
@@ -79,20 +88,8 @@ async function main() {
         });
     };
     await runProgram(clustered(1)); // warm-up for the cluster series
-    const clusterRows: { clusters: number; resources: number; median: number }[] = [];
-    for (const clusters of [1, 2, 4]) {
-        const times: number[] = [];
-        let resources = 0;
-        for (let i = 0; i < RUNS; i++) {
-            const start = process.hrtime.bigint();
-            const run = await runProgram(clustered(clusters));
-            times.push(Number(process.hrtime.bigint() - start) / 1e6);
-            if (run.error) throw run.error;
-            resources = run.resources.length;
-        }
-        times.sort((a, b) => a - b);
-        clusterRows.push({ clusters, resources, median: times[Math.floor(times.length / 2)] });
-    }
+    const clusterRows: ({ clusters: number } & Timed)[] = [];
+    for (const clusters of [1, 2, 4]) clusterRows.push({ clusters, ...(await timed(clustered(clusters))) });
     console.log("");
     console.log(`several clusters of 10 shards each, ${RUNS} runs each`);
     console.log("clusters  resources  median ms  median ms/resource");
