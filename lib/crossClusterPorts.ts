@@ -41,10 +41,3 @@ export function shardWebNodePort(range: NodePortRange, shardIndex: number): numb
 export function lastCrossClusterNodePort(range: NodePortRange, highestShardIndex: number): number {
     return shardWebNodePort(range, highestShardIndex);
 }
-
-/** How many ports at the bottom of the range Kubernetes keeps for fixed allocation (calculateRangeOffset). */
-export function staticNodePortBand(range: NodePortRange): number {
-    const size = range.max - range.min + 1;
-    if (size <= 16) return 0;
-    return Math.min(Math.max(16, Math.floor(size / 32)), 128);
-}
