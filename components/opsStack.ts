@@ -34,12 +34,17 @@ export const ELASTICSEARCH_NAME = "logs";
 export const KIBANA_NAME = "logs";
 export const ILM_POLICY_NAME = "jitsi-logs";
 export const DASHBOARD_VIEWER = "dashboard-viewer";
-/** Helm release of ingress-nginx: its controller Service is `<release>-controller` (chart 4.15.1 fullname). */
+/** Helm release of ingress-nginx. */
 export const INGRESS_NGINX_RELEASE = "ingress-nginx";
+
+/** The controller's Service the ingress-nginx chart makes for a release (chart 4.15.1 fullname). */
+export function ingressControllerService(release: string = INGRESS_NGINX_RELEASE): string {
+    return `${release}-controller`;
+}
 
 /** The in-cluster HTTP address of this stack's ingress controller. */
 export function ingressControllerAddress(namespace: string, clusterDomain: string): string {
-    return `${INGRESS_NGINX_RELEASE}-controller.${namespace}.svc.${clusterDomain}:80`;
+    return `${ingressControllerService()}.${namespace}.svc.${clusterDomain}:80`;
 }
 
 export interface OpsStackArgs {

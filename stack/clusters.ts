@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "../components/cluster";
 import { GRAFANA_PATH, MonitoringStack } from "../components/monitoringStack";
-import { INGRESS_NGINX_RELEASE, OpsStack } from "../components/opsStack";
+import { INGRESS_NGINX_RELEASE, ingressControllerService, OpsStack } from "../components/opsStack";
 import { ROUTER_NAME } from "../components/roomRouter";
 import { Shard } from "../components/shard";
 import { Turn } from "../components/turn";
@@ -167,7 +167,7 @@ function declareCluster(config: StackConfig, name: string, spec: ClusterSpec, ku
         }, cluster.opts);
     }
     // The regional entry: the ingress controller's LoadBalancer Service, which the Helm release owns.
-    const entry = `${own.namespaces.ingressNginx}/${INGRESS_NGINX_RELEASE}-controller`;
+    const entry = `${own.namespaces.ingressNginx}/${ingressControllerService()}`;
     return { cluster, spec, config: own, site, kept, ops, shards, turn, shardEntries, peerEntries, entry, entryAddress: releasedEntryAddress(ops, cluster, spec, previous) };
 }
 
@@ -185,7 +185,7 @@ function releasedEntryAddress(ops: OpsStack, cluster: Cluster, spec: ClusterSpec
     if (!release) return undefined;
     const recorded = (previous.clusters as Record<string, { entryAddress?: string } | undefined> | undefined)?.[cluster.clusterName]?.entryAddress;
     if (pulumi.runtime.isDryRun() || spec.skipWhileUnreachable) return pulumi.output(recorded);
-    const id = pulumi.interpolate`${release.status.namespace}/${release.status.name}-controller`;
+    const id = pulumi.interpolate`${release.status.namespace}/${release.status.name.apply(ingressControllerService)}`;
     return loadBalancerAddress(k8s.core.v1.Service.get(`${INGRESS_NGINX_RELEASE}-entry`, id, { ...cluster.opts, dependsOn: [release] }));
 }
 
